@@ -1,0 +1,246 @@
+import { translatePythonRegex } from './pyregex.js';
+
+/**
+ * Finding and reading the timestamp of a log line, the way fail2ban's date
+ * detector does: a list of templates (fail2ban's default formats, or the
+ * filter's `datepattern`), the one that matched last tried first, the date
+ * cut out of the line before the failregex runs.
+ */
+
+/** Line-start anchor as fail2ban defines {^LN-BEG}: up to two non-word characters may lead. */
+const LN_BEG = String.raw`(?:^|(?<=^\W)|(?<=^\W{2}))`;
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+// strftime directives -> Python regex with named groups; group names drive the reader below.
+const DIRECTIVES: Record<string, string> = {
+  Y: String.raw`(?P<Y>\d{4})`,
+  ExY: String.raw`(?P<Y>(?:19|20|21)\d{2})`,
+  y: String.raw`(?P<y>\d{2})`,
+  Exy: String.raw`(?P<y>\d{2})`,
+  m: String.raw`(?P<m>1[0-2]|0?[1-9])`,
+  Exm: String.raw`(?P<m>1[0-2]|0[1-9])`,
+  d: String.raw`(?P<d>3[01]|[12]\d|0?[1-9]| [1-9])`,
+  Exd: String.raw`(?P<d>3[01]|[12]\d|0[1-9])`,
+  H: String.raw`(?P<H>2[0-3]|[01]?\d)`,
+  ExH: String.raw`(?P<H>2[0-3]|[01]\d)`,
+  k: String.raw`(?P<H>2[0-3]|[01]?\d| \d)`,
+  I: String.raw`(?P<I>1[0-2]|0?[1-9])`,
+  l: String.raw`(?P<I>1[0-2]|0?[1-9]| [1-9])`,
+  M: String.raw`(?P<M>[0-5]\d)`,
+  ExM: String.raw`(?P<M>[0-5]\d)`,
+  S: String.raw`(?P<S>[0-5]\d|6[01])`,
+  ExS: String.raw`(?P<S>[0-5]\d|6[01])`,
+  f: String.raw`(?P<f>\d+)`,
+  z: String.raw`(?P<z>Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)`,
+  Z: String.raw`(?P<Z>[A-Z]{3,5})`,
+  b: String.raw`(?P<b>(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))`,
+  B: String.raw`(?P<b>(?i:january|february|march|april|may|june|july|august|september|october|november|december))`,
+  a: String.raw`(?P<a>(?i:mon|tue|wed|thu|fri|sat|sun))`,
+  A: String.raw`(?P<a>(?i:monday|tuesday|wednesday|thursday|friday|saturday|sunday))`,
+  p: String.raw`(?P<p>(?i:am|pm))`,
+  j: String.raw`(?P<j>36[0-6]|3[0-5]\d|[12]\d\d|0?[1-9]\d|0{0,2}[1-9])`,
+  s: String.raw`(?P<epoch>\d{10})`,
+  '%': '%',
+};
+
+/** fail2ban's default date formats (the formats are facts of the log world; the regex text is ours). */
+const DEFAULT_FORMATS = [
+  String.raw`%ExY(?P<_sep>[-/.])%m(?P=_sep)%d(?:T|  ?)%H:%M:%S(?:[.,]%f)?(?:\s*%z)?`,
+  String.raw`(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?`,
+  String.raw`(?:%a )?%b %d %ExY %k:%M:%S(?:\.%f)?`,
+  String.raw`%d(?P<_sep>[-/])%m(?P=_sep)(?:%ExY|%Exy) %k:%M:%S`,
+  String.raw`%d(?P<_sep>[-/])%b(?P=_sep)%ExY[ :]?%H:%M:%S(?:\.%f)?(?: %z)?`,
+  String.raw`%m/%d/%ExY:%H:%M:%S`,
+  String.raw`%m-%d-%ExY %k:%M:%S(?:\.%f)?`,
+  'EPOCH',
+  String.raw`{^LN-BEG}%H:%M:%S`,
+  String.raw`^<%m/%d/%Exy@%H:%M:%S>`,
+  String.raw`%Exy%Exm%Exd  ?%H:%M:%S`,
+  String.raw`%b %d, %ExY %I:%M:%S %p`,
+  String.raw`^%b-%d-%Exy %k:%M:%S`,
+  String.raw`%ExY%Exm%Exd(?:T|  ?)%ExH%ExM%ExS(?:[.,]%f)?(?:\s*%z)?`,
+  String.raw`(?:%Z )?(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?`,
+  String.raw`(?:%z )?(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?`,
+  'TAI64N',
+];
+
+const EPOCH_RE = String.raw`(?:^|(?<=^\[)|(?<=\baudit\())(?P<epoch>\d{10})(?:\.(?P<f>\d{3,6}))?(?!\d)`;
+const LEPOCH_RE = String.raw`(?:^|(?<=^\[))(?P<lepoch>\d{13})(?!\d)`;
+const TAI64N_RE = String.raw`@(?P<tai>[0-9a-fA-F]{24})`;
+
+export interface DateTemplate {
+  name: string;
+  regex: RegExp;
+  /** JS group index of each field name. */
+  groups: Record<string, number>;
+  /** Group index of the part of the line that is the date (cut out before the failregex). */
+  dateGroup: number;
+}
+
+export interface DateMatch {
+  template: DateTemplate;
+  m: RegExpExecArray;
+  start: number;
+  end: number;
+}
+
+function expandDirectives(fmt: string): string {
+  return fmt.replace(/%(Ex[YymdHMS]|[A-Za-z%])/g, (whole, d: string) => {
+    const r = DIRECTIVES[d];
+    if (r === undefined) throw new Error(`unknown date directive ${whole}`);
+    return r;
+  });
+}
+
+/** Build one template from a fail2ban datepattern (one line of it). */
+export function compileDatePattern(pattern: string, defaultBoundaries = false): DateTemplate[] {
+  let p = pattern.trim();
+  let anchored = false;
+  if (p.startsWith('{^LN-BEG}')) {
+    anchored = true;
+    p = p.slice('{^LN-BEG}'.length);
+  }
+  p = p.replace(/\{UNB\}/g, '');
+  if (p === '' ) return DEFAULT_FORMATS.flatMap((f) => compileDatePattern(anchored ? `{^LN-BEG}${f.replace(/^\{\^LN-BEG\}/, '').replace(/^\^/, '')}` : f, true));
+  if (p.includes('{DATE}')) {
+    // {DATE} stands for each default format in turn.
+    return DEFAULT_FORMATS.filter((f) => !/^(?:EPOCH|TAI64N)$/.test(f)).flatMap((f) =>
+      compileDatePattern((anchored ? '{^LN-BEG}' : '') + p.replace('{DATE}', f.replace(/^\{\^LN-BEG\}|^\^/, ''))));
+  }
+  const upper = p.toUpperCase();
+  let body: string;
+  if (upper === 'EPOCH') body = EPOCH_RE;
+  else if (upper === 'LEPOCH') body = LEPOCH_RE;
+  else if (upper === 'TAI64N') body = TAI64N_RE;
+  else if (upper === 'ISO8601') body = expandDirectives(String.raw`%ExY-%Exm-%ExdT%ExH:%ExM:%ExS(?:[.,]%f)?(?:\s*%z)?`);
+  else body = expandDirectives(p);
+  // The date region is the pattern's first plain capturing group if it has one, else the whole match.
+  const plainGroup = /(?<!\\)\((?!\?)/.exec(body);
+  if (plainGroup) body = body.slice(0, plainGroup.index) + '(?P<_date>' + body.slice(plainGroup.index + 1);
+  else body = `(?P<_date>${body})`;
+  if (anchored) body = LN_BEG + body;
+  else if (defaultBoundaries && !body.startsWith('(?P<_date>^') && !body.startsWith('(?P<_date>(?:^')) {
+    body = String.raw`(?<!\w)` + body + String.raw`(?!\w)`;
+  }
+  const t = translatePythonRegex(body);
+  const groups: Record<string, number> = {};
+  for (const [name, idx] of t.names) groups[name] = idx[0]!;
+  return [{ name: pattern, regex: new RegExp(t.source, t.flags + 'd'), groups, dateGroup: groups['_date']! }];
+}
+
+export class DateDetector {
+  private readonly templates: DateTemplate[];
+  private last: DateTemplate | undefined;
+
+  /** `patterns`: the filter's datepattern lines; empty means fail2ban's defaults. */
+  constructor(patterns: string[] = []) {
+    const list = patterns.map((p) => p.trim()).filter((p) => p !== '');
+    this.templates = list.length === 0 ? compileDatePattern('') : list.flatMap((p) => compileDatePattern(p));
+  }
+
+  /** `{NONE}`: the filter says its lines carry no date. */
+  static none(): DateDetector {
+    const d = new DateDetector(['{^LN-BEG}']);
+    d.templates.length = 0;
+    return d;
+  }
+
+  find(line: string): DateMatch | null {
+    if (this.last) {
+      const r = this.tryTemplate(this.last, line);
+      if (r) return r;
+    }
+    for (const t of this.templates) {
+      if (t === this.last) continue;
+      const r = this.tryTemplate(t, line);
+      if (r) {
+        this.last = t;
+        return r;
+      }
+    }
+    return null;
+  }
+
+  private tryTemplate(t: DateTemplate, line: string): DateMatch | null {
+    t.regex.lastIndex = 0;
+    const m = t.regex.exec(line);
+    if (!m) return null;
+    const span = m.indices![t.dateGroup]!;
+    return { template: t, m, start: span[0], end: span[1] };
+  }
+}
+
+/**
+ * Epoch milliseconds of a matched date. A date without a year gets the
+ * current one, or the previous one when that puts it more than a day ahead.
+ */
+export function dateMatchToTime(dm: DateMatch, now: number): number | null {
+  const g = (name: string): string | undefined => {
+    const idx = dm.template.groups[name];
+    return idx === undefined ? undefined : dm.m[idx];
+  };
+  const epoch = g('epoch');
+  if (epoch !== undefined) return Number(epoch) * 1000 + fractionMs(g('f'));
+  const lepoch = g('lepoch');
+  if (lepoch !== undefined) return Number(lepoch);
+  const tai = g('tai');
+  if (tai !== undefined) {
+    const secs = BigInt('0x' + tai.slice(0, 16)) - (1n << 62n) - 10n;
+    const nanos = parseInt(tai.slice(16), 16);
+    return Number(secs) * 1000 + Math.floor(nanos / 1e6);
+  }
+  const nowDate = new Date(now);
+  let year: number | undefined = g('Y') !== undefined ? Number(g('Y')) : g('y') !== undefined ? 2000 + Number(g('y')) : undefined;
+  const b = g('b');
+  let month = g('m') !== undefined ? Number(g('m')) - 1 : b !== undefined ? MONTHS.indexOf(b.slice(0, 3).toLowerCase()) : undefined;
+  let day = g('d') !== undefined ? Number(g('d')!.trim()) : undefined;
+  let hour = g('H') !== undefined ? Number(g('H')!.trim()) : 0;
+  if (g('I') !== undefined) {
+    hour = Number(g('I')!.trim()) % 12;
+    if ((g('p') ?? '').toLowerCase() === 'pm') hour += 12;
+  }
+  const minute = Number(g('M') ?? 0);
+  const second = Math.min(59, Number(g('S') ?? 0));
+  const ms = fractionMs(g('f'));
+  const z = g('z');
+  const dateOnlyTime = month === undefined && day === undefined;
+  if (dateOnlyTime) {
+    month = nowDate.getMonth();
+    day = nowDate.getDate();
+  }
+  const build = (y: number) => {
+    if (z !== undefined) {
+      return Date.UTC(y, month!, day!, hour, minute, second, ms) - tzOffsetMinutes(z) * 60000;
+    }
+    return new Date(y, month!, day!, hour, minute, second, ms).getTime();
+  };
+  if (year === undefined) {
+    year = nowDate.getFullYear();
+    const t = build(year);
+    if (t > now + 86400_000) return build(year - 1);
+    return t;
+  }
+  const t = build(year);
+  return Number.isFinite(t) ? t : null;
+}
+
+function fractionMs(f: string | undefined): number {
+  if (!f) return 0;
+  return Math.floor(Number(`0.${f}`) * 1000);
+}
+
+function tzOffsetMinutes(z: string): number {
+  if (z === 'Z' || z === 'UTC' || z === 'GMT') return 0;
+  const m = /^([+-])(\d{2}):?(\d{2})?$/.exec(z);
+  if (!m) return 0;
+  const v = Number(m[2]) * 60 + Number(m[3] ?? 0);
+  return m[1] === '-' ? -v : v;
+}
+
+/** ISO-8601 local time without zone, as fail2ban-regex prints it: 2005-06-21T16:47:48. */
+export function isoLocal(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}

@@ -1,0 +1,216 @@
+import { normalizeIp } from '../util/ip.js';
+import { CompiledRegex } from './compiled-regex.js';
+import { DateDetector, dateMatchToTime } from './dates.js';
+
+/** What a filter needs, already read from config (see config/filter-def.ts). */
+export interface FilterSpec {
+  name: string;
+  failregex: string[];
+  ignoreregex: string[];
+  prefregex?: string | undefined;
+  datepattern: string[];
+  maxlines: number;
+  maxlinelen: number;
+  useDns: boolean;
+}
+
+export interface Failure {
+  /** The failure id: the host as written, or the `<F-ID>` value. */
+  host: string;
+  /** The normalised address, or null for a host name or a non-IP id. */
+  ip: string | null;
+  /** Epoch ms: the line's date, or the time it was read. */
+  time: number;
+  /** Whether `time` came from the line (false: the time it was read). */
+  dated: boolean;
+  /** Captured fields (user, …) without fail2ban's internal groups. */
+  fields: Record<string, string>;
+  failregexIndex: number;
+}
+
+export type LineVerdict =
+  | { kind: 'failure'; failure: Failure }
+  | { kind: 'ignored'; reason: 'ignoreregex' | 'nofail' | 'gained' | 'nohost' }
+  | { kind: 'missed' }
+  | { kind: 'skipped'; reason: 'binary' | 'invalid-address' };
+
+export interface FilterStats {
+  lines: number;
+  matched: number;
+  ignored: number;
+  missed: number;
+  truncated: number;
+  binary: number;
+  invalidAddress: number;
+}
+
+/** Groups fail2ban uses for its own bookkeeping; they are not reported as fields. */
+const INTERNAL = new Set(['ip4', 'ip6', 'dns', 'fid', 'mlfid', 'nofail', 'content', 'mlfforget', 'mlfgained', 'mlfpending', 'cidr', '_sep']);
+
+interface MlfEntry {
+  fields: Record<string, string>;
+  seen: number;
+}
+
+/**
+ * One filter instance: lines go through it in order, so multi-line state
+ * (the `maxlines` buffer and the `<F-MLFID>` session cache) is kept.
+ */
+export class Filter {
+  readonly stats: FilterStats = { lines: 0, matched: 0, ignored: 0, missed: 0, truncated: 0, binary: 0, invalidAddress: 0 };
+  private readonly fail: CompiledRegex[];
+  private readonly ignore: CompiledRegex[];
+  private readonly pref: CompiledRegex | undefined;
+  private readonly dates: DateDetector;
+  private readonly multiline: boolean;
+  private buffer: string[] = [];
+  private readonly mlf = new Map<string, MlfEntry>();
+  private static readonly MLF_MAX = 10_000;
+
+  constructor(readonly spec: FilterSpec) {
+    this.multiline = spec.maxlines > 1;
+    const o = { multiline: this.multiline, useDns: spec.useDns };
+    this.fail = spec.failregex.map((r) => new CompiledRegex(r, o));
+    this.ignore = spec.ignoreregex.map((r) => new CompiledRegex(r, o));
+    this.pref = spec.prefregex ? new CompiledRegex(spec.prefregex, o) : undefined;
+    const noDate = spec.datepattern.length === 1 && /^\{NONE\}$/i.test(spec.datepattern[0]!.trim());
+    this.dates = noDate ? DateDetector.none() : new DateDetector(spec.datepattern);
+  }
+
+  /** Feed one line (without its newline). `readTime` is used when the line has no date. */
+  processLine(rawLine: string, readTime: number): LineVerdict {
+    const v = this.classify(rawLine, readTime);
+    switch (v.kind) {
+      case 'failure':
+        this.stats.matched++;
+        break;
+      case 'ignored':
+        this.stats.ignored++;
+        break;
+      case 'missed':
+        this.stats.missed++;
+        break;
+      case 'skipped':
+        if (v.reason === 'binary') this.stats.binary++;
+        else this.stats.invalidAddress++;
+        this.stats.missed++;
+        break;
+    }
+    return v;
+  }
+
+  private classify(rawLine: string, readTime: number): LineVerdict {
+    this.stats.lines++;
+    let line = rawLine;
+    if (line.length > this.spec.maxlinelen) {
+      line = line.slice(0, this.spec.maxlinelen);
+      this.stats.truncated++;
+    }
+    if (line.includes('\u0000')) return { kind: 'skipped', reason: 'binary' };
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+
+    const dm = this.dates.find(line);
+    let text = line;
+    let time = readTime;
+    let dated = false;
+    if (dm) {
+      text = line.slice(0, dm.start) + line.slice(dm.end);
+      const t = dateMatchToTime(dm, readTime);
+      if (t !== null) {
+        time = t;
+        dated = true;
+      }
+    }
+
+    let subject = text;
+    if (this.multiline) {
+      this.buffer.push(text);
+      if (this.buffer.length > this.spec.maxlines) this.buffer.shift();
+      subject = this.buffer.join('\n');
+    }
+
+    let prefFields: Record<string, string> = {};
+    let content = subject;
+    if (this.pref) {
+      const pm = this.pref.exec(subject);
+      if (!pm) return { kind: 'missed' };
+      prefFields = this.pref.groups(pm);
+      if (prefFields['content'] !== undefined) content = prefFields['content'];
+    }
+
+    for (let i = 0; i < this.fail.length; i++) {
+      const rx = this.fail[i]!;
+      const m = rx.exec(content);
+      if (!m) continue;
+      if (this.ignore.some((ig) => ig.exec(subject) !== null)) {
+        if (this.multiline) this.buffer = [];
+        return { kind: 'ignored', reason: 'ignoreregex' };
+      }
+      if (this.multiline) this.consumeBuffer(subject, content, m);
+      return this.toVerdict({ ...prefFields, ...rx.groups(m) }, time, dated, i);
+    }
+    return { kind: 'missed' };
+  }
+
+  /** fail2ban drops the lines that took part in a multi-line match from its buffer. */
+  private consumeBuffer(subject: string, content: string, m: RegExpExecArray): void {
+    const offset = subject.indexOf(content);
+    const start = (offset < 0 ? 0 : offset) + m.index;
+    const end = start + m[0].length;
+    const keep: string[] = [];
+    let pos = 0;
+    for (const l of this.buffer) {
+      const ls = pos;
+      const le = pos + l.length;
+      if (le < start || ls > end || (m[0].length === 0)) keep.push(l);
+      pos = le + 1;
+    }
+    this.buffer = keep;
+  }
+
+  private toVerdict(groups: Record<string, string>, time: number, dated: boolean, idx: number): LineVerdict {
+    let g = groups;
+    const mlfid = g['mlfid'];
+    if (mlfid !== undefined) {
+      const cached = this.mlf.get(mlfid);
+      if (cached) g = mergeFields(cached.fields, g);
+      if (g['mlfforget'] !== undefined && groups['mlfforget'] !== undefined) this.mlf.delete(mlfid);
+      else {
+        this.mlf.set(mlfid, { fields: stripFlags(g), seen: time });
+        if (this.mlf.size > Filter.MLF_MAX) this.mlf.delete(this.mlf.keys().next().value!);
+      }
+    }
+    if (groups['nofail'] !== undefined) return { kind: 'ignored', reason: 'nofail' };
+    if (groups['mlfgained'] !== undefined) return { kind: 'ignored', reason: 'gained' };
+    const rawHost = g['fid'] ?? g['ip4'] ?? g['ip6'] ?? g['dns'];
+    if (rawHost === undefined) return { kind: 'ignored', reason: 'nohost' };
+    let ip: string | null = null;
+    const addr = g['ip4'] ?? g['ip6'];
+    if (addr !== undefined) {
+      ip = normalizeIp(addr);
+      if (ip === null) return { kind: 'skipped', reason: 'invalid-address' };
+    } else if (g['fid'] !== undefined) {
+      ip = normalizeIp(g['fid']);
+    }
+    const fields: Record<string, string> = {};
+    for (const [k, v] of Object.entries(g)) if (!INTERNAL.has(k)) fields[k] = v;
+    if (g['cidr'] !== undefined) fields['cidr'] = g['cidr'];
+    return { kind: 'failure', failure: { host: rawHost, ip, time, dated, fields, failregexIndex: idx } };
+  }
+}
+
+const HOST_GROUPS = ['ip4', 'ip6', 'dns', 'fid'];
+
+function mergeFields(older: Record<string, string>, newer: Record<string, string>): Record<string, string> {
+  const out = { ...older };
+  // A line that names its own host replaces the session's host entirely (ip4 must not shadow a new ip6).
+  if (HOST_GROUPS.some((h) => newer[h] !== undefined)) for (const h of HOST_GROUPS) delete out[h];
+  for (const [k, v] of Object.entries(newer)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** Per-line flags must not leak from one line of a session to the next. */
+function stripFlags(g: Record<string, string>): Record<string, string> {
+  const { nofail: _n, mlfforget: _f, mlfgained: _g, content: _c, ...rest } = g;
+  return rest;
+}

@@ -1,0 +1,45 @@
+/**
+ * fail2ban's regex tags, expanded to Python-syntax regex text before
+ * translation. The pieces are ours; the group names (ip4, ip6, dns, cidr, fid,
+ * user, ...) follow fail2ban so `<F-…>` captures mean the same thing.
+ */
+const IP4 = String.raw`(?:\d{1,3}\.){3}\d{1,3}`;
+const IP6 = String.raw`(?:[0-9a-fA-F]{1,4}::?|::){1,7}(?:[0-9a-fA-F]{1,4}|(?<=:):)`;
+const P_IP4 = String.raw`(?:::f{4,6}:)?(?P<ip4>${IP4})`;
+const P_IP6 = String.raw`\[?(?P<ip6>${IP6})\]?`;
+const P_DNS = String.raw`(?P<dns>[\w\-.^_]*\w)`;
+const P_ADDR = `(?:${P_IP4}|${P_IP6})`;
+
+export const HOST_TAGS: Record<string, string> = {
+  HOST: `(?:${P_IP4}|${P_IP6}|${P_DNS})`,
+  ADDR: P_ADDR,
+  IP4: P_IP4,
+  IP6: P_IP6,
+  DNS: P_DNS,
+  CIDR: String.raw`(?P<cidr>\d+)`,
+  SUBNET: String.raw`${P_ADDR}(?:/(?P<cidr>\d+))?`,
+  SKIPLINES: String.raw`(?:\n[^\n]*)*?`,
+};
+
+/** `usedns = no`: <HOST> takes addresses only, as in fail2ban. */
+const HOST_NO_DNS = P_ADDR;
+
+/** fail2ban renames a few field tags to avoid clashing with its own option names. */
+const FIELD_RENAME: Record<string, string> = { id: 'fid', port: 'fport' };
+
+export function fieldGroupName(tag: string): string {
+  const lower = tag.toLowerCase().replace(/-/g, '_');
+  return FIELD_RENAME[lower] ?? lower;
+}
+
+/** Expand `<HOST>`-style and `<F-NAME>…</F-NAME>` tags in a (Python) regex. */
+export function expandRegexTags(regex: string, opts: { useDns?: boolean } = {}): string {
+  return regex.replace(/<(\/?)F-([A-Za-z][\w-]*)(\/?)>|<(HOST|ADDR|IP4|IP6|DNS|CIDR|SUBNET|SKIPLINES)>/g,
+    (_whole, close: string | undefined, field: string | undefined, selfClose: string | undefined, tag: string | undefined) => {
+      if (tag !== undefined) return tag === 'HOST' && opts.useDns === false ? HOST_NO_DNS : HOST_TAGS[tag]!;
+      const name = fieldGroupName(field!);
+      if (close) return ')';
+      if (selfClose) return `(?P<${name}>)`;
+      return `(?P<${name}>`;
+    });
+}

@@ -1,0 +1,151 @@
+import { isIPv4, isIPv6 } from 'node:net';
+
+/**
+ * Addresses are kept in one canonical text form everywhere (store keys,
+ * firewall elements, whitelist lookups): IPv4 dotted quad, IPv6 in RFC 5952
+ * form, and IPv4-mapped IPv6 collapsed to IPv4 so `::ffff:1.2.3.4` and
+ * `1.2.3.4` are the same offender.
+ */
+export type Family = 4 | 6;
+
+export interface Cidr {
+  family: Family;
+  /** Canonical network address (host bits cleared). */
+  address: string;
+  prefix: number;
+  /** Network as a bigint, for containment checks. */
+  net: bigint;
+}
+
+function v4ToBig(ip: string): bigint {
+  let n = 0n;
+  for (const part of ip.split('.')) n = (n << 8n) | BigInt(Number(part));
+  return n;
+}
+
+function bigToV4(n: bigint): string {
+  return [24n, 16n, 8n, 0n].map((s) => Number((n >> s) & 0xffn)).join('.');
+}
+
+function expandV6(ip: string): number[] {
+  let text = ip;
+  const zone = text.indexOf('%');
+  if (zone >= 0) text = text.slice(0, zone);
+  const lastColon = text.lastIndexOf(':');
+  const lastPart = text.slice(lastColon + 1);
+  if (lastPart.includes('.')) {
+    // An embedded IPv4 tail is two 16-bit words; rewrite it so one parser serves.
+    const b = v4ToBig(lastPart);
+    text = `${text.slice(0, lastColon + 1)}${(b >> 16n).toString(16)}:${(b & 0xffffn).toString(16)}`;
+  }
+  const parse = (s: string) => (s === '' ? [] : s.split(':').map((h) => parseInt(h, 16)));
+  const dbl = text.indexOf('::');
+  if (dbl < 0) return parse(text);
+  const a = parse(text.slice(0, dbl));
+  const b = parse(text.slice(dbl + 2));
+  return [...a, ...new Array<number>(8 - a.length - b.length).fill(0), ...b];
+}
+
+function v6ToBig(ip: string): bigint {
+  let n = 0n;
+  for (const w of expandV6(ip)) n = (n << 16n) | BigInt(w);
+  return n;
+}
+
+function bigToV6(n: bigint): string {
+  const words: number[] = [];
+  for (let i = 7; i >= 0; i--) words.push(Number((n >> BigInt(i * 16)) & 0xffffn));
+  // RFC 5952: compress the longest run (length >= 2) of zero words, leftmost on a tie.
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = words.map((w) => w.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+const MAPPED_PREFIX = 0xffffn << 32n;
+
+/** Canonical form of an address, or null when it is not a valid IP. */
+export function normalizeIp(raw: string): string | null {
+  let s = raw.trim();
+  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
+  if (isIPv4(s)) {
+    // Leading zeros are ambiguous (octal in some tools); refuse rather than guess.
+    if (s.split('.').some((p) => p.length > 1 && p.startsWith('0'))) return null;
+    return s;
+  }
+  if (isIPv6(s)) {
+    const n = v6ToBig(s);
+    if (n >> 32n === MAPPED_PREFIX >> 32n) return bigToV4(n & 0xffffffffn);
+    return bigToV6(n);
+  }
+  return null;
+}
+
+export function ipFamily(ip: string): Family {
+  return ip.includes(':') ? 6 : 4;
+}
+
+/** Parse `1.2.3.0/24`, `2001:db8::/32` or a bare address (a /32 or /128). */
+export function parseCidr(text: string): Cidr | null {
+  const slash = text.indexOf('/');
+  const addrPart = slash >= 0 ? text.slice(0, slash) : text;
+  const ip = normalizeIp(addrPart);
+  if (ip === null) return null;
+  const family = ipFamily(ip);
+  const bits = family === 4 ? 32 : 128;
+  let prefix = bits;
+  if (slash >= 0) {
+    const p = text.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(p)) return null;
+    prefix = Number(p);
+    // A mapped address given with a v6 prefix length keeps its meaning.
+    if (family === 4 && addrPart.includes(':')) prefix -= 96;
+    if (prefix < 0 || prefix > bits) return null;
+  }
+  const value = family === 4 ? v4ToBig(ip) : v6ToBig(ip);
+  const mask = prefix === 0 ? 0n : ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - prefix)) - 1n);
+  const net = value & mask;
+  return { family, address: family === 4 ? bigToV4(net) : bigToV6(net), prefix, net };
+}
+
+export function cidrToString(c: Cidr): string {
+  return `${c.address}/${c.prefix}`;
+}
+
+export function ipToBig(ip: string): bigint {
+  return ipFamily(ip) === 4 ? v4ToBig(ip) : v6ToBig(ip);
+}
+
+export function cidrContains(c: Cidr, ip: string): boolean {
+  const family = ipFamily(ip);
+  if (family !== c.family) return false;
+  const bits = family === 4 ? 32 : 128;
+  if (c.prefix === 0) return true;
+  const shift = BigInt(bits - c.prefix);
+  return ipToBig(ip) >> shift === c.net >> shift;
+}
+
+/** How many addresses a CIDR covers (capped, for "more than 256" checks). */
+export function cidrSize(c: Cidr): number {
+  const bits = (c.family === 4 ? 32 : 128) - c.prefix;
+  return bits >= 52 ? Number.MAX_SAFE_INTEGER : 2 ** bits;
+}
+
+/** True for a single address or a CIDR; used to validate user input. */
+export function isIpOrCidr(text: string): boolean {
+  return parseCidr(text) !== null;
+}
