@@ -1,0 +1,186 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { parseDuration, DurationError } from '../util/duration.js';
+import { ConfigError } from '../util/errors.js';
+import { parseCidr } from '../util/ip.js';
+import { parseNameWithArgsAt, splitActionList } from './args.js';
+import { resolveFilter } from './filter-def.js';
+import {
+  DEFAULT_SETTINGS, JailSchema, SettingsSchema,
+  type JailConfig, type LoadedConfig, type Settings,
+} from './model.js';
+import { ConfigStore } from './store.js';
+
+export const DEFAULT_CONFIG_DIR = '/etc/bantop';
+
+/** fail2ban action names bantop enforces natively (issue: enforcement). */
+export const NATIVE_ACTIONS = new Set([
+  'nftables-multiport', 'nftables-allports', 'nftables', 'iptables-multiport', 'iptables-allports', 'iptables',
+  'iptables-ipset-proto6', 'iptables-ipset-proto6-allports', 'iptables-ipset', 'iptables-ipset-allports', 'hostsdeny',
+  'bantop', 'dry-run',
+]);
+
+/** Options of a jail section that are the filter's, not the jail's. */
+const FILTER_OVERRIDES = ['maxlines', 'datepattern', 'prefregex', 'journalmatch', 'logtype'];
+
+export function loadConfig(dir: string, opts: { onlyJails?: string[] } = {}): LoadedConfig {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new ConfigError({ file: dir }, 'config directory does not exist', `create it, or pass --config DIR (e.g. --config /etc/fail2ban)`);
+  }
+  const warnings: string[] = [];
+  const settings = loadSettings(dir);
+  const store = new ConfigStore();
+  if (!store.readFamily(dir, 'jail')) {
+    throw new ConfigError({ file: join(dir, 'jail.conf') }, 'no jail.conf, jail.local or jail.d/ found', 'copy assets/config/jail.conf as a start');
+  }
+  const jails: JailConfig[] = [];
+  for (const name of store.sectionNames()) {
+    if (name === 'INCLUDES' || name === 'Definition' || name === 'Init') continue;
+    if (opts.onlyJails && !opts.onlyJails.includes(name)) continue;
+    const enabled = bool(store, name, 'enabled', false);
+    if (!enabled) continue;
+    jails.push(loadJail(dir, store, name, warnings));
+  }
+  return { dir, settings, jails, warnings };
+}
+
+export function loadSettings(dir: string): Settings {
+  const store = new ConfigStore();
+  const base = existsSync(join(dir, 'bantop.conf')) || existsSync(join(dir, 'bantop.local')) ? 'bantop' : 'fail2ban';
+  store.readFamily(dir, base);
+  const raw: Record<string, unknown> = {};
+  const file = join(dir, `${base}.conf`);
+  for (const key of Object.keys(DEFAULT_SETTINGS) as Array<keyof Settings>) {
+    const entry = store.entry('Definition', key);
+    const value = (entry ? store.get('Definition', key) : undefined) ?? DEFAULT_SETTINGS[key];
+    const at = { file: entry?.file ?? file, line: entry?.line, key };
+    if (key === 'dbpurgeage') raw[key] = duration(value, at);
+    else raw[key] = value.trim();
+  }
+  return parse(SettingsSchema, raw, (path) => {
+    const key = String(path[0]);
+    const e = store.entry('Definition', key);
+    return { file: e?.file ?? file, line: e?.line, key };
+  });
+}
+
+function loadJail(dir: string, store: ConfigStore, name: string, warnings: string[]): JailConfig {
+  const at = (key: string) => {
+    const e = store.entry(name, key);
+    const origin = store.origin(name);
+    return { file: e?.file ?? origin?.file ?? join(dir, 'jail.conf'), line: e?.line ?? origin?.line, key };
+  };
+  const get = (key: string) => store.get(name, key);
+  const str = (key: string, def: string) => (get(key) ?? def).trim();
+
+  const filterText = get('filter')?.trim() || name;
+  const filterRef = parseNameWithArgsAt(filterText, at('filter'));
+  const backend = str('backend', 'auto').split('[')[0]!.trim();
+  const usedns = str('usedns', 'warn');
+
+  const jailOverrides: Record<string, string> = {};
+  for (const k of FILTER_OVERRIDES) {
+    const own = store.ownEntry(name, k);
+    if (own) jailOverrides[k] = get(k)!;
+  }
+  const extra = (k: string) => (store.ownEntry(name, k) ? get(k)!.split('\n').map((l) => l.trim()).filter(Boolean) : []);
+  const filter = resolveFilter(dir, {
+    name: filterRef.name,
+    args: filterRef.args,
+    jailOverrides,
+    extraFailregex: extra('failregex'),
+    extraIgnoreregex: extra('ignoreregex'),
+    useDns: usedns !== 'no',
+    maxlinelen: numberOpt(get('maxlinelen') ?? '10000', at('maxlinelen')),
+    where: at('filter'),
+  });
+
+  const logpath = (get('logpath') ?? '').split('\n').map((l) => l.trim().replace(/\s+(?:head|tail)$/, '')).filter(Boolean);
+  if (backend !== 'systemd') {
+    if (logpath.length === 0) {
+      throw new ConfigError(at('logpath'), `jail "${name}" has no logpath`, 'set logpath = /path/to/log, or backend = systemd');
+    }
+    for (const p of logpath) {
+      if (!/[*?[]/.test(p) && !existsSync(p)) warnings.push(`jail "${name}": log file ${p} does not exist yet; bantop will watch for it`);
+    }
+  }
+
+  const banaction = str('banaction', 'nftables-multiport');
+  const actions = splitActionList(get('action') ?? '').map((a) => parseNameWithArgsAt(a, at('action')));
+  for (const a of actions) {
+    if (NATIVE_ACTIONS.has(a.name)) continue;
+    if (!existsSync(join(dir, 'action.d', `${a.name}.conf`)) && !existsSync(join(dir, 'action.d', `${a.name}.local`))) {
+      throw new ConfigError(at('action'), `jail "${name}": action "${a.name}" not found in ${join(dir, 'action.d')}`,
+        'check the action name, or set banaction to one bantop knows (nftables-multiport, iptables-multiport, hostsdeny, …)');
+    }
+  }
+
+  const ignoreip = (get('ignoreip') ?? '').split(/[\s,]+/).filter(Boolean);
+  for (const ip of ignoreip) {
+    if (parseCidr(ip) === null && !/^[a-zA-Z0-9][\w.\-]*$/.test(ip)) {
+      throw new ConfigError(at('ignoreip'), `"${ip}" is not an address, CIDR or host name`);
+    }
+  }
+
+  const raw = {
+    name,
+    enabled: true,
+    filterName: filterRef.name,
+    filterArgs: filterRef.args,
+    logpath,
+    backend,
+    journalmatch: filter.journalmatch,
+    maxretry: numberOpt(str('maxretry', '5'), at('maxretry')),
+    findtime: duration(str('findtime', '10m'), at('findtime')),
+    bantime: duration(str('bantime', '10m'), at('bantime')),
+    bantimeIncrement: {
+      enabled: bool(store, name, 'bantime.increment', false),
+      factor: numberOpt(str('bantime.factor', '1'), at('bantime.factor')),
+      multipliers: str('bantime.multipliers', '').split(/\s+/).filter(Boolean).map((m) => numberOpt(m, at('bantime.multipliers'))),
+      maxtime: get('bantime.maxtime')?.trim() ? duration(str('bantime.maxtime', '0'), at('bantime.maxtime')) : 0,
+      rndtime: get('bantime.rndtime')?.trim() ? duration(str('bantime.rndtime', '0'), at('bantime.rndtime')) : 0,
+      overalljails: bool(store, name, 'bantime.overalljails', false),
+    },
+    ignoreip,
+    ignoreself: bool(store, name, 'ignoreself', true),
+    usedns,
+    port: str('port', '0:65535'),
+    protocol: str('protocol', 'tcp'),
+    banaction,
+    actions,
+  };
+  const jail = parse(JailSchema, raw, (path) => at(String(path[0])));
+  return { ...jail, filter: filter.spec, filterFile: filter.file };
+}
+
+function bool(store: ConfigStore, section: string, key: string, def: boolean): boolean {
+  const v = store.get(section, key)?.trim().toLowerCase();
+  if (v === undefined || v === '') return def;
+  if (['true', 'yes', 'on', '1', 'enabled'].includes(v)) return true;
+  if (['false', 'no', 'off', '0', 'disabled'].includes(v)) return false;
+  const e = store.entry(section, key);
+  throw new ConfigError({ file: e?.file ?? section, line: e?.line, key }, `"${v}" is not a boolean (use true or false)`);
+}
+
+function duration(text: string, at: { file: string; line?: number | undefined; key: string }): number {
+  try {
+    return parseDuration(text);
+  } catch (e) {
+    if (e instanceof DurationError) throw new ConfigError(at, e.message);
+    throw e;
+  }
+}
+
+function numberOpt(text: string, at: { file: string; line?: number | undefined; key: string }): number {
+  const n = Number(text.trim());
+  if (text.trim() === '' || !Number.isFinite(n)) throw new ConfigError(at, `"${text}" is not a number`);
+  return n;
+}
+
+function parse<T extends z.ZodType>(schema: T, raw: unknown, where: (path: PropertyKey[]) => { file: string; line?: number | undefined; key: string }): z.infer<T> {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new ConfigError(where(issue.path), `${issue.message}${issue.path.length > 1 ? ` (${issue.path.join('.')})` : ''}`);
+}

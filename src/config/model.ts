@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import type { FilterSpec } from '../filter/filter.js';
+
+export const FIREWALLS = ['nftables', 'ipset', 'iptables', 'hostsdeny', 'dry-run'] as const;
+export type FirewallKind = (typeof FIREWALLS)[number];
+
+/** Daemon settings: bantop.conf's [Definition], or fail2ban.conf's for an existing /etc/fail2ban. */
+export const SettingsSchema = z.object({
+  loglevel: z.string().min(1),
+  logtarget: z.string().min(1),
+  socket: z.string().min(1),
+  pidfile: z.string().min(1),
+  dbfile: z.string().min(1),
+  /** Seconds. */
+  dbpurgeage: z.number().positive(),
+  firewall: z.enum(FIREWALLS),
+  banlog: z.string().min(1),
+  blocklist: z.string().min(1),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export const DEFAULT_SETTINGS: Record<keyof Settings, string> = {
+  loglevel: 'INFO',
+  logtarget: 'STDERR',
+  socket: '/run/bantop/bantop.sock',
+  pidfile: '/run/bantop/bantop.pid',
+  dbfile: '/var/lib/bantop/bantop.sqlite3',
+  dbpurgeage: '1d',
+  firewall: 'nftables',
+  banlog: '/var/log/bantop-bans.log',
+  blocklist: '/var/lib/bantop/blocklist',
+};
+
+export const BantimeIncrementSchema = z.object({
+  enabled: z.boolean(),
+  factor: z.number().positive(),
+  multipliers: z.array(z.number().positive()),
+  /** Seconds; 0 means no cap. */
+  maxtime: z.number().min(0),
+  rndtime: z.number().min(0),
+  overalljails: z.boolean(),
+});
+export type BantimeIncrement = z.infer<typeof BantimeIncrementSchema>;
+
+export const ActionRefSchema = z.object({ name: z.string().min(1), args: z.record(z.string(), z.string()) });
+export type ActionRef = z.infer<typeof ActionRefSchema>;
+
+export const JailSchema = z.object({
+  name: z.string().regex(/^[\w.\-]+$/, 'jail names use letters, digits, "-", "_" and "." only'),
+  enabled: z.boolean(),
+  filterName: z.string(),
+  filterArgs: z.record(z.string(), z.string()),
+  logpath: z.array(z.string()),
+  backend: z.enum(['auto', 'polling', 'pyinotify', 'gamin', 'systemd']),
+  journalmatch: z.array(z.string()),
+  maxretry: z.number().int().min(1),
+  /** Seconds. */
+  findtime: z.number().positive(),
+  /** Seconds; -1 is permanent. */
+  bantime: z.number().refine((v) => v === -1 || v > 0, 'bantime must be positive or -1'),
+  bantimeIncrement: BantimeIncrementSchema,
+  ignoreip: z.array(z.string()),
+  ignoreself: z.boolean(),
+  usedns: z.enum(['yes', 'no', 'warn', 'raw']),
+  port: z.string(),
+  protocol: z.string(),
+  banaction: z.string(),
+  actions: z.array(ActionRefSchema),
+});
+
+export type JailConfig = z.infer<typeof JailSchema> & { filter: FilterSpec; filterFile: string };
+
+export interface LoadedConfig {
+  dir: string;
+  settings: Settings;
+  /** Enabled jails only, in config order. */
+  jails: JailConfig[];
+  /** Things that do not stop loading but an operator should hear about (missing log files, …). */
+  warnings: string[];
+}
