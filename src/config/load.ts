@@ -76,7 +76,10 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
 
   const filterText = get('filter')?.trim() || name;
   const filterRef = parseNameWithArgsAt(filterText, at('filter'));
-  const backend = str('backend', 'auto').split('[')[0]!.trim();
+  const backendRef = parseNameWithArgsAt(str('backend', 'auto'), at('backend'));
+  const backend = backendRef.name;
+  // fail2ban reads journal entries with the journal's prefix variant of the filter.
+  if (backend === 'systemd' && !('logtype' in filterRef.args) && !store.ownEntry(name, 'logtype')) filterRef.args['logtype'] = 'journal';
   const usedns = str('usedns', 'warn');
 
   const jailOverrides: Record<string, string> = {};
@@ -130,6 +133,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     filterArgs: filterRef.args,
     logpath,
     backend,
+    backendArgs: backendRef.args,
     journalmatch: filter.journalmatch,
     maxretry: numberOpt(str('maxretry', '5'), at('maxretry')),
     findtime: duration(str('findtime', '10m'), at('findtime')),

@@ -52,6 +52,7 @@ export const JailSchema = z.object({
   filterArgs: z.record(z.string(), z.string()),
   logpath: z.array(z.string()),
   backend: z.enum(['auto', 'polling', 'pyinotify', 'gamin', 'systemd']),
+  backendArgs: z.record(z.string(), z.string()),
   journalmatch: z.array(z.string()),
   maxretry: z.number().int().min(1),
   /** Seconds. */

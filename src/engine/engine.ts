@@ -1,0 +1,174 @@
+import type { BantimeIncrement } from '../config/model.js';
+import { Filter, type FilterSpec, type FilterStats, type LineVerdict } from '../filter/filter.js';
+import type { Clock } from '../util/clock.js';
+import { normalizeIp } from '../util/ip.js';
+import type { BanSource, EngineEvent } from './events.js';
+import { IgnoreList } from './ignore-list.js';
+import { JailCore, MemoryBanHistory, type ActiveBan, type BanHistory, type JailSnapshot } from './jail-core.js';
+
+/** What the engine needs to know about a jail (a subset of the loaded config). */
+export interface JailDefinition {
+  name: string;
+  filter: FilterSpec;
+  maxretry: number;
+  findtime: number;
+  bantime: number;
+  bantimeIncrement: BantimeIncrement;
+  ignoreip: string[];
+  ignoreself: boolean;
+  usedns: 'yes' | 'no' | 'warn' | 'raw';
+}
+
+export interface EngineOptions {
+  clock: Clock;
+  history?: BanHistory;
+  random?: () => number;
+  /** The host's own addresses, for `ignoreself`. */
+  selfAddresses?: string[];
+  /** DNS at the edge: resolves a host name found by `<HOST>` (usedns = yes|warn). */
+  resolveHost?: (name: string) => Promise<string[]>;
+  /** Addresses tracked per jail before the oldest are dropped. */
+  windowCapacity?: number;
+}
+
+export interface EngineSnapshot {
+  time: number;
+  jails: Array<JailSnapshot & { filter: FilterStats }>;
+}
+
+interface JailRuntime {
+  def: JailDefinition;
+  filter: Filter;
+  core: JailCore;
+  ignore: IgnoreList;
+}
+
+/**
+ * The decision core for all jails: log lines in, typed events out. It holds no
+ * file, socket or firewall; those subscribe to its events.
+ */
+export class Engine {
+  private readonly jails = new Map<string, JailRuntime>();
+  private readonly listeners = new Set<(e: EngineEvent) => void>();
+  readonly clock: Clock;
+  private readonly history: BanHistory;
+
+  constructor(defs: JailDefinition[], private readonly opts: EngineOptions) {
+    this.clock = opts.clock;
+    this.history = opts.history ?? new MemoryBanHistory();
+    for (const d of defs) this.addJail(d);
+  }
+
+  addJail(def: JailDefinition): void {
+    const core = new JailCore(
+      { name: def.name, maxretry: def.maxretry, findtime: def.findtime, bantime: def.bantime, increment: def.bantimeIncrement },
+      this.history, this.opts.random, this.opts.windowCapacity);
+    const ignore = new IgnoreList(def.ignoreip, { ignoreself: def.ignoreself, selfAddresses: this.opts.selfAddresses });
+    this.jails.set(def.name, { def, filter: new Filter(def.filter), core, ignore });
+  }
+
+  jailNames(): string[] {
+    return [...this.jails.keys()];
+  }
+
+  subscribe(fn: (e: EngineEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(events: EngineEvent[]): void {
+    for (const e of events) for (const l of this.listeners) l(e);
+  }
+
+  private jail(name: string): JailRuntime {
+    const j = this.jails.get(name);
+    if (!j) throw new Error(`unknown jail "${name}"`);
+    return j;
+  }
+
+  /** One line from a source. Never throws on content: bad lines are counted by the filter. */
+  line(jailName: string, text: string, readTime: number = this.clock.now()): LineVerdict {
+    const j = this.jail(jailName);
+    const verdict = j.filter.processLine(text, readTime);
+    if (verdict.kind !== 'failure') return verdict;
+    const f = verdict.failure;
+    if (f.ip !== null) {
+      this.failure(j, f.ip, f.host, f.time, f.fields);
+    } else if (j.def.usedns === 'yes' || j.def.usedns === 'warn') {
+      const resolve = this.opts.resolveHost;
+      if (resolve && !f.fields['fid']) {
+        resolve(f.host).then(
+          (addrs) => {
+            for (const a of addrs) {
+              const ip = normalizeIp(a);
+              if (ip) this.failure(j, ip, f.host, f.time, f.fields);
+            }
+          },
+          () => { /* an unresolvable name cannot be banned; the filter already counted the line */ },
+        );
+      }
+    }
+    return verdict;
+  }
+
+  private failure(j: JailRuntime, ip: string, host: string, time: number, fields: Record<string, string>): void {
+    const now = this.clock.now();
+    const why = j.ignore.match(ip);
+    if (why) {
+      this.emit([{ type: 'ignored', jail: j.def.name, ip, time, reason: why }]);
+      return;
+    }
+    this.emit(j.core.failure(ip, host, time, now, fields));
+  }
+
+  /** A ban not caused by the filter (manual, escalation, import). `seconds` -1 is permanent. */
+  ban(jailName: string, ip: string, o: { seconds?: number; source: BanSource; reason?: string }): void {
+    const j = this.jail(jailName);
+    this.emit([j.core.ban(ip, this.clock.now(), o)]);
+  }
+
+  /** Unban in one jail, or (jail null) in every jail that holds the address. */
+  unban(ip: string, jailName: string | null = null): number {
+    const now = this.clock.now();
+    const targets = jailName === null ? [...this.jails.values()] : [this.jail(jailName)];
+    const events: EngineEvent[] = [];
+    for (const j of targets) {
+      const e = j.core.unban(ip, now);
+      if (e) events.push(e);
+    }
+    this.emit(events);
+    return events.length;
+  }
+
+  restore(ban: ActiveBan): void {
+    this.jail(ban.jail).core.restore(ban);
+  }
+
+  /** Expire bans and prune windows; the daemon calls this on a timer. */
+  tick(): void {
+    const now = this.clock.now();
+    const events: EngineEvent[] = [];
+    for (const j of this.jails.values()) events.push(...j.core.tick(now));
+    this.emit(events);
+  }
+
+  bans(jailName?: string): ActiveBan[] {
+    const list = jailName ? [this.jail(jailName)] : [...this.jails.values()];
+    return list.flatMap((j) => [...j.core.bans.values()]);
+  }
+
+  isIgnored(jailName: string, ip: string): string | null {
+    return this.jail(jailName).ignore.match(ip);
+  }
+
+  /** Resolve ignoreip host names (the daemon calls this at start and then now and then). */
+  async refreshIgnoreNames(lookup: (name: string) => Promise<string[]>): Promise<void> {
+    const now = this.clock.now();
+    await Promise.all([...this.jails.values()].map((j) => j.ignore.resolveNames(lookup, now)));
+  }
+
+  snapshot(): EngineSnapshot {
+    const now = this.clock.now();
+    return { time: now, jails: [...this.jails.values()].map((j) => ({ ...j.core.snapshot(now), filter: { ...j.filter.stats } })) };
+  }
+}

@@ -1,0 +1,51 @@
+/** What the core decides, as typed events. The daemon, store, firewall and UI all consume these. */
+export type BanSource = 'filter' | 'manual' | 'escalation' | 'import';
+
+export interface FailureEvent {
+  type: 'failure';
+  jail: string;
+  ip: string;
+  host: string;
+  /** Epoch ms of the failure (the log line's time). */
+  time: number;
+  /** Failures of this address in the jail's findtime window, this one included. */
+  count: number;
+  maxretry: number;
+  fields: Record<string, string>;
+}
+
+export interface BanEvent {
+  type: 'ban';
+  jail: string;
+  ip: string;
+  time: number;
+  /** Seconds; -1 is permanent. */
+  bantime: number;
+  /** Epoch ms, null for permanent. */
+  expiresAt: number | null;
+  failures: number;
+  /** How many times this address was banned before (in this jail, or all jails with overalljails). */
+  banCount: number;
+  source: BanSource;
+  reason?: string | undefined;
+}
+
+export interface UnbanEvent {
+  type: 'unban';
+  jail: string;
+  ip: string;
+  time: number;
+  reason: 'expired' | 'manual';
+}
+
+export type IgnoreReason = 'ignoreip' | 'ignoreself' | 'too-old' | 'already-banned' | 'unban-watermark';
+
+export interface IgnoredEvent {
+  type: 'ignored';
+  jail: string;
+  ip: string;
+  time: number;
+  reason: IgnoreReason;
+}
+
+export type EngineEvent = FailureEvent | BanEvent | UnbanEvent | IgnoredEvent;

@@ -1,0 +1,149 @@
+import type { BantimeIncrement } from '../config/model.js';
+import { nextBanTime } from './bantime.js';
+import type { BanEvent, BanSource, EngineEvent, UnbanEvent } from './events.js';
+import { FailureWindow } from './failure-window.js';
+import { RateSeries } from './rate-series.js';
+
+export interface JailRules {
+  name: string;
+  maxretry: number;
+  /** Seconds. */
+  findtime: number;
+  /** Seconds; -1 permanent. */
+  bantime: number;
+  increment: BantimeIncrement;
+}
+
+export interface ActiveBan {
+  ip: string;
+  jail: string;
+  bannedAt: number;
+  expiresAt: number | null;
+  failures: number;
+  source: BanSource;
+  banCount: number;
+  reason?: string | undefined;
+}
+
+/** Answers "how often was this address banned before" (the store, later; a map in tests). */
+export interface BanHistory {
+  previousBans(ip: string, jail: string | null): number;
+  recordBan(ip: string, jail: string, time: number): void;
+}
+
+export class MemoryBanHistory implements BanHistory {
+  private readonly perJail = new Map<string, number>();
+  private readonly overall = new Map<string, number>();
+  previousBans(ip: string, jail: string | null): number {
+    return jail === null ? this.overall.get(ip) ?? 0 : this.perJail.get(`${jail}\u0000${ip}`) ?? 0;
+  }
+  recordBan(ip: string, jail: string, _time: number): void {
+    const k = `${jail}\u0000${ip}`;
+    this.perJail.set(k, (this.perJail.get(k) ?? 0) + 1);
+    this.overall.set(ip, (this.overall.get(ip) ?? 0) + 1);
+  }
+}
+
+export interface JailSnapshot {
+  name: string;
+  maxretry: number;
+  findtime: number;
+  failuresInWindow: number;
+  trackedAddresses: number;
+  evictedAddresses: number;
+  currentBans: number;
+  permanentBans: number;
+  totalBans: number;
+  /** Offences per minute, oldest first, the last 60 minutes. */
+  offences: number[];
+}
+
+/**
+ * One jail's decisions: failures in, bans and unbans out. Pure apart from the
+ * injected time and randomness, so every rule can be tested with a fake clock.
+ */
+export class JailCore {
+  readonly window: FailureWindow;
+  readonly bans = new Map<string, ActiveBan>();
+  private readonly offences = new RateSeries(60);
+  totalBans = 0;
+
+  constructor(
+    public rules: JailRules,
+    private readonly history: BanHistory,
+    private readonly random: () => number = Math.random,
+    windowCapacity?: number,
+  ) {
+    this.window = new FailureWindow(rules.findtime * 1000, rules.maxretry, windowCapacity);
+  }
+
+  /** A failure from the filter. `now` is the engine's clock; `time` the line's. */
+  failure(ip: string, host: string, time: number, now: number, fields: Record<string, string>): EngineEvent[] {
+    const findMs = this.rules.findtime * 1000;
+    if (time < now - findMs) return [{ type: 'ignored', jail: this.rules.name, ip, time, reason: 'too-old' }];
+    if (this.bans.has(ip)) return [{ type: 'ignored', jail: this.rules.name, ip, time, reason: 'already-banned' }];
+    this.offences.add(Math.min(time, now));
+    const count = this.window.add(ip, time, now);
+    const out: EngineEvent[] = [{ type: 'failure', jail: this.rules.name, ip, host, time, count, maxretry: this.rules.maxretry, fields }];
+    if (count >= this.rules.maxretry) {
+      this.window.reset(ip);
+      out.push(this.ban(ip, now, { failures: count, source: 'filter' }));
+    }
+    return out;
+  }
+
+  /** Ban now; `seconds` overrides the jail's bantime (-1 permanent). */
+  ban(ip: string, now: number, o: { failures?: number; source: BanSource; seconds?: number; reason?: string }): BanEvent {
+    const scope = this.rules.increment.overalljails ? null : this.rules.name;
+    const banCount = this.history.previousBans(ip, scope);
+    const seconds = o.seconds ?? nextBanTime(this.rules.bantime, this.rules.increment, banCount, this.random);
+    const expiresAt = seconds < 0 ? null : now + seconds * 1000;
+    const ban: ActiveBan = { ip, jail: this.rules.name, bannedAt: now, expiresAt, failures: o.failures ?? 0, source: o.source, banCount, reason: o.reason };
+    this.bans.set(ip, ban);
+    this.window.reset(ip);
+    this.history.recordBan(ip, this.rules.name, now);
+    this.totalBans++;
+    return { type: 'ban', jail: this.rules.name, ip, time: now, bantime: seconds, expiresAt, failures: ban.failures, banCount, source: o.source, reason: o.reason };
+  }
+
+  /** Put back a ban restored from the store, with its remaining time (no history entry). */
+  restore(ban: ActiveBan): void {
+    this.bans.set(ban.ip, ban);
+  }
+
+  unban(ip: string, now: number): UnbanEvent | null {
+    if (!this.bans.delete(ip)) return null;
+    this.window.reset(ip);
+    return { type: 'unban', jail: this.rules.name, ip, time: now, reason: 'manual' };
+  }
+
+  /** Expire bans whose time is up, and forget failures that left the window. */
+  tick(now: number): UnbanEvent[] {
+    const out: UnbanEvent[] = [];
+    for (const [ip, b] of this.bans) {
+      if (b.expiresAt !== null && b.expiresAt <= now) {
+        this.bans.delete(ip);
+        out.push({ type: 'unban', jail: this.rules.name, ip, time: now, reason: 'expired' });
+      }
+    }
+    this.window.prune(now);
+    return out;
+  }
+
+  snapshot(now: number): JailSnapshot {
+    let permanent = 0;
+    for (const b of this.bans.values()) if (b.expiresAt === null) permanent++;
+    return {
+      name: this.rules.name,
+      maxretry: this.rules.maxretry,
+      findtime: this.rules.findtime,
+      failuresInWindow: this.window.total(now),
+      trackedAddresses: this.window.size,
+      evictedAddresses: this.window.evicted,
+      currentBans: this.bans.size,
+      permanentBans: permanent,
+      totalBans: this.totalBans,
+      offences: this.offences.series(now),
+    };
+  }
+}

@@ -1,0 +1,255 @@
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import type { Clock } from '../util/clock.js';
+import { splitLogPath } from './glob.js';
+import { LineSplitter } from './line-splitter.js';
+import type { FilePosition, LineSink, LogSource, PositionStore, SourceLine } from './types.js';
+
+const CHUNK = 1 << 20;
+const HEAD = 64;
+
+interface Tracked {
+  path: string;
+  fd: number;
+  inode: number;
+  /** Bytes read from the file (a partial line may sit in the splitter). */
+  readPos: number;
+  /** Bytes consumed as whole lines: the resume point. */
+  offset: number;
+  head: string;
+  splitter: LineSplitter;
+}
+
+export interface FileTailOptions {
+  jail: string;
+  /** Paths as in `logpath`: plain, or with a glob in the file name. */
+  paths: string[];
+  positions: PositionStore;
+  sink: LineSink;
+  clock: Clock;
+  /** Safety-net rescan for missed events and new files, in ms. */
+  pollMs?: number;
+  /** How long a rotated-away file is still read for late writes, in ms. */
+  drainMs?: number;
+}
+
+/**
+ * Tails a jail's log files. chokidar's change events give low latency; a poll
+ * is the safety net. Reads go through file descriptors, so a file renamed by
+ * rotation is read to its end before the new file is opened, and a
+ * copytruncate is seen as the size dropping (or the head bytes changing).
+ */
+export class FileTailer implements LogSource {
+  private readonly files = new Map<string, Tracked>();
+  private draining: Array<{ t: Tracked; until: number }> = [];
+  private watchers: FSWatcher[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly specs: ReturnType<typeof splitLogPath>[];
+  private stopped = false;
+  /** Lines dropped because a read failed (counted, never thrown). */
+  readErrors = 0;
+
+  constructor(private readonly o: FileTailOptions) {
+    this.specs = o.paths.map((p) => splitLogPath(p));
+  }
+
+  async start(): Promise<void> {
+    for (const path of this.matchingFiles()) this.open(path, 'initial');
+    for (const spec of this.specs) this.watchDir(spec.dir);
+    this.timer = setInterval(() => this.poll(), this.o.pollMs ?? 1000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all(this.watchers.map((w) => w.close()));
+    this.watchers = [];
+    for (const t of this.files.values()) this.close(t);
+    for (const d of this.draining) this.close(d.t);
+    this.files.clear();
+    this.draining = [];
+  }
+
+  /** Paths currently followed (for status and tests). */
+  followed(): string[] {
+    return [...this.files.keys()];
+  }
+
+  private watchedDirs = new Set<string>();
+
+  private watchDir(dir: string): void {
+    if (this.watchedDirs.has(dir) || !existsSync(dir)) return;
+    this.watchedDirs.add(dir);
+    const specs = this.specs.filter((s) => s.dir === dir);
+    const w = watch(dir, {
+      depth: 0,
+      ignoreInitial: true,
+      ignored: (p: string) => p !== dir && !specs.some((s) => s.match(basename(p))),
+    });
+    w.on('add', (p: string) => this.onEvent(p));
+    w.on('change', (p: string) => this.onEvent(p));
+    w.on('unlink', (p: string) => this.onEvent(p));
+    w.on('error', () => { /* the poll keeps us going */ });
+    this.watchers.push(w);
+  }
+
+  private onEvent(path: string): void {
+    if (this.stopped) return;
+    const t = this.files.get(path);
+    if (t) this.check(t);
+    else if (existsSync(path)) this.open(path, 'new');
+  }
+
+  private matchingFiles(): string[] {
+    const out: string[] = [];
+    for (const s of this.specs) {
+      if (!existsSync(s.dir)) continue;
+      if (!s.isGlob) {
+        const p = join(s.dir, this.o.paths[this.specs.indexOf(s)]!.split('/').pop()!);
+        if (existsSync(p)) out.push(p);
+        continue;
+      }
+      for (const name of readdirSync(s.dir).sort()) if (s.match(name)) out.push(join(s.dir, name));
+    }
+    return out;
+  }
+
+  private poll(): void {
+    if (this.stopped) return;
+    for (const s of this.specs) this.watchDir(s.dir);
+    for (const p of this.matchingFiles()) if (!this.files.has(p)) this.open(p, 'new');
+    for (const t of [...this.files.values()]) this.check(t);
+    const now = this.o.clock.now();
+    this.draining = this.draining.filter((d) => {
+      this.readAvailable(d.t);
+      if (d.until > now) return true;
+      this.emitPartial(d.t);
+      this.close(d.t);
+      return false;
+    });
+  }
+
+  /**
+   * `initial`: at start, resume from the saved position, or start at the end
+   * when there is none. `new`: a file that appeared while running is read whole.
+   */
+  private open(path: string, why: 'initial' | 'new'): void {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return;
+    }
+    const st = fstatSync(fd);
+    const head = readHead(fd);
+    const saved = this.o.positions.getFile(path);
+    let offset = 0;
+    if (why === 'initial') {
+      if (!saved) offset = st.size;
+      else if (saved.inode === st.ino && sameHead(saved.head, head) && saved.offset <= st.size) offset = saved.offset;
+      else offset = 0; // rotated or truncated while we were down: all of it is unread
+    } else if (saved && saved.inode === st.ino && sameHead(saved.head, head) && saved.offset <= st.size) {
+      offset = saved.offset;
+    }
+    const t: Tracked = { path, fd, inode: st.ino, readPos: offset, offset, head, splitter: new LineSplitter() };
+    this.files.set(path, t);
+    this.save(t);
+    this.readAvailable(t);
+  }
+
+  private check(t: Tracked): void {
+    let st;
+    try {
+      st = statSync(t.path);
+    } catch {
+      // Renamed away and not (yet) recreated: finish the old file, then let it go.
+      this.rotateOut(t);
+      return;
+    }
+    if (st.ino !== t.inode) {
+      this.rotateOut(t);
+      this.open(t.path, 'new');
+      return;
+    }
+    const head = readHead(t.fd);
+    if (st.size < t.readPos || !sameHead(t.head, head)) {
+      // copytruncate: the old content went to the rotated copy; start over.
+      t.readPos = 0;
+      t.offset = 0;
+      t.splitter.reset();
+    }
+    t.head = head;
+    this.readAvailable(t);
+  }
+
+  private rotateOut(t: Tracked): void {
+    this.files.delete(t.path);
+    this.readAvailable(t);
+    this.draining.push({ t, until: this.o.clock.now() + (this.o.drainMs ?? 3000) });
+  }
+
+  private readAvailable(t: Tracked): void {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      let got: number;
+      try {
+        got = readSync(t.fd, buf, 0, CHUNK, t.readPos);
+      } catch {
+        this.readErrors++;
+        return;
+      }
+      if (got === 0) break;
+      t.readPos += got;
+      const { lines, bytes } = t.splitter.push(buf.subarray(0, got));
+      t.offset += bytes;
+      if (t.head.length < HEAD * 2) t.head = readHead(t.fd);
+      if (lines.length) this.emit(t, lines);
+      if (got < CHUNK) break;
+    }
+    this.save(t);
+  }
+
+  private emitPartial(t: Tracked): void {
+    const last = t.splitter.flush();
+    if (last !== null) this.emit(t, [last]);
+  }
+
+  private emit(t: Tracked, lines: string[]): void {
+    const time = this.o.clock.now();
+    const out: SourceLine[] = lines.map((line) => ({ jail: this.o.jail, line, time, origin: t.path }));
+    this.o.sink(out);
+  }
+
+  private save(t: Tracked): void {
+    if (this.files.get(t.path) !== t) return;
+    const pos: FilePosition = { inode: t.inode, offset: t.offset, head: t.head };
+    this.o.positions.setFile(t.path, pos);
+  }
+
+  private close(t: Tracked): void {
+    try {
+      closeSync(t.fd);
+    } catch {
+      /* already closed */
+    }
+  }
+}
+
+function readHead(fd: number): string {
+  const b = Buffer.alloc(HEAD);
+  let n = 0;
+  try {
+    n = readSync(fd, b, 0, HEAD, 0);
+  } catch {
+    return '';
+  }
+  return b.subarray(0, n).toString('hex');
+}
+
+/** The saved head may be shorter (the file was smaller then): compare what both have. */
+function sameHead(a: string, b: string): boolean {
+  const n = Math.min(a.length, b.length);
+  return a.slice(0, n) === b.slice(0, n);
+}

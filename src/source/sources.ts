@@ -1,0 +1,16 @@
+import type { JailConfig } from '../config/model.js';
+import type { Clock } from '../util/clock.js';
+import { FileTailer } from './file-tail.js';
+import { JournalSource } from './journal.js';
+import type { LineSink, LogSource, PositionStore } from './types.js';
+
+/** The right source for each jail's backend: the journal for `systemd`, files otherwise. */
+export function sourcesForJails(jails: JailConfig[], deps: { positions: PositionStore; sink: LineSink; clock: Clock }): LogSource[] {
+  return jails.map((j) => {
+    if (j.backend === 'systemd') {
+      const files = j.backendArgs['journalfiles']?.split(/[\s,]+/).filter(Boolean);
+      return new JournalSource({ jail: j.name, journalmatch: j.journalmatch, files, directory: j.backendArgs['journalpath'], ...deps });
+    }
+    return new FileTailer({ jail: j.name, paths: j.logpath, ...deps });
+  });
+}
