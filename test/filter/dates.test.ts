@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DateDetector, dateMatchToTime, isoLocal } from '../../src/filter/dates.js';
+
+const prevTz = process.env['TZ'];
+beforeAll(() => { process.env['TZ'] = 'UTC'; });
+afterAll(() => { process.env['TZ'] = prevTz; });
+
+const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
+
+function read(line: string, patterns: string[] = []): { iso: string; rest: string } | null {
+  const d = new DateDetector(patterns);
+  const m = d.find(line);
+  if (!m) return null;
+  const t = dateMatchToTime(m, NOW);
+  return { iso: t === null ? 'null' : isoLocal(t), rest: line.slice(0, m.start) + line.slice(m.end) };
+}
+
+describe('DateDetector', () => {
+  it('reads fail2ban default formats', () => {
+    expect(read('Jun 21 16:47:48 host sshd[1]: x')).toEqual({ iso: '2026-06-21T16:47:48', rest: ' host sshd[1]: x' });
+    expect(read('2005-06-21T16:47:48.123+02:00 host x')!.iso).toBe('2005-06-21T14:47:48');
+    expect(read('2005/06/21 16:47:48 [error] x')!.iso).toBe('2005-06-21T16:47:48');
+    expect(read('1.2.3.4 - - [21/Jun/2005:16:47:48 +0000] "GET /"')).toEqual({ iso: '2005-06-21T16:47:48', rest: '1.2.3.4 - - [] "GET /"' });
+    expect(read('1119372468 x')!.iso).toBe('2005-06-21T16:47:48');
+    expect(read('@4000000042b844be00000000 x')!.iso).toBe('2005-06-21T16:47:48');
+  });
+
+  it('gives a year-less date the current year, or the previous one when that is over a day ahead', () => {
+    expect(read('Nov 22 11:00:00 h x: y')!.iso).toBe('2026-11-22T11:00:00');
+    expect(read('Nov 23 11:00:00 h x: y')!.iso).toBe('2025-11-23T11:00:00');
+    expect(read('Dec 31 23:59:59 h x: y')!.iso).toBe('2025-12-31T23:59:59');
+  });
+
+  it('anchors {^LN-BEG} patterns at the line start', () => {
+    expect(read('x Jun 21 16:47:48 y', ['{^LN-BEG}'])).toBeNull();
+    expect(read('Jun 21 16:47:48 y', ['{^LN-BEG}'])).not.toBeNull();
+  });
+
+  it('reads custom datepatterns with strftime directives and {DATE}', () => {
+    expect(read('L 21/06/2005 - 16:47:48: x', ['^L %d/%m/%Y - %H:%M:%S'])!.iso).toBe('2005-06-21T16:47:48');
+    expect(read('ip - [21/Jun/2005:16:47:48 +0000] x', ['^[^\\[]*\\[({DATE})'])).toEqual({ iso: '2005-06-21T16:47:48', rest: 'ip - [] x' });
+  });
+
+  it('returns null when no template fits', () => {
+    expect(read('no date here at all')).toBeNull();
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { Filter, type FilterSpec, type LineVerdict } from '../../src/filter/filter.js';
+
+const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
+const spec = (o: Partial<FilterSpec>): FilterSpec => ({
+  name: 't', failregex: [], ignoreregex: [], datepattern: [], maxlines: 1, maxlinelen: 10_000, useDns: true, ...o,
+});
+const hosts = (f: Filter, lines: string[]) => lines.map((l) => {
+  const v: LineVerdict = f.processLine(l, NOW);
+  return v.kind === 'failure' ? v.failure.host : v.kind;
+});
+
+describe('Filter', () => {
+  it('runs prefregex first and the failregex on <F-CONTENT> only', () => {
+    const f = new Filter(spec({ prefregex: '^\\s*\\S+ app: <F-CONTENT>.+</F-CONTENT>$', failregex: ['^bad login from <HOST>$'] }));
+    expect(hosts(f, ['Jun 21 16:47:48 h app: bad login from 1.2.3.4', 'Jun 21 16:47:48 h other: bad login from 1.2.3.4'])).toEqual(['1.2.3.4', 'missed']);
+    expect(f.stats).toMatchObject({ lines: 2, matched: 1, missed: 1 });
+  });
+
+  it('counts ignoreregex hits as ignored, not failures', () => {
+    const f = new Filter(spec({ failregex: ['fail from <HOST>'], ignoreregex: ['from 10\\.'] }));
+    expect(hosts(f, ['fail from 10.0.0.1', 'fail from 1.2.3.4'])).toEqual(['ignored', '1.2.3.4']);
+    expect(f.stats.ignored).toBe(1);
+  });
+
+  it('reports the raw host, the normalised ip, the time and the captured fields', () => {
+    const f = new Filter(spec({ failregex: ['user <F-USER>\\S+</F-USER> from <HOST>'] }));
+    const v = f.processLine('Jun 21 16:47:48 user bob from ::ffff:1.2.3.4', NOW);
+    expect(v).toMatchObject({ kind: 'failure', failure: { host: '1.2.3.4', ip: '1.2.3.4', fields: { user: 'bob' }, dated: true } });
+    const v6 = f.processLine('user eve from 2001:DB8:0::1', NOW);
+    expect(v6).toMatchObject({ kind: 'failure', failure: { host: '2001:DB8:0::1', ip: '2001:db8::1', time: NOW, dated: false } });
+  });
+
+  it('uses <F-ID> as the failure id', () => {
+    const f = new Filter(spec({ failregex: ['session <F-ID>\\w+</F-ID> failed'] }));
+    expect(f.processLine('session abc123 failed', NOW)).toMatchObject({ kind: 'failure', failure: { host: 'abc123', ip: null } });
+  });
+
+  it('keeps session state by <F-MLFID>: NOFAIL lines lend their host to later host-less failures', () => {
+    const f = new Filter(spec({
+      prefregex: '^<F-MLFID>\\S+\\[\\d+\\]: </F-MLFID><F-CONTENT>.+</F-CONTENT>$',
+      failregex: ['^<F-NOFAIL>connect from</F-NOFAIL> <HOST>$', '^too many failures$', '^<F-MLFFORGET>closed</F-MLFFORGET>$'],
+    }));
+    expect(hosts(f, ['d[1]: connect from 1.2.3.4', 'd[2]: connect from 5.6.7.8', 'd[1]: too many failures', 'd[1]: closed', 'd[1]: too many failures']))
+      .toEqual(['ignored', 'ignored', '1.2.3.4', '1.2.3.4', 'ignored']);
+  });
+
+  it('buffers maxlines and reports a multi-line failure on the line that completes it', () => {
+    const f = new Filter(spec({ maxlines: 3, failregex: ['^begin from <HOST><SKIPLINES>\\nend: denied$'] }));
+    expect(hosts(f, ['begin from 1.2.3.4', 'noise', 'end: denied', 'end: denied'])).toEqual(['missed', 'missed', '1.2.3.4', 'missed']);
+  });
+
+  it('truncates long lines, skips binary junk and invalid addresses, and never throws', () => {
+    const f = new Filter(spec({ failregex: ['fail from <HOST>'], maxlinelen: 1000 }));
+    const big = 'fail from 1.2.3.4 ' + 'x'.repeat(1024 * 1024);
+    expect(hosts(f, [big, 'fail from 1.2.3.4\u0000\u0001\u0002', 'fail from 999.2.3.4', '\u001b[31mfail from 1.2.3.4\u001b[0m']))
+      .toEqual(['1.2.3.4', 'skipped', 'skipped', '1.2.3.4']);
+    expect(f.stats).toMatchObject({ truncated: 1, binary: 1, invalidAddress: 1 });
+  });
+});

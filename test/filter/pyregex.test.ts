@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { translatePythonRegex } from '../../src/filter/pyregex.js';
+import { RegexTranslationError } from '../../src/util/errors.js';
+
+function run(py: string, text: string): Record<string, string> | null {
+  const t = translatePythonRegex(py);
+  const m = new RegExp(t.source, t.flags).exec(text);
+  if (!m) return null;
+  const out: Record<string, string> = { $0: m[0] };
+  for (const [name, idx] of t.names) for (const i of idx) if (m[i] !== undefined) { out[name] = m[i]!; break; }
+  return out;
+}
+
+describe('translatePythonRegex', () => {
+  it('turns (?P<n>…) and (?P=n) into numbered groups with a name table', () => {
+    expect(run('(?P<a>x+)-(?P=a)', 'xx-xx')).toMatchObject({ a: 'xx' });
+    expect(run('^(?P<a>x+)-(?P=a)$', 'xx-x')).toBeNull();
+  });
+
+  it('expands conditionals (?(name)yes|no) like Python', () => {
+    const py = '^(?P<inv>invalid )?user (?(inv)\\S+|root)$';
+    expect(run(py, 'invalid user bob')).not.toBeNull();
+    expect(run(py, 'user root')).not.toBeNull();
+    expect(run(py, 'user bob')).toBeNull();
+  });
+
+  it('handles the conditional inside an alternation the way sshd.conf uses it', () => {
+    const py = '^for (?P<ci>invalid user )?(?P<user>(?P<cu>\\S+)|(?(ci)(?:(?! from ).)*?|[^:]+)) from (?P<h>\\S+)(?(cu): |(?:(?:(?! from ).)*)$)';
+    expect(run(py, 'for root from 1.2.3.4 port 22: x')).toMatchObject({ user: 'root', h: '1.2.3.4' });
+    expect(run(py, 'for invalid user a b from 1.2.3.4 port 22')).toMatchObject({ user: 'a b', h: '1.2.3.4' });
+  });
+
+  it('supports atomic groups, possessive quantifiers, \\A, \\Z and {,n}', () => {
+    expect(run('(?>a+)b', 'aaab')).not.toBeNull();
+    expect(run('a++a', 'aaaa')).toBeNull(); // possessive gives nothing back
+    expect(run('\\Aab\\Z', 'ab')).not.toBeNull();
+    expect(run('\\Aab\\Z', 'ab\n')).toBeNull();
+    expect(run('^a{,2}$', 'aa')).not.toBeNull();
+    expect(run('^a{,2}$', 'aaa')).toBeNull();
+  });
+
+  it('applies leading and scoped inline flags', () => {
+    expect(run('(?i)^failed', 'FAILED')).not.toBeNull();
+    expect(run('^(?i:fail)ED$', 'FaIlED')).not.toBeNull();
+    expect(run('^(?i:fail)ED$', 'FaIled')).toBeNull();
+    expect(run('^(?i:[a-c]+)$', 'AbC')).not.toBeNull();
+    expect(run('^(?s:a.b)$', 'a\nb')).not.toBeNull();
+    expect(run('^a.b$', 'a\nb')).toBeNull();
+  });
+
+  it('treats a leading "]" in a class as a literal, as Python does', () => {
+    expect(run('^[]a]+$', ']a]')).not.toBeNull();
+  });
+
+  it('fails clearly on what it cannot translate', () => {
+    expect(() => translatePythonRegex('(?P<a>x)(?P<a>y)')).toThrow(RegexTranslationError);
+    expect(() => translatePythonRegex('(?P<a>x)*(?(a)y|z)')).toThrow(/inside a repetition/);
+    expect(() => translatePythonRegex('(?L)x')).toThrow(/locale/);
+    expect(() => translatePythonRegex('(x')).toThrow(/missing "\)"/);
+    expect(() => translatePythonRegex('*x')).toThrow(/nothing to repeat/);
+  });
+});
