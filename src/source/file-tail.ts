@@ -19,6 +19,8 @@ interface Tracked {
   offset: number;
   head: string;
   splitter: LineSplitter;
+  /** The file's mtime at our last read: rotated siblings newer than this may hold unread lines. */
+  mtimeMs: number;
 }
 
 export interface FileTailOptions {
@@ -42,6 +44,10 @@ export interface FileTailOptions {
  */
 export class FileTailer implements LogSource {
   private readonly files = new Map<string, Tracked>();
+  /** The last file followed at a path, until its successor is opened. */
+  private readonly rotatedAway = new Map<string, Tracked>();
+  /** Inodes already read, so a rotated copy is never read twice. */
+  private readonly seen = new Set<number>();
   private draining: Array<{ t: Tracked; until: number }> = [];
   private watchers: FSWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -153,7 +159,13 @@ export class FileTailer implements LogSource {
     } else if (saved && saved.inode === st.ino && sameHead(saved.head, head) && saved.offset <= st.size) {
       offset = saved.offset;
     }
-    const t: Tracked = { path, fd, inode: st.ino, readPos: offset, offset, head, splitter: new LineSplitter() };
+    const before = this.rotatedAway.get(path);
+    if (before) {
+      this.rotatedAway.delete(path);
+      this.readMissedRotations(before, st.ino);
+    }
+    this.seen.add(st.ino);
+    const t: Tracked = { path, fd, inode: st.ino, readPos: offset, offset, head, splitter: new LineSplitter(), mtimeMs: st.mtimeMs };
     this.files.set(path, t);
     this.save(t);
     this.readAvailable(t);
@@ -175,7 +187,8 @@ export class FileTailer implements LogSource {
     }
     const head = readHead(t.fd);
     if (st.size < t.readPos || !sameHead(t.head, head)) {
-      // copytruncate: the old content went to the rotated copy; start over.
+      // copytruncate: what we had not read yet went to the copy; take it from there, then start over.
+      this.readTruncatedCopy(t);
       t.readPos = 0;
       t.offset = 0;
       t.splitter.reset();
@@ -184,8 +197,80 @@ export class FileTailer implements LogSource {
     this.readAvailable(t);
   }
 
+  /** Rotated siblings of a tracked file: `auth.log.1`, `auth.log-20261121`, newest last. */
+  private siblings(t: Tracked): Array<{ path: string; ino: number; size: number; mtimeMs: number }> {
+    const dir = t.path.slice(0, t.path.lastIndexOf('/')) || '/';
+    const base = basename(t.path);
+    const out: Array<{ path: string; ino: number; size: number; mtimeMs: number }> = [];
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return out;
+    }
+    for (const n of names) {
+      if (n === base || !n.startsWith(base) || !/^[.\-_]/.test(n.slice(base.length)) || /\.(?:gz|bz2|xz|zst)$/.test(n)) continue;
+      try {
+        const st = statSync(join(dir, n));
+        if (st.isFile()) out.push({ path: join(dir, n), ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
+      } catch {
+        /* gone already */
+      }
+    }
+    // Same-millisecond copies: a newer file usually has the higher inode number.
+    return out.sort((a, b) => a.mtimeMs - b.mtimeMs || a.ino - b.ino);
+  }
+
+  /**
+   * Two rotations between two looks: the middle file was renamed away before
+   * we opened it. Read every unseen sibling written since our last read.
+   */
+  private readMissedRotations(t: Tracked, currentIno: number): void {
+    for (const s of this.siblings(t)) {
+      if (this.seen.has(s.ino) || s.ino === currentIno || s.mtimeMs < t.mtimeMs - 1000) continue;
+      this.readWhole(t, s.path, s.ino, 0);
+    }
+  }
+
+  /**
+   * After a copytruncate, the copy holds our unread tail: same head, at least
+   * as long as what we read. Copies made since (two truncations between two
+   * looks) were never seen at all and are read whole, oldest first.
+   */
+  private readTruncatedCopy(t: Tracked): void {
+    const fresh = this.siblings(t).filter((s) => !this.seen.has(s.ino) && s.mtimeMs >= t.mtimeMs - 1000);
+    const ours = fresh.find((s) => {
+      if (s.size < t.readPos || t.head === '') return false;
+      try {
+        const fd = openSync(s.path, 'r');
+        const same = sameHead(t.head, readHead(fd));
+        closeSync(fd);
+        return same;
+      } catch {
+        return false;
+      }
+    });
+    if (ours) this.readWhole(t, ours.path, ours.ino, t.offset);
+    for (const s of fresh) if (s !== ours) this.readWhole(t, s.path, s.ino, 0);
+  }
+
+  private readWhole(t: Tracked, path: string, ino: number, from: number): void {
+    this.seen.add(ino);
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return;
+    }
+    const tmp: Tracked = { path, fd, inode: ino, readPos: from, offset: from, head: '', splitter: new LineSplitter(), mtimeMs: 0 };
+    this.readAvailable(tmp);
+    this.emitPartial(tmp);
+    this.close(tmp);
+  }
+
   private rotateOut(t: Tracked): void {
     this.files.delete(t.path);
+    this.rotatedAway.set(t.path, t);
     this.readAvailable(t);
     this.draining.push({ t, until: this.o.clock.now() + (this.o.drainMs ?? 3000) });
   }
@@ -207,6 +292,11 @@ export class FileTailer implements LogSource {
       if (t.head.length < HEAD * 2) t.head = readHead(t.fd);
       if (lines.length) this.emit(t, lines);
       if (got < CHUNK) break;
+    }
+    try {
+      t.mtimeMs = fstatSync(t.fd).mtimeMs;
+    } catch {
+      /* closed underneath us */
     }
     this.save(t);
   }

@@ -1,0 +1,125 @@
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileTailer } from '../../src/source/file-tail.js';
+import { MemoryPositionStore, type SourceLine } from '../../src/source/types.js';
+import { systemClock } from '../../src/util/clock.js';
+import { waitFor } from '../support/wait.js';
+
+let dir: string;
+let tailers: FileTailer[] = [];
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'bantop-tail-'));
+});
+afterEach(async () => {
+  await Promise.all(tailers.map((t) => t.stop()));
+  tailers = [];
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function tail(paths: string[], positions = new MemoryPositionStore()) {
+  const got: SourceLine[] = [];
+  const t = new FileTailer({ jail: 'j', paths, positions, sink: (l) => got.push(...l), clock: systemClock, pollMs: 50, drainMs: 300 });
+  tailers.push(t);
+  return { t, got, positions, lines: () => got.map((g) => g.line) };
+}
+
+describe('FileTailer', () => {
+  it('starts at the end the first time and then reads appended lines', async () => {
+    const log = join(dir, 'auth.log');
+    writeFileSync(log, 'old 1\nold 2\n');
+    const { t, lines } = tail([log]);
+    await t.start();
+    appendFileSync(log, 'new 1\nnew 2\n');
+    await waitFor(() => lines().length === 2);
+    expect(lines()).toEqual(['new 1', 'new 2']);
+  });
+
+  it('holds a partial last line until its newline arrives', async () => {
+    const log = join(dir, 'a.log');
+    writeFileSync(log, '');
+    const { t, lines } = tail([log]);
+    await t.start();
+    appendFileSync(log, 'first half');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(lines()).toEqual([]);
+    appendFileSync(log, ' second half\n');
+    await waitFor(() => lines().length === 1);
+    expect(lines()).toEqual(['first half second half']);
+  });
+
+  it('resumes from the saved position after a restart: nothing lost, nothing twice', async () => {
+    const log = join(dir, 'a.log');
+    writeFileSync(log, 'before\n');
+    const positions = new MemoryPositionStore();
+    const a = tail([log], positions);
+    await a.t.start();
+    appendFileSync(log, 'one\npart');
+    await waitFor(() => a.lines().length === 1);
+    await a.t.stop();
+    appendFileSync(log, 'ial\nwhile down\n');
+    const b = tail([log], positions);
+    await b.t.start();
+    await waitFor(() => b.lines().length === 2);
+    expect([...a.lines(), ...b.lines()]).toEqual(['one', 'partial', 'while down']);
+  });
+
+  it('reads from the start a file that was rotated while bantop was down', async () => {
+    const log = join(dir, 'a.log');
+    writeFileSync(log, 'x\n');
+    const positions = new MemoryPositionStore();
+    const a = tail([log], positions);
+    await a.t.start();
+    await a.t.stop();
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, 'fresh 1\nfresh 2\n');
+    const b = tail([log], positions);
+    await b.t.start();
+    await waitFor(() => b.lines().length === 2);
+    expect(b.lines()).toEqual(['fresh 1', 'fresh 2']);
+  });
+
+  async function flowWithRotation(rotate: (log: string, n: number) => void): Promise<string[]> {
+    const log = join(dir, 'flow.log');
+    writeFileSync(log, '');
+    const { t, lines } = tail([log]);
+    await t.start();
+    const total = 3000;
+    for (let i = 0; i < total; i++) {
+      appendFileSync(log, `line ${i}\n`);
+      if (i % 1000 === 999) rotate(log, i);
+      if (i % 100 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    await waitFor(() => lines().length >= total, 10_000, `${total} lines`);
+    await new Promise((r) => setTimeout(r, 200));
+    return lines();
+  }
+
+  it('follows rename rotation while lines flow, without losing or repeating a line', async () => {
+    const got = await flowWithRotation((log, n) => renameSync(log, `${log}.${n}`));
+    expect(got.length).toBe(3000);
+    expect(got).toEqual(Array.from({ length: 3000 }, (_, i) => `line ${i}`));
+  });
+
+  it('follows copytruncate rotation without repeating a line', async () => {
+    const got = await flowWithRotation((log, n) => {
+      copyFileSync(log, `${log}.${n}`);
+      truncateSync(log, 0);
+    });
+    expect(new Set(got).size).toBe(got.length);
+    expect(got).toEqual(Array.from({ length: 3000 }, (_, i) => `line ${i}`));
+  });
+
+  it('picks up a file that appears later, and glob paths', async () => {
+    const sub = join(dir, 'nginx');
+    mkdirSync(sub);
+    const { t, got } = tail([join(sub, '*error.log')]);
+    await t.start();
+    writeFileSync(join(sub, 'site-error.log'), 'a\n');
+    writeFileSync(join(sub, 'other.log'), 'not me\n');
+    writeFileSync(join(sub, 'api-error.log'), 'b\n');
+    await waitFor(() => got.length === 2);
+    expect(got.map((g) => [g.origin.split('/').pop(), g.line]).sort()).toEqual([['api-error.log', 'b'], ['site-error.log', 'a']]);
+  });
+});
