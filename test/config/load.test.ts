@@ -1,0 +1,103 @@
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig, loadSettings } from '../../src/config/load.js';
+import { ConfigError } from '../../src/util/errors.js';
+import { haveFail2ban } from '../support/fail2ban-regex.js';
+
+const ASSETS = join(import.meta.dirname, '..', '..', 'assets', 'config');
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'bantop-load-'));
+  cpSync(ASSETS, dir, { recursive: true });
+  writeFileSync(join(dir, 'auth.log'), '');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const local = (text: string, name = 'jail.local') => writeFileSync(join(dir, name), text);
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('loads the shipped defaults: bantop.conf settings and the enabled sshd jail', () => {
+    local(`[sshd]\nlogpath = ${dir}/auth.log\n`);
+    const c = loadConfig(dir);
+    expect(c.settings).toMatchObject({ firewall: 'nftables', socket: '/run/bantop/bantop.sock', dbpurgeage: 7 * 86400, banlog: '/var/log/bantop-bans.log' });
+    expect(c.jails.map((j) => j.name)).toEqual(['sshd']);
+    expect(c.jails[0]).toMatchObject({ maxretry: 5, findtime: 600, bantime: 600, port: 'ssh', banaction: 'nftables-multiport', filterArgs: { mode: 'normal' } });
+    expect(c.jails[0]!.actions).toEqual([{ name: 'nftables-multiport', args: { port: 'ssh', protocol: 'tcp' } }]);
+    expect(c.warnings).toEqual([]);
+  });
+
+  it('applies jail.local and jail.d/*.local overrides, filter arguments and durations', () => {
+    mkdirSync(join(dir, 'jail.d'), { recursive: true });
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nmode = aggressive\nbantime = 1h\nfindtime = 1d\nmaxretry = 3\nignoreip = 10.0.0.0/8 2001:db8::/32 office.example\n` +
+      `bantime.increment = true\nbantime.multipliers = 1 5 30\n[nginx-http-auth]\nenabled = true\nlogpath = ${dir}/*error.log\n`);
+    writeFileSync(join(dir, 'jail.d', 'zz.local'), '[sshd]\nbantime = -1\n');
+    const c = loadConfig(dir);
+    const sshd = c.jails.find((j) => j.name === 'sshd')!;
+    expect(sshd).toMatchObject({ bantime: -1, findtime: 86400, maxretry: 3, filterArgs: { mode: 'aggressive' } });
+    expect(sshd.ignoreip).toEqual(['10.0.0.0/8', '2001:db8::/32', 'office.example']);
+    expect(sshd.bantimeIncrement).toMatchObject({ enabled: true, multipliers: [1, 5, 30], maxtime: 604800 });
+    expect(sshd.filter.failregex.some((r) => r.includes('Did not receive identification'))).toBe(true);
+    expect(c.jails.find((j) => j.name === 'nginx-http-auth')!.logpath).toEqual([`${dir}/*error.log`]);
+  });
+
+  it('reads the journal for backend = systemd, with the filter\'s journal prefix', () => {
+    local('[sshd]\nenabled = false\n[sshd-journal]\nenabled = true\n');
+    const j = loadConfig(dir).jails[0]!;
+    expect(j).toMatchObject({ name: 'sshd-journal', backend: 'systemd', filterArgs: { logtype: 'journal' } });
+    expect(j.journalmatch.join(' ')).toContain('_SYSTEMD_UNIT=sshd.service');
+  });
+
+  it('warns about a log file that does not exist yet', () => {
+    local('[sshd]\nlogpath = /nonexistent/auth.log\n');
+    expect(loadConfig(dir).warnings).toEqual(['jail "sshd": log file /nonexistent/auth.log does not exist yet; bantop will watch for it']);
+  });
+
+  it.each([
+    ['maxretry = lots', /jail\.local:line 3 \[maxretry\]: "lots" is not a number/],
+    ['bantime = 10 parsecs', /jail\.local:line 3 \[bantime\]: unknown unit "parsecs"/],
+    ['enabled = maybe', /jail\.local:line 3 \[enabled\]: "maybe" is not a boolean/],
+    ['filter = nosuchfilter', /jail\.local:line 3 \[filter\]: filter "nosuchfilter" not found/],
+    ['action = nosuchaction[port=22]', /jail\.local:line 3 \[action\]: jail "sshd": action "nosuchaction" not found/],
+    ['logpath =', /jail\.local:line 3 \[logpath\]: jail "sshd" has no logpath/],
+    ['maxretry = 0', /jail\.local:line 3 \[maxretry\]: .*>=1/],
+    ['ignoreip = 1.2.3.4/99', /jail\.local:line 3 \[ignoreip\]: "1\.2\.3\.4\/99" is not an address/],
+  ])('reports "%s" with file, line and key (exit 2)', (bad, message) => {
+    local(`[sshd]\nlogpath = ${dir}/auth.log\n${bad}\n`);
+    const e = configError(() => loadConfig(dir));
+    expect(e.message).toMatch(message);
+    expect(e.exitCode).toBe(2);
+  });
+
+  it('reports a bad firewall in bantop.local with its file, line and key', () => {
+    local('[Definition]\n\nfirewall = pf\n', 'bantop.local');
+    expect(configError(() => loadSettings(dir)).message).toMatch(/bantop\.local:line 3 \[firewall\]: Invalid option/);
+  });
+
+  it('takes daemon settings from fail2ban.conf when there is no bantop.conf', () => {
+    rmSync(join(dir, 'bantop.conf'));
+    writeFileSync(join(dir, 'fail2ban.conf'), '[DEFAULT]\nloglevel = NOTICE\nsocket = /run/f2b.sock\ndbpurgeage = 2d\n[Definition]\n');
+    expect(loadSettings(dir)).toMatchObject({ loglevel: 'NOTICE', socket: '/run/f2b.sock', dbpurgeage: 172800, firewall: 'nftables', dbfile: '/var/lib/bantop/bantop.sqlite3' });
+  });
+});
+
+describe.skipIf(!haveFail2ban)('Debian /etc/fail2ban, unmodified', () => {
+  it('loads with its enabled sshd jail, filter and iptables-multiport action', () => {
+    const c = loadConfig('/etc/fail2ban');
+    const sshd = c.jails.find((j) => j.name === 'sshd')!;
+    expect(sshd).toMatchObject({ maxretry: 5, findtime: 600, bantime: 600, port: 'ssh', banaction: 'iptables-multiport', logpath: ['/var/log/auth.log'] });
+    expect(sshd.actions[0]).toMatchObject({ name: 'iptables-multiport', args: { port: 'ssh', protocol: 'tcp' } });
+    expect(sshd.filter.failregex.length).toBeGreaterThan(10);
+    expect(c.settings).toMatchObject({ socket: '/var/run/fail2ban/fail2ban.sock', logtarget: '/var/log/fail2ban.log', dbpurgeage: 86400 });
+  });
+});
