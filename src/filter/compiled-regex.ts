@@ -7,14 +7,38 @@ export class CompiledRegex {
   readonly re: RegExp;
   private readonly names: Map<string, number[]>;
   readonly fieldNames: string[];
+  private readonly literals: string[] | null;
 
-  constructor(readonly pattern: string, opts: { multiline?: boolean; useDns?: boolean; anchorStart?: boolean } = {}) {
+  readonly source: string;
+  readonly flags: string;
+  readonly anchored: boolean;
+  readonly groupCount: number;
+
+  constructor(readonly pattern: string, opts: { multiline?: boolean; useDns?: boolean; groupOffset?: number } = {}) {
     if (pattern.trim() === '') throw new RegexTranslationError(pattern, 'empty regex');
     const py = expandRegexTags(pattern, { useDns: opts.useDns });
-    const t = translatePythonRegex(py, { multiline: opts.multiline });
-    this.re = new RegExp(t.source, t.flags);
+    const t = translatePythonRegex(py, { multiline: opts.multiline, groupOffset: opts.groupOffset });
+    this.source = t.source;
+    this.flags = t.flags;
+    this.anchored = t.anchored;
+    this.groupCount = t.groupCount;
+    this.re = new RegExp(opts.groupOffset ? `${'()'.repeat(opts.groupOffset)}${t.source}` : t.source, t.flags);
     this.names = t.names;
     this.fieldNames = [...t.names.keys()];
+    this.literals = t.literals;
+  }
+
+  /** False when the text lacks every literal the regex needs: the exec can be skipped. */
+  mayMatch(text: string): boolean {
+    const l = this.literals;
+    if (l === null) return true;
+    for (let i = 0; i < l.length; i++) if (text.includes(l[i]!)) return true;
+    return false;
+  }
+
+  /** For tests and diagnostics. */
+  get requiredLiterals(): readonly string[] | null {
+    return this.literals;
   }
 
   exec(text: string): RegExpExecArray | null {
@@ -37,9 +61,8 @@ export class CompiledRegex {
     return this.names.has(name);
   }
 
-  /** Every named group that took part. */
-  groups(m: RegExpExecArray): Record<string, string> {
-    const out: Record<string, string> = {};
+  /** Every named group that took part, added to `out`. */
+  groups(m: RegExpExecArray, out: Record<string, string> = {}): Record<string, string> {
     for (const [name, idx] of this.names) {
       for (const i of idx) {
         const v = m[i];
@@ -50,5 +73,43 @@ export class CompiledRegex {
       }
     }
     return out;
+  }
+}
+
+/**
+ * Several anchored failregexes as one RegExp: `(?:re0)()|(?:re1)()|…`. At
+ * position 0 the alternatives are tried in order, exactly like trying the
+ * regexes one by one, but in one native call. The empty group after each
+ * alternative tells which one matched.
+ */
+export class CombinedRegex {
+  readonly re: RegExp;
+  private readonly markers: number[];
+
+  constructor(readonly parts: CompiledRegex[]) {
+    const markers: number[] = [];
+    let offset = 0;
+    const sources: string[] = [];
+    for (const p of parts) {
+      offset += p.groupCount;
+      sources.push(`(?:${p.source})()`);
+      markers.push(++offset);
+    }
+    this.re = new RegExp(sources.join('|'), parts[0]?.flags ?? '');
+    this.markers = markers;
+  }
+
+  /** Regexes can be merged when all are anchored at ^ and share flags. */
+  static canCombine(parts: CompiledRegex[]): boolean {
+    return parts.length > 1 && parts.every((p) => p.anchored && p.flags === parts[0]!.flags);
+  }
+
+  /** The index of the matching regex and the match, or null. */
+  exec(text: string): { index: number; m: RegExpExecArray } | null {
+    this.re.lastIndex = 0;
+    const m = this.re.exec(text);
+    if (!m) return null;
+    for (let i = 0; i < this.markers.length; i++) if (m[this.markers[i]!] !== undefined) return { index: i, m };
+    return null;
   }
 }

@@ -1,5 +1,5 @@
 import { normalizeIp } from '../util/ip.js';
-import { CompiledRegex } from './compiled-regex.js';
+import { CombinedRegex, CompiledRegex } from './compiled-regex.js';
 import { DateDetector, dateMatchToTime } from './dates.js';
 
 /** What a filter needs, already read from config (see config/filter-def.ts). */
@@ -59,6 +59,7 @@ interface MlfEntry {
 export class Filter {
   readonly stats: FilterStats = { lines: 0, matched: 0, ignored: 0, missed: 0, truncated: 0, binary: 0, invalidAddress: 0 };
   private readonly fail: CompiledRegex[];
+  private readonly combined: CombinedRegex | undefined;
   private readonly ignore: CompiledRegex[];
   private readonly pref: CompiledRegex | undefined;
   private readonly dates: DateDetector;
@@ -70,7 +71,14 @@ export class Filter {
   constructor(readonly spec: FilterSpec) {
     this.multiline = spec.maxlines > 1;
     const o = { multiline: this.multiline, useDns: spec.useDns };
-    this.fail = spec.failregex.map((r) => new CompiledRegex(r, o));
+    // Numbered so they can share one RegExp: regex k's groups follow regex k-1's plus its marker.
+    let offset = 0;
+    this.fail = spec.failregex.map((r) => {
+      const c = new CompiledRegex(r, { ...o, groupOffset: offset });
+      offset += c.groupCount + 1;
+      return c;
+    });
+    this.combined = CombinedRegex.canCombine(this.fail) ? new CombinedRegex(this.fail) : undefined;
     this.ignore = spec.ignoreregex.map((r) => new CompiledRegex(r, o));
     this.pref = spec.prefregex ? new CompiledRegex(spec.prefregex, o) : undefined;
     const noDate = spec.datepattern.length === 1 && /^\{NONE\}$/i.test(spec.datepattern[0]!.trim());
@@ -111,16 +119,12 @@ export class Filter {
 
     const dm = this.dates.find(line);
     let text = line;
-    let time = readTime;
-    let dated = false;
-    if (dm) {
-      text = line.slice(0, dm.start) + line.slice(dm.end);
-      const t = dateMatchToTime(dm, readTime);
-      if (t !== null) {
-        time = t;
-        dated = true;
-      }
-    }
+    if (dm) text = dm.start === 0 ? line.slice(dm.end) : line.slice(0, dm.start) + line.slice(dm.end);
+    // The date is only read for lines that turn out to be failures.
+    const when = (): { time: number; dated: boolean } => {
+      const t = dm ? dateMatchToTime(dm, readTime) : null;
+      return t === null ? { time: readTime, dated: false } : { time: t, dated: true };
+    };
 
     let subject = text;
     if (this.multiline) {
@@ -138,18 +142,29 @@ export class Filter {
       if (prefFields['content'] !== undefined) content = prefFields['content'];
     }
 
-    for (let i = 0; i < this.fail.length; i++) {
-      const rx = this.fail[i]!;
-      const m = rx.exec(content);
-      if (!m) continue;
-      if (this.ignore.some((ig) => ig.exec(subject) !== null)) {
+    const hit = this.findFailure(content);
+    if (!hit) return { kind: 'missed' };
+    for (const ig of this.ignore) {
+      if (ig.exec(subject) !== null) {
         if (this.multiline) this.buffer = [];
         return { kind: 'ignored', reason: 'ignoreregex' };
       }
-      if (this.multiline) this.consumeBuffer(subject, content, m);
-      return this.toVerdict({ ...prefFields, ...rx.groups(m) }, time, dated, i);
     }
-    return { kind: 'missed' };
+    if (this.multiline) this.consumeBuffer(subject, content, hit.m);
+    const { time, dated } = when();
+    return this.toVerdict(this.fail[hit.index]!.groups(hit.m, prefFields), time, dated, hit.index);
+  }
+
+  /** The first failregex that matches, in order, as fail2ban tries them. */
+  private findFailure(content: string): { index: number; m: RegExpExecArray } | null {
+    if (this.combined) return this.combined.exec(content);
+    for (let i = 0; i < this.fail.length; i++) {
+      const rx = this.fail[i]!;
+      if (!rx.mayMatch(content)) continue;
+      const m = rx.exec(content);
+      if (m) return { index: i, m };
+    }
+    return null;
   }
 
   /** fail2ban drops the lines that took part in a multi-line match from its buffer. */
@@ -168,16 +183,24 @@ export class Filter {
     this.buffer = keep;
   }
 
+  private trimSessions(): void {
+    const keep = [...this.mlf].slice(-Math.floor(Filter.MLF_MAX / 2));
+    this.mlf.clear();
+    for (const [k, v] of keep) this.mlf.set(k, v);
+  }
+
   private toVerdict(groups: Record<string, string>, time: number, dated: boolean, idx: number): LineVerdict {
     let g = groups;
     const mlfid = g['mlfid'];
     if (mlfid !== undefined) {
       const cached = this.mlf.get(mlfid);
       if (cached) g = mergeFields(cached.fields, g);
-      if (g['mlfforget'] !== undefined && groups['mlfforget'] !== undefined) this.mlf.delete(mlfid);
-      else {
+      if (groups['mlfforget'] !== undefined) {
+        if (cached) this.mlf.delete(mlfid);
+      } else {
         this.mlf.set(mlfid, { fields: stripFlags(g), seen: time });
-        if (this.mlf.size > Filter.MLF_MAX) this.mlf.delete(this.mlf.keys().next().value!);
+        // Trim in bulk: deleting Map entries one at a time from the front degrades to O(n) per call.
+        if (this.mlf.size > Filter.MLF_MAX) this.trimSessions();
       }
     }
     if (groups['nofail'] !== undefined) return { kind: 'ignored', reason: 'nofail' };
@@ -193,7 +216,7 @@ export class Filter {
       ip = normalizeIp(g['fid']);
     }
     const fields: Record<string, string> = {};
-    for (const [k, v] of Object.entries(g)) if (!INTERNAL.has(k)) fields[k] = v;
+    for (const k in g) if (!INTERNAL.has(k)) fields[k] = g[k]!;
     if (g['cidr'] !== undefined) fields['cidr'] = g['cidr'];
     return { kind: 'failure', failure: { host: rawHost, ip, time, dated, fields, failregexIndex: idx } };
   }
@@ -202,15 +225,19 @@ export class Filter {
 const HOST_GROUPS = ['ip4', 'ip6', 'dns', 'fid'];
 
 function mergeFields(older: Record<string, string>, newer: Record<string, string>): Record<string, string> {
-  const out = { ...older };
   // A line that names its own host replaces the session's host entirely (ip4 must not shadow a new ip6).
-  if (HOST_GROUPS.some((h) => newer[h] !== undefined)) for (const h of HOST_GROUPS) delete out[h];
-  for (const [k, v] of Object.entries(newer)) if (v !== undefined) out[k] = v;
+  const ownHost = HOST_GROUPS.some((h) => newer[h] !== undefined);
+  const out: Record<string, string> = {};
+  for (const k in older) if (!(ownHost && HOST_GROUPS.includes(k))) out[k] = older[k]!;
+  for (const k in newer) out[k] = newer[k]!;
   return out;
 }
 
+const LINE_FLAGS = new Set(['nofail', 'mlfforget', 'mlfgained', 'content']);
+
 /** Per-line flags must not leak from one line of a session to the next. */
 function stripFlags(g: Record<string, string>): Record<string, string> {
-  const { nofail: _n, mlfforget: _f, mlfgained: _g, content: _c, ...rest } = g;
-  return rest;
+  const out: Record<string, string> = {};
+  for (const k in g) if (!LINE_FLAGS.has(k)) out[k] = g[k]!;
+  return out;
 }

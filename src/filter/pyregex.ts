@@ -28,6 +28,13 @@ export interface TranslatedRegex {
   /** Python group name -> JS group indices (several when a variant repeats it). */
   names: Map<string, number[]>;
   groupCount: number;
+  /**
+   * Literal text the pattern cannot match without: at least one of these must
+   * occur in the subject (null: no useful literal). A cheap pre-filter.
+   */
+  literals: string[] | null;
+  /** Every alternative starts with `^`: safe to merge with other anchored regexes. */
+  anchored: boolean;
 }
 
 interface Flags {
@@ -422,15 +429,71 @@ function checkControllable(root: Node, g: Node, src: string): 'set-first' | 'uns
   return pref ?? 'set-first';
 }
 
+// ---- literal pre-filter ------------------------------------------------------
+
+const MIN_LITERAL = 3;
+
+function literalChar(n: Node): string | null {
+  if (n.t !== 'atom') return null;
+  if (n.kind === 'char' && !n.ci) return n.text.length === 2 && n.text[0] === '\\' ? n.text[1]! : n.text;
+  if (n.kind === 'esc' && /^\\[^A-Za-z0-9]$/.test(n.text)) return n.text[1]!;
+  return null;
+}
+
+function anyOf(lists: Array<string[] | null>): string[] | null {
+  if (lists.some((l) => l === null)) return null;
+  return [...new Set(lists.flat() as string[])];
+}
+
+/** What any match must contain, as alternatives; null when nothing useful is certain. */
+function requiredLiterals(n: Node): string[] | null {
+  switch (n.t) {
+    case 'alt':
+      return anyOf(n.branches.map(requiredLiterals));
+    case 'group':
+      return n.kind === 'cap' || n.kind === 'noncap' || n.kind === 'atomic' ? requiredLiterals(n.body) : null;
+    case 'quant':
+      return n.min >= 1 ? requiredLiterals(n.body) : null;
+    case 'seq': {
+      let best: string[] | null = null;
+      const score = (l: string[]) => Math.min(...l.map((x) => x.length)) - (l.length - 1) * 2;
+      const consider = (l: string[] | null) => {
+        if (l && l.length && l.every((x) => x.length >= MIN_LITERAL) && (!best || score(l) > score(best))) best = l;
+      };
+      let run = '';
+      for (const item of n.items) {
+        const c = literalChar(item);
+        if (c !== null) {
+          run += c;
+          continue;
+        }
+        consider([run]);
+        run = '';
+        if (item.t !== 'atom') consider(requiredLiterals(item));
+      }
+      consider([run]);
+      return best;
+    }
+    case 'atom': {
+      const c = literalChar(n);
+      return c !== null && c.length >= MIN_LITERAL ? [c] : null;
+    }
+    default:
+      return null;
+  }
+}
+
 // ---- emission -----------------------------------------------------------------
 
 class Emitter {
-  group = 0;
+  group: number;
   readonly names = new Map<string, number[]>();
   private pyToJs = new Map<number, number>();
   private nameToJs = new Map<string, number>();
 
-  constructor(private readonly src: string) {}
+  constructor(private readonly src: string, offset = 0) {
+    this.group = offset;
+  }
 
   emit(n: Node): string {
     switch (n.t) {
@@ -506,7 +569,26 @@ class Emitter {
   }
 }
 
-export function translatePythonRegex(pattern: string, opts: { multiline?: boolean } = {}): TranslatedRegex {
+function startsAnchored(n: Node): boolean {
+  switch (n.t) {
+    case 'atom':
+      return n.kind === 'anchor' && n.text === '^';
+    case 'seq':
+      return n.items.length > 0 && startsAnchored(n.items[0]!);
+    case 'alt':
+      return n.branches.every(startsAnchored);
+    case 'group':
+      return (n.kind === 'cap' || n.kind === 'noncap') && startsAnchored(n.body);
+    default:
+      return false;
+  }
+}
+
+/**
+ * `groupOffset`: number the groups from offset+1, so the pattern can be
+ * embedded after others in one combined RegExp (back-references follow).
+ */
+export function translatePythonRegex(pattern: string, opts: { multiline?: boolean; groupOffset?: number } = {}): TranslatedRegex {
   const p = new Parser(pattern);
   const root = p.parse();
   const flags = (p.global.i ? 'i' : '') + (opts.multiline || p.global.m ? 'm' : '');
@@ -545,14 +627,17 @@ export function translatePythonRegex(pattern: string, opts: { multiline?: boolea
     }
     if (variants.length === 0) throw new RegexTranslationError(pattern, 'no variant of the conditionals can match');
   }
-  const em = new Emitter(pattern);
+  const em = new Emitter(pattern, opts.groupOffset ?? 0);
   const source = variants.length === 1 ? em.emit(variants[0]!) : variants.map((v) => `(?:${em.emit(v)})`).join('|');
   try {
-    new RegExp(source, flags);
+    new RegExp(opts.groupOffset ? `${'()'.repeat(opts.groupOffset)}${source}` : source, flags);
   } catch (e) {
     throw new RegexTranslationError(pattern, `the translated pattern is not valid JavaScript: ${(e as Error).message}`);
   }
-  return { source, flags, names: em.names, groupCount: em.group };
+  const lits = flags.includes('i') ? null : anyOf(variants.map(requiredLiterals));
+  const check = opts.groupOffset ? `${'()'.repeat(opts.groupOffset)}${source}` : source;
+  if (opts.groupOffset) new RegExp(check, flags);
+  return { source, flags, names: em.names, groupCount: em.group - (opts.groupOffset ?? 0), literals: lits, anchored: variants.every(startsAnchored) };
 
   function groupText(g: Node): string {
     return g.t === 'group' && g.name ? `(?P<${g.name}>` : '';

@@ -79,7 +79,11 @@ function bigToV6(n: bigint): string {
 const MAPPED_PREFIX = 0xffffn << 32n;
 
 /** Canonical form of an address, or null when it is not a valid IP. */
+const PLAIN_V4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
 export function normalizeIp(raw: string): string | null {
+  // The common case, a canonical dotted quad, without the general parser.
+  if (PLAIN_V4.test(raw)) return raw;
   let s = raw.trim();
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
   if (isIPv4(s)) {

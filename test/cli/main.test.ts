@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'dist', 'cli', 'main.js');
+const ASSETS = join(ROOT, 'assets', 'config');
+
+function bantop(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'bantop-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('bantop regex (the contract)', () => {
+  it('prints exactly one JSON object for a single log line', () => {
+    const r = bantop('--config', ASSETS, '--json', 'regex', 'Jun 21 16:47:48 web1 sshd[1]: Failed password for root from 203.0.113.9 port 22 ssh2', 'sshd');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({
+      lines: 1, matched: 1, ignored: 0, missed: 0,
+      matches: [{ line: 1, host: '203.0.113.9', ip: '203.0.113.9', time: '2026-06-21T16:47:48', user: 'root' }],
+    });
+    expect(r.out.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('reads a file through one filter instance, numbering lines from 1, with null time for undated lines', () => {
+    const log = join(dir, 'auth.log');
+    writeFileSync(log, [
+      'Jun 21 16:47:48 web1 sshd[7]: Connection from 203.0.113.9 port 4711 on 192.0.2.1 port 22',
+      'Jun 21 16:47:49 web1 sshd[7]: Disconnecting: Too many authentication failures [preauth]',
+      'noise',
+      'web1 sshd[8]: Invalid user bob from ::ffff:198.51.100.4 port 1',
+    ].join('\n') + '\n');
+    const r = JSON.parse(bantop('--config', ASSETS, '--json', 'regex', log, 'sshd').out);
+    expect(r).toMatchObject({ lines: 4, matched: 2, ignored: 1, missed: 1 });
+    expect(r.matches).toEqual([
+      { line: 2, host: '203.0.113.9', ip: '203.0.113.9', time: '2026-06-21T16:47:49' },
+      { line: 4, host: '198.51.100.4', ip: '198.51.100.4', time: null, user: 'bob' },
+    ]);
+  });
+
+  it('accepts filter options, a .conf path and a raw regex', () => {
+    const line = 'Jun 21 16:47:48 web1 sshd[1]: Did not receive identification string from 203.0.113.9 port 1';
+    expect(JSON.parse(bantop('--config', ASSETS, '--json', 'regex', line, 'sshd').out).matched).toBe(0);
+    expect(JSON.parse(bantop('--config', ASSETS, '--json', 'regex', line, 'sshd[mode=ddos]').out).matched).toBe(1);
+    expect(JSON.parse(bantop('--json', 'regex', line, join(ASSETS, 'filter.d', 'sshd.conf')).out).matched).toBe(0);
+    const raw = JSON.parse(bantop('--json', 'regex', line, 'identification string from <HOST>').out);
+    expect(raw.matches[0]).toMatchObject({ host: '203.0.113.9', time: '2026-06-21T16:47:48' });
+  });
+
+  it('prints a readable summary with the top hosts', () => {
+    const log = join(dir, 'many.log');
+    writeFileSync(log, Array.from({ length: 5 }, (_, i) => `Jun 21 16:47:4${i} h sshd[1]: Failed password for root from 203.0.113.${i % 2} port 1 ssh2`).join('\n') + '\n');
+    const r = bantop('--config', ASSETS, 'regex', log, 'sshd');
+    expect(r.out).toContain('Lines: 5 lines, 0 ignored, 5 matched, 0 missed');
+    expect(r.out).toMatch(/Top hosts \(2 distinct\):\n\s+3\s+203\.0\.113\.0\n\s+2\s+203\.0\.113\.1/);
+  });
+
+  it('fails clearly on an untranslatable regex or a missing filter file', () => {
+    const bad = bantop('--json', 'regex', 'x', '(?P<a>x)(?P<a>y)');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/cannot translate regex: group name "a" is used twice/);
+    const missing = bantop('regex', 'x', '/nonexistent/filter.conf');
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/filter file \/nonexistent\/filter\.conf not found/);
+  });
+});
+
+describe('bantop config check and errors', () => {
+  it('exits 2 naming file, line and key for a malformed config', () => {
+    const cfg = join(dir, 'cfg');
+    cpSync(ASSETS, cfg, { recursive: true });
+    writeFileSync(join(cfg, 'jail.local'), '[sshd]\nfindtime = soon\n');
+    const r = bantop('--config', cfg, 'config', 'check');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${cfg}/jail.local:line 2 [findtime]: not a duration: "soon"`);
+    expect(r.err).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it('lists the enabled jails as JSON', () => {
+    const cfg = join(dir, 'cfg2');
+    cpSync(ASSETS, cfg, { recursive: true });
+    writeFileSync(join(cfg, 'jail.local'), `[sshd]\nlogpath = ${cfg}/jail.conf\n`);
+    const r = bantop('--config', cfg, '--json', 'config', 'check');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).jails.map((j: { name: string }) => j.name)).toEqual(['sshd']);
+  });
+
+  it('refuses unknown commands and options with exit 2', () => {
+    expect(bantop('frobnicate').code).toBe(2);
+    const r = bantop('--bogus', 'regex');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('unknown option --bogus');
+  });
+});
