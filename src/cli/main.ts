@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../config/load.js';
 import { ConfigError, isUserError, UserError } from '../util/errors.js';
 import { parseArgv, validate, type OptionSpec } from './args.js';
-import { filterFromArgument, formatRegexReport, runRegex } from './regex.js';
+import { filterFromArgument, formatRegexReport, regexJson, scanLog } from './regex.js';
 
 const GLOBAL: OptionSpec = {
   config: 'value', socket: 'value', json: 'flag', help: 'flag', version: 'flag',
@@ -54,8 +54,8 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
         z.tuple([z.string().min(1, 'LOG is empty'), z.string().min(1, 'FILTER is empty')]),
         rest, 'bantop regex LOG FILTER');
       const { spec, label } = filterFromArgument(configDir, filterArg);
-      const report = runRegex(spec, log);
-      out.write(json ? JSON.stringify(report) + '\n' : formatRegexReport(report, label, log));
+      if (json) regexJson(spec, log, (s) => out.write(s));
+      else out.write(formatRegexReport(scanLog(spec, log, () => {}), label, log));
       return 0;
     }
     case 'config': {

@@ -23,6 +23,15 @@ export interface RegexReport {
   matches: RegexMatch[];
 }
 
+export interface RegexSummary {
+  lines: number;
+  matched: number;
+  ignored: number;
+  missed: number;
+  /** Failures per host, for the readable summary. */
+  hosts: Map<string, number>;
+}
+
 /** FILTER: a name from filter.d with fail2ban-style options, a .conf path, or a raw failregex. */
 export function filterFromArgument(configDir: string, arg: string): { spec: FilterSpec; label: string } {
   const looksLikeName = /^[\w.\-]+(?:\[.*\])?$/.test(arg);
@@ -47,20 +56,44 @@ export function filterFromArgument(configDir: string, arg: string): { spec: Filt
   };
 }
 
-/** Run LOG (a file, or one literal line) through one filter instance, in order. */
-export function runRegex(spec: FilterSpec, log: string, now: number = Date.now()): RegexReport {
+/**
+ * Run LOG (a file, or one literal line) through one filter instance, in order,
+ * handing each match to `onMatch` so a million matches need not sit in memory.
+ */
+export function scanLog(spec: FilterSpec, log: string, onMatch: (m: RegexMatch) => void, now: number = Date.now()): RegexSummary {
   const filter = new Filter(spec);
-  const matches: RegexMatch[] = [];
+  const hosts = new Map<string, number>();
   const onLine = (line: string, lineNo: number) => {
     const v = filter.processLine(line, now);
     if (v.kind !== 'failure') return;
     const f = v.failure;
-    matches.push({ line: lineNo, host: f.host, ip: f.ip, time: f.dated ? isoLocal(f.time) : null, ...f.fields });
+    hosts.set(f.host, (hosts.get(f.host) ?? 0) + 1);
+    onMatch({ line: lineNo, host: f.host, ip: f.ip, time: f.dated ? isoLocal(f.time) : null, ...f.fields });
   };
   if (isFile(log)) forEachLine(log, onLine);
   else onLine(log, 1);
   const s = filter.stats;
+  return { lines: s.lines, matched: s.matched, ignored: s.ignored, missed: s.missed, hosts };
+}
+
+/** All matches in memory: for tests and small logs. */
+export function runRegex(spec: FilterSpec, log: string, now: number = Date.now()): RegexReport {
+  const matches: RegexMatch[] = [];
+  const s = scanLog(spec, log, (m) => matches.push(m), now);
   return { lines: s.lines, matched: s.matched, ignored: s.ignored, missed: s.missed, matches };
+}
+
+/**
+ * `--json`: one JSON object. The counts come first in the object but are known
+ * only at the end, so matches are kept as compact JSON text (a fraction of the
+ * objects' size) and written after.
+ */
+export function regexJson(spec: FilterSpec, log: string, write: (s: string) => void): void {
+  const parts: string[] = [];
+  const s = scanLog(spec, log, (m) => parts.push(JSON.stringify(m)));
+  write(`{"lines":${s.lines},"matched":${s.matched},"ignored":${s.ignored},"missed":${s.missed},"matches":[`);
+  for (let i = 0; i < parts.length; i += 10_000) write((i ? ',' : '') + parts.slice(i, i + 10_000).join(','));
+  write(']}\n');
 }
 
 function isFile(p: string): boolean {
@@ -71,15 +104,14 @@ function isFile(p: string): boolean {
   }
 }
 
-export function formatRegexReport(r: RegexReport, label: string, log: string): string {
+export function formatRegexReport(r: RegexSummary, label: string, log: string): string {
   const out: string[] = [];
   out.push(`Filter: ${label}`);
   out.push(`Log:    ${isFile(log) ? resolve(log) : 'one line from the command line'}`);
   out.push('');
   out.push(`Lines: ${r.lines} lines, ${r.ignored} ignored, ${r.matched} matched, ${r.missed} missed`);
-  const byHost = new Map<string, number>();
-  for (const m of r.matches) byHost.set(m.host, (byHost.get(m.host) ?? 0) + 1);
-  const top = [...byHost].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 10);
+  const byHost = r.hosts;
+  const top = topN([...byHost], 10);
   if (top.length) {
     out.push('');
     out.push(`Top hosts (${byHost.size} distinct):`);
@@ -87,4 +119,17 @@ export function formatRegexReport(r: RegexReport, label: string, log: string): s
     for (const [h, n] of top) out.push(`  ${String(n).padStart(w)}  ${h}`);
   }
   return out.join('\n') + '\n';
+}
+
+/** The n largest counts without sorting every host (50,000 hosts in a big log). */
+function topN(entries: Array<[string, number]>, n: number): Array<[string, number]> {
+  const cmp = (a: [string, number], b: [string, number]) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+  const top: Array<[string, number]> = [];
+  for (const e of entries) {
+    if (top.length === n && cmp(e, top[n - 1]!) >= 0) continue;
+    top.push(e);
+    top.sort(cmp);
+    if (top.length > n) top.pop();
+  }
+  return top;
 }
