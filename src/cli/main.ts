@@ -41,6 +41,12 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     return 0;
   }
   const [command, ...rest] = args.positionals;
+  if (o['demo'] && command === undefined) {
+    out.write('bantop demo: the live TUI (simulated attacks, dry-run firewall) is not built yet.\n' +
+      'What works today: the filter engine. Try\n' +
+      `  node dist/cli/main.js --config ${SHIPPED_CONFIG} regex "Jun 21 16:47:48 web1 sshd[1]: Failed password for root from 203.0.113.9 port 22 ssh2" sshd\n`);
+    return 0;
+  }
   if (o['help'] || command === undefined || command === 'help') {
     out.write(USAGE);
     return command === undefined && !o['help'] ? 2 : 0;
