@@ -71,13 +71,7 @@ export class Filter {
   constructor(readonly spec: FilterSpec) {
     this.multiline = spec.maxlines > 1;
     const o = { multiline: this.multiline, useDns: spec.useDns };
-    // Numbered so they can share one RegExp: regex k's groups follow regex k-1's plus its marker.
-    let offset = 0;
-    this.fail = spec.failregex.map((r) => {
-      const c = new CompiledRegex(r, { ...o, groupOffset: offset });
-      offset += c.groupCount + 1;
-      return c;
-    });
+    this.fail = spec.failregex.map((r) => new CompiledRegex(r, o));
     this.combined = CombinedRegex.canCombine(this.fail) ? new CombinedRegex(this.fail) : undefined;
     this.ignore = spec.ignoreregex.map((r) => new CompiledRegex(r, o));
     this.pref = spec.prefregex ? new CompiledRegex(spec.prefregex, o) : undefined;
@@ -120,11 +114,6 @@ export class Filter {
     const dm = this.dates.find(line);
     let text = line;
     if (dm) text = dm.start === 0 ? line.slice(dm.end) : line.slice(0, dm.start) + line.slice(dm.end);
-    // The date is only read for lines that turn out to be failures.
-    const when = (): { time: number; dated: boolean } => {
-      const t = dm ? dateMatchToTime(dm, readTime) : null;
-      return t === null ? { time: readTime, dated: false } : { time: t, dated: true };
-    };
 
     let subject = text;
     if (this.multiline) {
@@ -133,13 +122,13 @@ export class Filter {
       subject = this.buffer.join('\n');
     }
 
-    let prefFields: Record<string, string> = {};
+    // Fields of the prefregex are only gathered for lines that turn out to match.
+    let pm: RegExpExecArray | null = null;
     let content = subject;
     if (this.pref) {
-      const pm = this.pref.exec(subject);
+      pm = this.pref.exec(subject);
       if (!pm) return { kind: 'missed' };
-      prefFields = this.pref.groups(pm);
-      if (prefFields['content'] !== undefined) content = prefFields['content'];
+      content = this.pref.group(pm, 'content') ?? subject;
     }
 
     const hit = this.findFailure(content);
@@ -151,8 +140,10 @@ export class Filter {
       }
     }
     if (this.multiline) this.consumeBuffer(subject, content, hit.m);
-    const { time, dated } = when();
-    return this.toVerdict(this.fail[hit.index]!.groups(hit.m, prefFields), time, dated, hit.index);
+    // The date is only read for lines that turn out to be failures.
+    const t = dm ? dateMatchToTime(dm, readTime) : null;
+    const fields = this.fail[hit.index]!.groups(hit.m, pm && this.pref ? this.pref.groups(pm) : {});
+    return this.toVerdict(fields, t ?? readTime, t !== null, hit.index);
   }
 
   /** The first failregex that matches, in order, as fail2ban tries them. */
@@ -198,7 +189,8 @@ export class Filter {
       if (groups['mlfforget'] !== undefined) {
         if (cached) this.mlf.delete(mlfid);
       } else {
-        this.mlf.set(mlfid, { fields: stripFlags(g), seen: time });
+        // Stored as is (no copy per line); per-line flags are dropped when merged.
+        this.mlf.set(mlfid, { fields: g, seen: time });
         // Trim in bulk: deleting Map entries one at a time from the front degrades to O(n) per call.
         if (this.mlf.size > Filter.MLF_MAX) this.trimSessions();
       }
@@ -223,21 +215,16 @@ export class Filter {
 }
 
 const HOST_GROUPS = ['ip4', 'ip6', 'dns', 'fid'];
+/** Per-line flags must not leak from one line of a session to the next. */
+const LINE_FLAGS = new Set(['nofail', 'mlfforget', 'mlfgained', 'content']);
 
 function mergeFields(older: Record<string, string>, newer: Record<string, string>): Record<string, string> {
   // A line that names its own host replaces the session's host entirely (ip4 must not shadow a new ip6).
   const ownHost = HOST_GROUPS.some((h) => newer[h] !== undefined);
   const out: Record<string, string> = {};
-  for (const k in older) if (!(ownHost && HOST_GROUPS.includes(k))) out[k] = older[k]!;
+  for (const k in older) if (!LINE_FLAGS.has(k) && !(ownHost && HOST_GROUPS.includes(k))) out[k] = older[k]!;
   for (const k in newer) out[k] = newer[k]!;
   return out;
 }
 
-const LINE_FLAGS = new Set(['nofail', 'mlfforget', 'mlfgained', 'content']);
 
-/** Per-line flags must not leak from one line of a session to the next. */
-function stripFlags(g: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k in g) if (!LINE_FLAGS.has(k)) out[k] = g[k]!;
-  return out;
-}

@@ -491,7 +491,7 @@ class Emitter {
   private pyToJs = new Map<number, number>();
   private nameToJs = new Map<string, number>();
 
-  constructor(private readonly src: string, offset = 0) {
+  constructor(private readonly src: string, offset = 0, private readonly capture = true) {
     this.group = offset;
   }
 
@@ -502,6 +502,7 @@ class Emitter {
         if (n.kind === 'char' && n.ci && /[a-zA-Z]/.test(n.text)) return `[${n.text}${swapCase(n.text)}]`;
         return n.text;
       case 'backref': {
+        if (!this.capture) throw new RegexTranslationError(this.src, 'a back-reference needs capturing groups');
         const idx = typeof n.ref === 'number' ? this.pyToJs.get(n.ref) : this.nameToJs.get(n.ref);
         if (idx === undefined) throw new RegexTranslationError(this.src, `back-reference to unknown group ${n.ref}`);
         // A following digit would be read as part of the number, so wrap it.
@@ -516,6 +517,7 @@ class Emitter {
       case 'group': {
         switch (n.kind) {
           case 'cap': {
+            if (!this.capture) return `(?:${this.emit(n.body)})`;
             const idx = ++this.group;
             if (n.py !== undefined) this.pyToJs.set(n.py, idx);
             if (n.name !== undefined) {
@@ -588,7 +590,7 @@ function startsAnchored(n: Node): boolean {
  * `groupOffset`: number the groups from offset+1, so the pattern can be
  * embedded after others in one combined RegExp (back-references follow).
  */
-export function translatePythonRegex(pattern: string, opts: { multiline?: boolean; groupOffset?: number } = {}): TranslatedRegex {
+export function translatePythonRegex(pattern: string, opts: { multiline?: boolean; groupOffset?: number; capture?: boolean } = {}): TranslatedRegex {
   const p = new Parser(pattern);
   const root = p.parse();
   const flags = (p.global.i ? 'i' : '') + (opts.multiline || p.global.m ? 'm' : '');
@@ -627,7 +629,7 @@ export function translatePythonRegex(pattern: string, opts: { multiline?: boolea
     }
     if (variants.length === 0) throw new RegexTranslationError(pattern, 'no variant of the conditionals can match');
   }
-  const em = new Emitter(pattern, opts.groupOffset ?? 0);
+  const em = new Emitter(pattern, opts.groupOffset ?? 0, opts.capture ?? true);
   const source = variants.length === 1 ? em.emit(variants[0]!) : variants.map((v) => `(?:${em.emit(v)})`).join('|');
   try {
     new RegExp(opts.groupOffset ? `${'()'.repeat(opts.groupOffset)}${source}` : source, flags);
