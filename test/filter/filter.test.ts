@@ -50,6 +50,17 @@ describe('Filter', () => {
     expect(hosts(f, ['begin from 1.2.3.4', 'noise', 'end: denied', 'end: denied'])).toEqual(['missed', 'missed', '1.2.3.4', 'missed']);
   });
 
+  it('merges anchored failregexes and still reports the first that matches, in order, with its own fields', () => {
+    const f = new Filter(spec({ failregex: [
+      '^(?P<w>\\w+) again (?P=w) from <HOST>$',
+      '^login <F-USER>\\S+</F-USER> failed from <HOST>$',
+      '^login (?P<x>root) failed from <HOST>$',
+    ] }));
+    expect(f.processLine('hello again hello from 1.2.3.4', NOW)).toMatchObject({ kind: 'failure', failure: { host: '1.2.3.4', failregexIndex: 0, fields: { w: 'hello' } } });
+    expect(f.processLine('hello again bye from 1.2.3.4', NOW)).toEqual({ kind: 'missed' });
+    expect(f.processLine('login root failed from 2001:db8::2', NOW)).toMatchObject({ kind: 'failure', failure: { failregexIndex: 1, fields: { user: 'root' } } });
+  });
+
   it('truncates long lines, skips binary junk and invalid addresses, and never throws', () => {
     const f = new Filter(spec({ failregex: ['fail from <HOST>'], maxlinelen: 1000 }));
     const big = 'fail from 1.2.3.4 ' + 'x'.repeat(1024 * 1024);
