@@ -5,6 +5,7 @@ import { filterFilePath, resolveFilter } from '../config/filter-def.js';
 import { Filter, type FilterSpec } from '../filter/filter.js';
 import { isoLocal } from '../filter/dates.js';
 import { forEachLine } from '../source/read-lines.js';
+import { detach } from '../util/detach.js';
 import { UserError } from '../util/errors.js';
 
 export interface RegexMatch {
@@ -67,7 +68,9 @@ export function scanLog(spec: FilterSpec, log: string, onMatch: (m: RegexMatch) 
     const v = filter.processLine(line, now);
     if (v.kind !== 'failure') return;
     const f = v.failure;
-    hosts.set(f.host, (hosts.get(f.host) ?? 0) + 1);
+    const n = hosts.get(f.host);
+    if (n === undefined) hosts.set(detach(f.host), 1);
+    else hosts.set(f.host, n + 1);
     onMatch({ line: lineNo, host: f.host, ip: f.ip, time: f.dated ? isoLocal(f.time) : null, ...f.fields });
   };
   if (isFile(log)) forEachLine(log, onLine);

@@ -1,3 +1,4 @@
+import { detach } from '../util/detach.js';
 import { normalizeIp } from '../util/ip.js';
 import { CombinedRegex, CompiledRegex } from './compiled-regex.js';
 import { DateDetector, dateMatchToTime } from './dates.js';
@@ -189,8 +190,8 @@ export class Filter {
       if (groups['mlfforget'] !== undefined) {
         if (cached) this.mlf.delete(mlfid);
       } else {
-        // Stored as is (no copy per line); per-line flags are dropped when merged.
-        this.mlf.set(mlfid, { fields: g, seen: time });
+        // Kept across lines: detached so a session does not pin the chunk of log it came from.
+        this.mlf.set(cached ? mlfid : detach(mlfid), { fields: detachFields(g), seen: time });
         // Trim in bulk: deleting Map entries one at a time from the front degrades to O(n) per call.
         if (this.mlf.size > Filter.MLF_MAX) this.trimSessions();
       }
@@ -215,6 +216,12 @@ export class Filter {
 }
 
 const HOST_GROUPS = ['ip4', 'ip6', 'dns', 'fid'];
+
+function detachFields(g: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k in g) if (!LINE_FLAGS.has(k)) out[k] = detach(g[k]!);
+  return out;
+}
 /** Per-line flags must not leak from one line of a session to the next. */
 const LINE_FLAGS = new Set(['nofail', 'mlfforget', 'mlfgained', 'content']);
 

@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { detach } from './detach.js';
 
 /**
  * Addresses are kept in one canonical text form everywhere (store keys,
@@ -83,7 +84,7 @@ const PLAIN_V4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1
 
 export function normalizeIp(raw: string): string | null {
   // The common case, a canonical dotted quad, without the general parser.
-  if (PLAIN_V4.test(raw)) return raw;
+  if (PLAIN_V4.test(raw)) return detach(raw);
   let s = raw.trim();
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
   if (isIPv4(s)) {
