@@ -13,15 +13,10 @@ export class FailureWindow {
   evicted = 0;
 
   constructor(
-    private findtimeMs: number,
-    private maxretry: number,
+    private readonly findtimeMs: number,
+    private readonly maxretry: number,
     private readonly capacity: number = 100_000,
   ) {}
-
-  reconfigure(findtimeMs: number, maxretry: number): void {
-    this.findtimeMs = findtimeMs;
-    this.maxretry = maxretry;
-  }
 
   /** Record a failure at `time`; returns how many failures the address now has in the window. */
   add(ip: string, time: number, now: number): number {

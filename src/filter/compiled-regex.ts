@@ -6,10 +6,8 @@ import { translatePythonRegex } from './pyregex.js';
 export class CompiledRegex {
   readonly re: RegExp;
   private readonly names: Map<string, number[]>;
-  readonly fieldNames: string[];
   private readonly literals: string[] | null;
 
-  readonly source: string;
   readonly flags: string;
   readonly anchored: boolean;
   readonly groupCount: number;
@@ -31,19 +29,17 @@ export class CompiledRegex {
     }
   }
 
-  constructor(readonly pattern: string, opts: { multiline?: boolean; useDns?: boolean; groupOffset?: number } = {}) {
+  constructor(readonly pattern: string, opts: { multiline?: boolean; useDns?: boolean } = {}) {
     if (pattern.trim() === '') throw new RegexTranslationError(pattern, 'empty regex');
     const py = expandRegexTags(pattern, { useDns: opts.useDns });
     this.python = py;
     this.multiline = opts.multiline ?? false;
-    const t = translatePythonRegex(py, { multiline: opts.multiline, groupOffset: opts.groupOffset });
-    this.source = t.source;
+    const t = translatePythonRegex(py, { multiline: opts.multiline });
     this.flags = t.flags;
     this.anchored = t.anchored;
     this.groupCount = t.groupCount;
-    this.re = new RegExp(opts.groupOffset ? `${'()'.repeat(opts.groupOffset)}${t.source}` : t.source, t.flags);
+    this.re = new RegExp(t.source, t.flags);
     this.names = t.names;
-    this.fieldNames = [...t.names.keys()];
     this.literals = t.literals;
   }
 
@@ -55,10 +51,6 @@ export class CompiledRegex {
     return false;
   }
 
-  /** For tests and diagnostics. */
-  get requiredLiterals(): readonly string[] | null {
-    return this.literals;
-  }
 
   exec(text: string): RegExpExecArray | null {
     this.re.lastIndex = 0;

@@ -1,3 +1,4 @@
+import { detach } from '../util/detach.js';
 import { translatePythonRegex } from './pyregex.js';
 
 /**
@@ -189,7 +190,7 @@ export function dateMatchToTime(dm: DateMatch, now: number): number | null {
   if (hit !== undefined && Math.abs(hit.now - now) < 3_600_000) return hit.time;
   const time = readDate(dm, now);
   if (timeCache.size >= 4096) timeCache.clear();
-  timeCache.set((' ' + text).slice(1), { time, now });
+  timeCache.set(detach(text), { time, now });
   return time;
 }
 

@@ -48,10 +48,8 @@ export interface FilterStats {
 /** Groups fail2ban uses for its own bookkeeping; they are not reported as fields. */
 const INTERNAL = new Set(['ip4', 'ip6', 'dns', 'fid', 'mlfid', 'nofail', 'content', 'mlfforget', 'mlfgained', 'mlfpending', 'cidr', '_sep']);
 
-interface MlfEntry {
-  fields: Record<string, string>;
-  seen: number;
-}
+/** What a `<F-MLFID>` session remembers between its lines (line flags dropped). */
+type MlfEntry = Record<string, string>;
 
 /**
  * One filter instance: lines go through it in order, so multi-line state
@@ -186,12 +184,12 @@ export class Filter {
     const mlfid = g['mlfid'];
     if (mlfid !== undefined) {
       const cached = this.mlf.get(mlfid);
-      if (cached) g = mergeFields(cached.fields, g);
+      if (cached) g = mergeFields(cached, g);
       if (groups['mlfforget'] !== undefined) {
         if (cached) this.mlf.delete(mlfid);
       } else {
         // Kept across lines: detached so a session does not pin the chunk of log it came from.
-        this.mlf.set(cached ? mlfid : detach(mlfid), { fields: detachFields(g), seen: time });
+        this.mlf.set(cached ? mlfid : detach(mlfid), detachFields(g));
         // Trim in bulk: deleting Map entries one at a time from the front degrades to O(n) per call.
         if (this.mlf.size > Filter.MLF_MAX) this.trimSessions();
       }
@@ -216,20 +214,21 @@ export class Filter {
 }
 
 const HOST_GROUPS = ['ip4', 'ip6', 'dns', 'fid'];
-
-function detachFields(g: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k in g) if (!LINE_FLAGS.has(k)) out[k] = detach(g[k]!);
-  return out;
-}
 /** Per-line flags must not leak from one line of a session to the next. */
 const LINE_FLAGS = new Set(['nofail', 'mlfforget', 'mlfgained', 'content']);
 
-function mergeFields(older: Record<string, string>, newer: Record<string, string>): Record<string, string> {
+/** A session's fields without line flags, detached so they do not pin the log chunk they came from. */
+function detachFields(g: Record<string, string>): MlfEntry {
+  const out: MlfEntry = {};
+  for (const k in g) if (!LINE_FLAGS.has(k)) out[k] = detach(g[k]!);
+  return out;
+}
+
+function mergeFields(older: MlfEntry, newer: Record<string, string>): Record<string, string> {
   // A line that names its own host replaces the session's host entirely (ip4 must not shadow a new ip6).
   const ownHost = HOST_GROUPS.some((h) => newer[h] !== undefined);
   const out: Record<string, string> = {};
-  for (const k in older) if (!LINE_FLAGS.has(k) && !(ownHost && HOST_GROUPS.includes(k))) out[k] = older[k]!;
+  for (const k in older) if (!(ownHost && HOST_GROUPS.includes(k))) out[k] = older[k]!;
   for (const k in newer) out[k] = newer[k]!;
   return out;
 }

@@ -637,8 +637,6 @@ export function translatePythonRegex(pattern: string, opts: { multiline?: boolea
     throw new RegexTranslationError(pattern, `the translated pattern is not valid JavaScript: ${(e as Error).message}`);
   }
   const lits = flags.includes('i') ? null : anyOf(variants.map(requiredLiterals));
-  const check = opts.groupOffset ? `${'()'.repeat(opts.groupOffset)}${source}` : source;
-  if (opts.groupOffset) new RegExp(check, flags);
   return { source, flags, names: em.names, groupCount: em.group - (opts.groupOffset ?? 0), literals: lits, anchored: variants.every(startsAnchored) };
 
   function groupText(g: Node): string {

@@ -113,8 +113,7 @@ export class FileTailer implements LogSource {
     for (const s of this.specs) {
       if (!existsSync(s.dir)) continue;
       if (!s.isGlob) {
-        const p = join(s.dir, this.o.paths[this.specs.indexOf(s)]!.split('/').pop()!);
-        if (existsSync(p)) out.push(p);
+        if (existsSync(s.path)) out.push(s.path);
         continue;
       }
       for (const name of readdirSync(s.dir).sort()) if (s.match(name)) out.push(join(s.dir, name));
