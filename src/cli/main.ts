@@ -3,7 +3,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { DEFAULT_CONFIG_DIR, loadConfig } from '../config/load.js';
+import { DEFAULT_CONFIG_DIR, loadConfig, loadSettings } from '../config/load.js';
+import { serve } from '../daemon/serve.js';
+import { runClientCommand } from './control-commands.js';
 import { ConfigError, isUserError, UserError } from '../util/errors.js';
 import { parseArgv, validate, type OptionSpec } from './args.js';
 import { filterFromArgument, formatRegexReport, regexJson, scanLog } from './regex.js';
@@ -11,16 +13,32 @@ import { filterFromArgument, formatRegexReport, regexJson, scanLog } from './reg
 const GLOBAL: OptionSpec = {
   config: 'value', socket: 'value', json: 'flag', help: 'flag', version: 'flag',
   demo: 'flag', readonly: 'flag', jail: 'value', for: 'value', everywhere: 'flag', force: 'flag',
-  whitelist: 'flag', 'flush-on-stop': 'flag',
+  whitelist: 'flag', 'flush-on-stop': 'flag', format: 'value',
 };
+
+const CLIENT_COMMANDS = new Set(['status', 'list', 'ban', 'permaban', 'unban', 'whitelist', 'reload', 'import', 'export']);
 
 export const SHIPPED_CONFIG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'assets', 'config');
 
 const USAGE = `usage: bantop [--config DIR] [--socket PATH] [--json] COMMAND [ARGS]
 
 commands:
-  regex LOG FILTER      test a filter on a log file or a single line (like fail2ban-regex)
-  config check          load and validate the configuration, list the enabled jails
+  serve [--flush-on-stop]            run the daemon in the foreground
+  status [JAIL]                      daemon, jail and ban counts (fail2ban-style for one jail)
+  list [--jail J]                    current bans
+  ban IP|CIDR [--jail J] [--for D]   ban now (default: the jail's bantime; jail "manual")
+  permaban IP|CIDR [--jail J]        ban forever (the permanent list, all ports)
+  unban IP|CIDR [--jail J | --everywhere]
+                                     lift a ban in one jail, or in all (the default)
+  whitelist add|rm IP|CIDR           never ban this address or network (add also unbans)
+  whitelist list
+  reload                             re-read the config, bring the firewall in line
+  import FILE [--jail J] [--for D]   ban every address of a blocklist (ip | ip,jail | ip  # comment)
+  export [FILE] [--format ip|ip,jail|comment]
+  regex LOG FILTER                   test a filter on a log file or a single line (like fail2ban-regex)
+  config check                       load and validate the configuration, list the enabled jails
+
+exit status: 0 done, 2 bad input (nothing changed), 3 no daemon running, 1 other failures.
 
 options:
   --config DIR          configuration directory (default ${DEFAULT_CONFIG_DIR}; bantop's
@@ -54,7 +72,16 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   const configDir = typeof o['config'] === 'string' ? o['config'] : defaultConfigDir();
   const json = o['json'] === true;
 
+  if (CLIENT_COMMANDS.has(command)) {
+    const socket = typeof o['socket'] === 'string' ? o['socket'] : loadSettings(configDir).socket;
+    return runClientCommand(command, rest, { socket, json, out, options: o });
+  }
+
   switch (command) {
+    case 'serve': {
+      if (rest.length) throw new UserError(`unexpected argument "${rest[0]}"`, { hint: 'usage: bantop serve [--config DIR] [--flush-on-stop]' });
+      return serve({ configDir, socket: typeof o['socket'] === 'string' ? o['socket'] : undefined, flushOnStop: o['flush-on-stop'] === true });
+    }
     case 'regex': {
       const [log, filterArg] = validate(
         z.tuple([z.string().min(1, 'LOG is empty'), z.string().min(1, 'FILTER is empty')]),

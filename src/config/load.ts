@@ -11,6 +11,7 @@ import {
   type JailConfig, type LoadedConfig, type Settings,
 } from './model.js';
 import { ConfigStore } from './store.js';
+import { parsePorts, parseProtocol, PortError } from '../firewall/ports.js';
 
 export const DEFAULT_CONFIG_DIR = '/etc/bantop';
 
@@ -154,6 +155,18 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     banaction,
     actions,
   };
+  try {
+    parsePorts(raw.port);
+  } catch (e) {
+    if (e instanceof PortError) throw new ConfigError(at('port'), `jail "${name}": ${e.message}`);
+    throw e;
+  }
+  try {
+    parseProtocol(raw.protocol);
+  } catch (e) {
+    if (e instanceof PortError) throw new ConfigError(at('protocol'), `jail "${name}": ${e.message}`);
+    throw e;
+  }
   const jail = parse(JailSchema, raw, (path) => at(String(path[0])));
   return { ...jail, filter: filter.spec, filterFile: filter.file };
 }

@@ -16,6 +16,8 @@ export const SettingsSchema = z.object({
   firewall: z.enum(FIREWALLS),
   banlog: z.string().min(1),
   blocklist: z.string().min(1),
+  /** The file the hostsdeny backend writes. */
+  hostsdeny: z.string().min(1),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -29,6 +31,7 @@ export const DEFAULT_SETTINGS: Record<keyof Settings, string> = {
   firewall: 'nftables',
   banlog: '/var/log/bantop-bans.log',
   blocklist: '/var/lib/bantop/blocklist',
+  hostsdeny: '/etc/hosts.deny',
 };
 
 export const BantimeIncrementSchema = z.object({

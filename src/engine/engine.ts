@@ -4,6 +4,9 @@ import type { Clock } from '../util/clock.js';
 import { normalizeIp } from '../util/ip.js';
 import type { BanSource, EngineEvent } from './events.js';
 import { IgnoreList } from './ignore-list.js';
+import { Whitelist } from './whitelist.js';
+import { UserError } from '../util/errors.js';
+import { canonicalTarget, isNetwork, parseCidr, cidrContains } from '../util/ip.js';
 import { JailCore, MemoryBanHistory, type ActiveBan, type BanHistory, type JailSnapshot } from './jail-core.js';
 
 /** What the engine needs to know about a jail (a subset of the loaded config). */
@@ -38,7 +41,8 @@ export interface EngineSnapshot {
 
 interface JailRuntime {
   def: JailDefinition;
-  filter: Filter;
+  /** Null for a passive jail: it holds bans (manual ones, restored ones) but reads no log. */
+  filter: Filter | null;
   core: JailCore;
   ignore: IgnoreList;
 }
@@ -52,6 +56,8 @@ export class Engine {
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   readonly clock: Clock;
   private readonly history: BanHistory;
+  /** Global to all jails; the operator's never-ban list. */
+  readonly whitelist = new Whitelist();
 
   constructor(defs: JailDefinition[], private readonly opts: EngineOptions) {
     this.clock = opts.clock;
@@ -67,6 +73,26 @@ export class Engine {
     this.jails.set(def.name, { def, filter: new Filter(def.filter), core, ignore });
   }
 
+  /** A jail that only holds bans: the built-in manual jail, or a jail of restored bans no longer configured. */
+  addPassiveJail(name: string, bantime = 600): void {
+    if (this.jails.has(name)) return;
+    const def: JailDefinition = {
+      name, filter: { name: 'none', failregex: [], ignoreregex: [], datepattern: [], maxlines: 1, maxlinelen: 1, useDns: false },
+      maxretry: 1, findtime: 600, bantime,
+      bantimeIncrement: { enabled: false, factor: 1, multipliers: [], maxtime: 0, rndtime: 0, overalljails: false },
+      ignoreip: [], ignoreself: false, usedns: 'no',
+    };
+    const core = new JailCore({ name, maxretry: 1, findtime: 600, bantime, increment: def.bantimeIncrement }, this.history, this.opts.random, 16);
+    this.jails.set(name, { def, filter: null, core, ignore: new IgnoreList([]) });
+  }
+
+  hasJail(name: string): boolean {
+    return this.jails.has(name);
+  }
+
+  isPassive(name: string): boolean {
+    return this.jails.get(name)?.filter === null;
+  }
   jailNames(): string[] {
     return [...this.jails.keys()];
   }
@@ -89,6 +115,7 @@ export class Engine {
   /** One line from a source. Never throws on content: bad lines are counted by the filter. */
   line(jailName: string, text: string, readTime: number = this.clock.now()): LineVerdict {
     const j = this.jail(jailName);
+    if (!j.filter) return { kind: 'missed' };
     const verdict = j.filter.processLine(text, readTime);
     if (verdict.kind !== 'failure') return verdict;
     const f = verdict.failure;
@@ -113,7 +140,7 @@ export class Engine {
 
   private failure(j: JailRuntime, ip: string, host: string, time: number, fields: Record<string, string>): void {
     const now = this.clock.now();
-    const why = j.ignore.match(ip);
+    const why = j.ignore.match(ip) ?? (this.whitelist.match(ip) ? 'whitelist' as const : null);
     if (why) {
       this.emit([{ type: 'ignored', jail: j.def.name, ip, time, reason: why }]);
       return;
@@ -121,10 +148,34 @@ export class Engine {
     this.emit(j.core.failure(ip, host, time, now, fields));
   }
 
-  /** A ban not caused by the filter (manual, escalation, import). `seconds` -1 is permanent. */
-  ban(jailName: string, ip: string, o: { seconds?: number; source: BanSource; reason?: string }): void {
+  /**
+   * A ban not caused by the filter (manual, escalation, import). `seconds` -1
+   * is permanent. Refused, with a UserError, when it would block a whitelisted
+   * address, one of this host's own, or the operator's (`protect`).
+   */
+  ban(jailName: string, target: string, o: { seconds?: number; source: BanSource; reason?: string; failures?: number; protect?: string[] }): void {
     const j = this.jail(jailName);
+    const ip = canonicalTarget(target);
+    if (ip === null) throw new UserError(`"${target}" is not an IP address or CIDR`, { hint: 'give an address like 203.0.113.7 or a network like 203.0.113.0/24' });
+    const refused = this.lockout(ip, o.protect ?? []);
+    if (refused) throw new UserError(`refusing to ban ${ip}: ${refused}`, { hint: 'remove it from the whitelist first if you really mean it' });
     this.emit([j.core.ban(ip, this.clock.now(), o)]);
+  }
+
+  /** Why banning `target` would lock someone out, or null. */
+  lockout(target: string, protect: string[]): string | null {
+    const wl = this.whitelist.conflict(target);
+    if (wl) return `it ${wl === target ? 'is' : `covers ${wl}, which is`} whitelisted`;
+    const covers = (addr: string) => (isNetwork(target) ? cidrContains(parseCidr(target)!, addr) : target === addr);
+    for (const p of protect) {
+      const a = canonicalTarget(p);
+      if (a && covers(a)) return `it ${a === target ? 'is' : `covers ${a}, which is`} the operator's own address`;
+    }
+    for (const a of this.opts.selfAddresses ?? []) {
+      const n = canonicalTarget(a);
+      if (n && covers(n)) return `it ${n === target ? 'is' : `covers ${n}, which is`} an address of this host`;
+    }
+    return null;
   }
 
   /** Unban in one jail, or (jail null) in every jail that holds the address. */
@@ -141,7 +192,13 @@ export class Engine {
   }
 
   restore(ban: ActiveBan): void {
+    if (!this.jails.has(ban.jail)) this.addPassiveJail(ban.jail);
     this.jail(ban.jail).core.restore(ban);
+  }
+
+  /** Failures logged at or before `time` never count again in this jail (a manual unban, also after a restart). */
+  setUnbanWatermark(jailName: string, ip: string, time: number): void {
+    this.jails.get(jailName)?.core.setWatermark(ip, time);
   }
 
   /** Expire bans and prune windows; the daemon calls this on a timer. */
@@ -169,6 +226,8 @@ export class Engine {
 
   snapshot(): EngineSnapshot {
     const now = this.clock.now();
-    return { time: now, jails: [...this.jails.values()].map((j) => ({ ...j.core.snapshot(now), filter: { ...j.filter.stats } })) };
+    return { time: now, jails: [...this.jails.values()].map((j) => ({ ...j.core.snapshot(now), filter: j.filter ? { ...j.filter.stats } : EMPTY_STATS })) };
   }
 }
+
+const EMPTY_STATS: FilterStats = { lines: 0, matched: 0, ignored: 0, missed: 0, truncated: 0, binary: 0, invalidAddress: 0 };

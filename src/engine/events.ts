@@ -38,7 +38,7 @@ export interface UnbanEvent {
   reason: 'expired' | 'manual';
 }
 
-export type IgnoreReason = 'ignoreip' | 'ignoreself' | 'too-old' | 'already-banned' | 'unban-watermark';
+export type IgnoreReason = 'ignoreip' | 'ignoreself' | 'too-old' | 'already-banned' | 'unban-watermark' | 'whitelist';
 
 export interface IgnoredEvent {
   type: 'ignored';

@@ -66,6 +66,8 @@ export class JailCore {
   readonly window: FailureWindow;
   readonly bans = new Map<string, ActiveBan>();
   private readonly offences = new RateSeries(60);
+  /** Address → time of its last manual unban; older failures are not counted again. */
+  private readonly watermarks = new Map<string, number>();
   totalBans = 0;
 
   constructor(
@@ -82,6 +84,8 @@ export class JailCore {
     const findMs = this.rules.findtime * 1000;
     if (time < now - findMs) return [{ type: 'ignored', jail: this.rules.name, ip, time, reason: 'too-old' }];
     if (this.bans.has(ip)) return [{ type: 'ignored', jail: this.rules.name, ip, time, reason: 'already-banned' }];
+    const mark = this.watermarks.get(ip);
+    if (mark !== undefined && time <= mark) return [{ type: 'ignored', jail: this.rules.name, ip, time, reason: 'unban-watermark' }];
     this.offences.add(Math.min(time, now));
     const count = this.window.add(ip, time, now);
     const out: EngineEvent[] = [{ type: 'failure', jail: this.rules.name, ip, host, time, count, maxretry: this.rules.maxretry, fields }];
@@ -111,9 +115,14 @@ export class JailCore {
     this.bans.set(ban.ip, ban);
   }
 
+  setWatermark(ip: string, time: number): void {
+    if ((this.watermarks.get(ip) ?? -Infinity) < time) this.watermarks.set(ip, time);
+  }
+
   unban(ip: string, now: number): UnbanEvent | null {
     if (!this.bans.delete(ip)) return null;
     this.window.reset(ip);
+    this.setWatermark(ip, now);
     return { type: 'unban', jail: this.rules.name, ip, time: now, reason: 'manual' };
   }
 

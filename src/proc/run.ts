@@ -43,3 +43,56 @@ export function spawnLines(cmd: string, args: readonly string[], onLine: (line: 
   const done = child.then((r) => ({ exitCode: typeof r.exitCode === 'number' ? r.exitCode : 1, stderr: String(r.stderr ?? '') }));
   return { done, stop: () => child.kill('SIGTERM') };
 }
+
+/** A long-lived process fed on stdin and read line by line on stdout and stderr (`nft -i`). */
+export interface InteractiveProcess {
+  write(text: string): boolean;
+  onStdout(fn: (line: string) => void): void;
+  onStderr(fn: (line: string) => void): void;
+  done: Promise<{ exitCode: number }>;
+  stop(): void;
+}
+
+export function spawnInteractive(cmd: string, args: readonly string[]): InteractiveProcess {
+  const child = execa(cmd, args, { reject: false, buffer: false, shell: false, stdin: 'pipe' });
+  const outFns: Array<(l: string) => void> = [];
+  const errFns: Array<(l: string) => void> = [];
+  const split = (stream: NodeJS.ReadableStream, fns: Array<(l: string) => void>) => {
+    let rest = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      const parts = (rest + chunk).split('\n');
+      rest = parts.pop() ?? '';
+      for (const p of parts) for (const f of fns) f(p);
+    });
+  };
+  split(child.stdout!, outFns);
+  split(child.stderr!, errFns);
+  child.stdin!.on('error', () => { /* the process died; `done` reports it */ });
+  const done = child.then((r) => ({ exitCode: typeof r.exitCode === 'number' ? r.exitCode : 1 }));
+  return {
+    write: (t) => child.stdin!.write(t),
+    onStdout: (f) => outFns.push(f),
+    onStderr: (f) => errFns.push(f),
+    done,
+    stop: () => { child.stdin!.end(); child.kill('SIGTERM'); },
+  };
+}
+
+/**
+ * Runs commands on this host, or inside a network namespace (`ip netns exec`),
+ * which is how the tests keep every firewall change away from the machine's own.
+ */
+export interface Runner {
+  run(cmd: string, args: readonly string[], opts?: { input?: string; timeoutMs?: number }): Promise<RunResult>;
+  interactive(cmd: string, args: readonly string[]): InteractiveProcess;
+}
+
+export function hostRunner(opts: { netns?: string } = {}): Runner {
+  const wrap = (cmd: string, args: readonly string[]): [string, string[]] =>
+    opts.netns ? ['ip', ['netns', 'exec', opts.netns, cmd, ...args]] : [cmd, [...args]];
+  return {
+    run: (cmd, args, o) => run(...wrap(cmd, args), o),
+    interactive: (cmd, args) => spawnInteractive(...wrap(cmd, args)),
+  };
+}

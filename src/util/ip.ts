@@ -154,3 +154,24 @@ export function cidrSize(c: Cidr): number {
 export function isIpOrCidr(text: string): boolean {
   return parseCidr(text) !== null;
 }
+
+/**
+ * The one text form of a ban target: a plain canonical address, or `net/prefix`
+ * with host bits cleared (a /32 or /128 is just the address). Null if invalid.
+ */
+export function canonicalTarget(text: string): string | null {
+  const c = parseCidr(text.trim());
+  if (c === null) return null;
+  return c.prefix === (c.family === 4 ? 32 : 128) ? c.address : cidrToString(c);
+}
+
+export function isNetwork(target: string): boolean {
+  return target.includes('/');
+}
+
+/** Does the ban target (address or CIDR) cover `ip`? */
+export function targetCovers(target: string, ip: string): boolean {
+  if (!isNetwork(target)) return target === ip;
+  const c = parseCidr(target);
+  return c !== null && cidrContains(c, ip);
+}

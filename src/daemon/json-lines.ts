@@ -1,0 +1,33 @@
+import type { Socket } from 'node:net';
+
+/**
+ * Split a socket's stream into lines. Only each new chunk is searched for a
+ * newline, so a multi-megabyte request (a blocklist import) costs linear time.
+ * `onOverflow` fires once when a line grows past `maxLine` without ending.
+ */
+export function onLines(conn: Socket, onLine: (line: string) => void, o: { maxLine?: number; onOverflow?: () => void } = {}): void {
+  let parts: string[] = [];
+  let size = 0;
+  conn.setEncoding('utf8');
+  conn.on('data', (chunk: string) => {
+    let start = 0;
+    let nl: number;
+    while ((nl = chunk.indexOf('\n', start)) >= 0) {
+      parts.push(chunk.slice(start, nl));
+      const line = parts.join('');
+      parts = [];
+      size = 0;
+      start = nl + 1;
+      if (line.trim() !== '') onLine(line);
+    }
+    if (start < chunk.length) {
+      parts.push(chunk.slice(start));
+      size += chunk.length - start;
+      if (o.maxLine !== undefined && size > o.maxLine) {
+        parts = [];
+        size = 0;
+        o.onOverflow?.();
+      }
+    }
+  });
+}

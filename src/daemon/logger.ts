@@ -1,0 +1,28 @@
+import { appendFileSync } from 'node:fs';
+
+const LEVELS = ['CRITICAL', 'ERROR', 'WARNING', 'NOTICE', 'INFO', 'DEBUG'] as const;
+export type Level = (typeof LEVELS)[number];
+
+export interface Logger {
+  log(level: Level, msg: string): void;
+}
+
+/**
+ * The daemon's own log: stderr by default (journald adds the time), or a file
+ * named by `logtarget`. fail2ban's level names and the `WARN` alias.
+ */
+export function createLogger(target: string, level: string): Logger {
+  const upper = level.toUpperCase() === 'WARN' ? 'WARNING' : level.toUpperCase();
+  const max = Math.max(0, LEVELS.indexOf(upper as Level) === -1 ? LEVELS.indexOf('INFO') : LEVELS.indexOf(upper as Level));
+  const t = target.toUpperCase();
+  const write = t === 'STDERR' || t === 'SYSTEMD-JOURNAL' || t === 'SYSLOG' ? (s: string) => process.stderr.write(s)
+    : t === 'STDOUT' ? (s: string) => process.stdout.write(s)
+      : (s: string) => { try { appendFileSync(target, s); } catch { process.stderr.write(s); } };
+  const stamp = t.startsWith('STD') || t === 'SYSTEMD-JOURNAL' ? () => '' : () => `${new Date().toISOString()} `;
+  return {
+    log(lv, msg) {
+      if (LEVELS.indexOf(lv) > max) return;
+      write(`${stamp()}bantop ${lv.padEnd(7)} ${msg}\n`);
+    },
+  };
+}

@@ -1,0 +1,387 @@
+import { hostname } from 'node:os';
+import { loadConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/model.js';
+import type { BanEvent, EngineEvent, UnbanEvent } from '../engine/events.js';
+import type { ActiveBan } from '../engine/jail-core.js';
+import { Enforcer } from '../firewall/enforcer.js';
+import { buildPlan } from '../firewall/select.js';
+import type { BanInfo } from '../firewall/types.js';
+import type { Runner } from '../proc/run.js';
+import { Pipeline } from '../runtime/pipeline.js';
+import type { SourceLine } from '../source/types.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
+import type { Clock } from '../util/clock.js';
+import { UserError } from '../util/errors.js';
+import { canonicalTarget } from '../util/ip.js';
+import type { Logger } from './logger.js';
+
+/** The built-in jail for manual bans and imports without a jail: all ports, the default firewall. */
+export const MANUAL_JAIL = 'manual';
+const MANUAL_BANTIME = 3600;
+
+export interface ServiceOptions {
+  configDir: string;
+  clock: Clock;
+  runner: Runner;
+  store: SqliteStore;
+  log: Logger;
+  /** How often the firewall structure is checked and repaired, ms. */
+  checkIntervalMs?: number;
+  flushOnStop?: boolean;
+  /** Preloaded config (the daemon already loaded it to find the store). */
+  config?: LoadedConfig;
+}
+
+export type ServiceEvent = EngineEvent | { type: 'line'; jail: string; line: string; origin: string; time: number };
+
+export interface BanView {
+  ip: string;
+  jail: string;
+  bannedAt: number;
+  expiresAt: number | null;
+  permanent: boolean;
+  failures: number;
+  banCount: number;
+  source: string;
+  reason?: string | undefined;
+}
+
+const view = (b: ActiveBan): BanView => ({
+  ip: b.ip, jail: b.jail, bannedAt: b.bannedAt, expiresAt: b.expiresAt, permanent: b.expiresAt === null,
+  failures: b.failures, banCount: b.banCount, source: b.source, reason: b.reason,
+});
+
+const infoOf = (b: BanEvent | ActiveBan, bantime: number): BanInfo => ({
+  jail: b.jail, failures: b.failures, time: 'time' in b ? b.time : b.bannedAt, bantime,
+});
+
+/**
+ * The engine API: everything the daemon's socket, the CLI and the TUI can ask
+ * for. It wires the pipeline (logs → engine) to the store and the firewall,
+ * and keeps the three in step: every engine decision is committed to the store
+ * first, then placed in the firewall.
+ */
+export class BantopService {
+  config: LoadedConfig;
+  pipeline!: Pipeline;
+  enforcer!: Enforcer;
+  readonly startedAt: number;
+  private readonly listeners = new Set<(e: ServiceEvent) => void>();
+  private timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => void) | undefined;
+  /** While set, store writes are collected and committed as one transaction (imports). */
+  private batch: Array<() => void> | null = null;
+  readonly warnings: string[] = [];
+  private lastReconcile = { added: 0, removed: 0 };
+
+  private constructor(private readonly o: ServiceOptions, config: LoadedConfig) {
+    this.config = config;
+    this.startedAt = o.clock.now();
+  }
+
+  static async start(o: ServiceOptions): Promise<BantopService> {
+    const s = new BantopService(o, o.config ?? loadConfig(o.configDir));
+    await s.build();
+    const check = setInterval(() => void s.periodicCheck(), o.checkIntervalMs ?? 30_000);
+    const positions = setInterval(() => o.store.flushPositions(), 1000);
+    const purge = setInterval(() => s.purge(), 3600_000);
+    for (const t of [check, positions, purge]) t.unref();
+    s.timers.push(check, positions, purge);
+    s.purge();
+    return s;
+  }
+
+  get engine() {
+    return this.pipeline.engine;
+  }
+
+  /** Build pipeline and enforcement from the config and the store, then bring the firewall in line. */
+  private async build(): Promise<void> {
+    const { store, clock, log } = this.o;
+    this.pipeline = new Pipeline(this.config, {
+      clock, positions: store, history: store,
+      onLine: (l: SourceLine) => this.emit({ type: 'line', jail: l.jail, line: l.line, origin: l.origin, time: l.time }),
+    });
+    const engine = this.pipeline.engine;
+    engine.addPassiveJail(MANUAL_JAIL, MANUAL_BANTIME);
+    for (const w of store.whitelist()) engine.whitelist.add(w.entry);
+
+    const now = clock.now();
+    let expired = 0;
+    const orphans = new Set<string>();
+    for (const b of store.bans()) {
+      if (b.expiresAt !== null && b.expiresAt <= now) {
+        store.removeBan(b.jail, b.ip, now, 'expired');
+        expired++;
+        continue;
+      }
+      const wl = engine.whitelist.conflict(b.ip);
+      if (wl) {
+        store.removeBan(b.jail, b.ip, now, 'whitelisted');
+        this.note(`ban of ${b.ip} in ${b.jail} not restored: ${wl} is whitelisted`);
+        continue;
+      }
+      if (!engine.hasJail(b.jail)) orphans.add(b.jail);
+      engine.restore(b);
+    }
+    for (const j of orphans) this.note(`jail "${j}" is not in the config any more; its stored bans stay enforced on all ports`);
+    for (const w of store.unbanWatermarks()) engine.setUnbanWatermark(w.jail, w.ip, w.time);
+
+    const passive = engine.jailNames().filter((n) => engine.isPassive(n));
+    const plan = buildPlan(this.config, { runner: this.o.runner, passiveJails: passive, onDryRun: (l) => log.log('DEBUG', `dry-run: ${l}`) });
+    if (this.enforcer) {
+      await this.enforcer.settled();
+      for (const b of this.enforcer.backends) if (!plan.backends.includes(b)) await b.close();
+      this.enforcer.replacePlan(plan);
+    } else {
+      this.enforcer = new Enforcer(plan, (name, r) => log.log('ERROR', `firewall ${name}: ${r.stderr.trim() || `exit ${r.exitCode}`}`));
+    }
+    const restored = engine.bans();
+    for (const b of restored) {
+      const bantime = b.expiresAt === null ? -1 : Math.max(1, Math.round((b.expiresAt - b.bannedAt) / 1000));
+      this.enforcer.rememberInfo(b.jail, b.ip, infoOf(b, bantime));
+      this.enforcer.place({ jail: b.jail, ip: b.ip, permanent: b.expiresAt === null }, { quiet: true });
+    }
+    const t0 = performance.now();
+    const rec = await this.enforcer.reconcile();
+    this.lastReconcile = { added: rec.added, removed: rec.removed };
+    log.log('INFO', `restored ${restored.length} ban(s) (${expired} expired); firewall: +${rec.added} -${rec.removed} in ${(performance.now() - t0).toFixed(0)} ms`);
+    this.unsubscribe?.();
+    this.unsubscribe = this.pipeline.subscribe((e) => this.onEvent(e));
+    await this.pipeline.start();
+  }
+
+  private note(msg: string): void {
+    this.warnings.push(msg);
+    this.o.log.log('WARNING', msg);
+  }
+
+  private write(fn: () => void): void {
+    if (this.batch) this.batch.push(fn);
+    else fn();
+  }
+
+  private onEvent(e: EngineEvent): void {
+    if (e.type === 'ban') this.onBan(e);
+    else if (e.type === 'unban') this.onUnban(e);
+    this.emit(e);
+  }
+
+  private onBan(e: BanEvent): void {
+    const ban: ActiveBan = { ip: e.ip, jail: e.jail, bannedAt: e.time, expiresAt: e.expiresAt, failures: e.failures, source: e.source, banCount: e.banCount, reason: e.reason };
+    this.write(() => this.o.store.addBan(ban, e.bantime));
+    this.enforcer.rememberInfo(e.jail, e.ip, infoOf(e, e.bantime));
+    this.enforcer.place({ jail: e.jail, ip: e.ip, permanent: e.expiresAt === null, info: infoOf(e, e.bantime) });
+    this.o.log.log('NOTICE', `[${e.jail}] Ban ${e.ip} (${e.expiresAt === null ? 'permanent' : `${e.bantime}s`}, ${e.source})`);
+  }
+
+  private onUnban(e: UnbanEvent): void {
+    this.write(() => this.o.store.removeBan(e.jail, e.ip, e.time, e.reason));
+    this.enforcer.remove(e.jail, e.ip);
+    this.enforcer.forgetInfo(e.jail, e.ip);
+    this.o.log.log('NOTICE', `[${e.jail}] Unban ${e.ip} (${e.reason})`);
+  }
+
+  private emit(e: ServiceEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  subscribe(fn: (e: ServiceEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private inBatch<T>(fn: () => T): T {
+    this.batch = [];
+    try {
+      return fn();
+    } finally {
+      const ops = this.batch;
+      this.batch = null;
+      this.o.store.db.transaction(() => { for (const op of ops) op(); })();
+    }
+  }
+
+  // --- the API ----------------------------------------------------------------
+
+  private requireJail(name: string | undefined): string {
+    const jail = name ?? MANUAL_JAIL;
+    if (!this.engine.hasJail(jail)) {
+      throw new UserError(`unknown jail "${jail}"`, { hint: `jails: ${this.engine.jailNames().join(', ')}` });
+    }
+    return jail;
+  }
+
+  private requireTarget(text: string): string {
+    const t = canonicalTarget(text);
+    if (t === null) throw new UserError(`"${text.slice(0, 100)}" is not an IP address or CIDR`, { hint: 'give an address like 203.0.113.7 or a network like 203.0.113.0/24' });
+    return t;
+  }
+
+  async ban(r: { ip: string; jail?: string | undefined; seconds?: number | undefined; protect?: string[] | undefined }): Promise<BanView> {
+    const ip = this.requireTarget(r.ip);
+    const jail = this.requireJail(r.jail);
+    this.engine.ban(jail, ip, { seconds: r.seconds, source: 'manual', protect: r.protect });
+    await this.enforcer.settled();
+    return view(this.engine.bans(jail).find((b) => b.ip === ip)!);
+  }
+
+  async unban(r: { ip: string; jail?: string | undefined }): Promise<{ ip: string; jails: string[] }> {
+    const ip = this.requireTarget(r.ip);
+    const jail = r.jail === undefined ? null : this.requireJail(r.jail);
+    const held = this.engine.bans(jail ?? undefined).filter((b) => b.ip === ip).map((b) => b.jail);
+    this.engine.unban(ip, jail);
+    await this.enforcer.settled();
+    return { ip, jails: held };
+  }
+
+  list(jail?: string): BanView[] {
+    if (jail !== undefined) this.requireJail(jail);
+    return this.engine.bans(jail).map(view);
+  }
+
+  async whitelistAdd(entry: string, comment?: string): Promise<{ entry: string; unbanned: Array<{ ip: string; jail: string }> }> {
+    const e = this.requireTarget(entry);
+    this.o.store.whitelistAdd(e, this.o.clock.now(), comment);
+    this.engine.whitelist.add(e);
+    const unbanned: Array<{ ip: string; jail: string }> = [];
+    for (const b of this.engine.bans()) {
+      if (this.engine.whitelist.conflict(b.ip)) {
+        this.engine.unban(b.ip, b.jail);
+        unbanned.push({ ip: b.ip, jail: b.jail });
+      }
+    }
+    await this.enforcer.settled();
+    return { entry: e, unbanned };
+  }
+
+  whitelistRemove(entry: string): { entry: string; removed: boolean } {
+    const e = this.requireTarget(entry);
+    this.engine.whitelist.remove(e);
+    return { entry: e, removed: this.o.store.whitelistRemove(e) };
+  }
+
+  whitelistList() {
+    return this.o.store.whitelist();
+  }
+
+  history(ip: string) {
+    return this.o.store.historyOf(this.requireTarget(ip));
+  }
+
+  /**
+   * Import blocklist entries (permanent unless `seconds` says otherwise).
+   * Idempotent: an entry already banned the same way is left alone, so
+   * importing a file twice adds nothing to the store or the firewall.
+   */
+  async import(entries: Array<{ ip: string; jail?: string | undefined; comment?: string | undefined }>, seconds = -1): Promise<{ added: number; unchanged: number; skipped: Array<{ ip: string; reason: string }> }> {
+    const checked = entries.map((e, i) => {
+      const ip = canonicalTarget(e.ip);
+      if (ip === null) throw new UserError(`entry ${i + 1}: "${e.ip.slice(0, 100)}" is not an IP address or CIDR`, { hint: 'nothing was imported' });
+      return { ip, jail: this.requireJail(e.jail), comment: e.comment };
+    });
+    const current = new Map(this.engine.bans().map((b) => [`${b.jail}\u0000${b.ip}`, b]));
+    let added = 0;
+    let unchanged = 0;
+    const skipped: Array<{ ip: string; reason: string }> = [];
+    this.inBatch(() => {
+      for (const e of checked) {
+        const have = current.get(`${e.jail}\u0000${e.ip}`);
+        if (have && (seconds === -1 ? have.expiresAt === null : have.expiresAt !== null)) {
+          unchanged++;
+          continue;
+        }
+        const why = this.engine.lockout(e.ip, []);
+        if (why) {
+          skipped.push({ ip: e.ip, reason: why });
+          continue;
+        }
+        this.engine.ban(e.jail, e.ip, { seconds, source: 'import', reason: e.comment });
+        current.set(`${e.jail}\u0000${e.ip}`, this.engine.bans(e.jail).find((b) => b.ip === e.ip)!);
+        added++;
+      }
+    });
+    await this.enforcer.settled();
+    return { added, unchanged, skipped };
+  }
+
+  export(): Array<{ ip: string; jail: string; comment: string }> {
+    return this.engine.bans().map((b) => ({
+      ip: b.ip, jail: b.jail,
+      comment: `${b.jail} ${b.expiresAt === null ? 'permanent' : `until ${new Date(b.expiresAt).toISOString()}`} ${b.source}${b.reason ? ` ${b.reason}` : ''}`,
+    }));
+  }
+
+  status(jail?: string) {
+    const snap = this.engine.snapshot();
+    const now = this.o.clock.now();
+    const bans = this.engine.bans();
+    const permanent = bans.filter((b) => b.expiresAt === null).length;
+    const jails = snap.jails.filter((j) => jail === undefined || j.name === jail).map((j) => ({
+      name: j.name,
+      passive: this.engine.isPassive(j.name),
+      maxretry: j.maxretry,
+      findtime: j.findtime,
+      failuresInWindow: j.failuresInWindow,
+      trackedAddresses: j.trackedAddresses,
+      currentBans: j.currentBans,
+      permanentBans: j.permanentBans,
+      totalBans: j.totalBans,
+      offences: j.offences,
+      filter: j.filter,
+      ...(jail !== undefined ? { banned: this.engine.bans(j.name).map((b) => b.ip) } : {}),
+    }));
+    if (jail !== undefined && jails.length === 0) this.requireJail(jail);
+    return {
+      host: hostname(),
+      pid: process.pid,
+      startedAt: this.startedAt,
+      uptime: Math.round((now - this.startedAt) / 1000),
+      configDir: this.config.dir,
+      firewall: this.config.settings.firewall,
+      backends: this.enforcer.backends.map((b) => b.name),
+      totals: {
+        bans: bans.length,
+        permanentBans: permanent,
+        failuresLastMinute: snap.jails.reduce((n, j) => n + (j.offences[j.offences.length - 1] ?? 0), 0),
+        whitelist: this.engine.whitelist.entries().length,
+      },
+      firewallErrors: this.enforcer.errors,
+      lastFirewallError: this.enforcer.lastError ?? null,
+      warnings: [...this.config.warnings, ...this.warnings],
+      jails,
+    };
+  }
+
+  /** Re-read the config and bring the firewall in line (also repairs a flushed ruleset). A bad config keeps the old one. */
+  async reload(): Promise<{ jails: string[]; added: number; removed: number }> {
+    const next = loadConfig(this.o.configDir);
+    await this.pipeline.stop();
+    this.o.store.flushPositions();
+    this.config = next;
+    await this.build();
+    return { jails: this.engine.jailNames(), ...this.lastReconcile };
+  }
+
+  private async periodicCheck(): Promise<void> {
+    try {
+      if (await this.enforcer.repairIfNeeded()) this.o.log.log('WARNING', 'firewall structure was missing (ruleset flushed?); restored it');
+    } catch (e) {
+      this.o.log.log('ERROR', `firewall check failed: ${(e as Error).message}`);
+    }
+  }
+
+  private purge(): void {
+    const n = this.o.store.purgeHistory(this.o.clock.now() - this.config.settings.dbpurgeage * 1000);
+    if (n) this.o.log.log('INFO', `purged ${n} history entries older than dbpurgeage`);
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.unsubscribe?.();
+    await this.pipeline.stop();
+    const perm = new Set(this.engine.bans().filter((b) => b.expiresAt === null).map((b) => `${b.jail}\u0000${b.ip}`));
+    await this.enforcer.stop(this.o.flushOnStop ?? false, (jail, ip) => perm.has(`${jail}\u0000${ip}`));
+    this.o.store.flushPositions();
+  }
+}

@@ -1,0 +1,295 @@
+import { PERMANENT, type Backend, type BanInfo, type Change, type FirewallResult, type FirewallState, type Target } from './types.js';
+
+/** Where one jail's bans go: a backend and the jail's target in it. */
+export interface JailRoute {
+  backend: Backend;
+  target: Target;
+  /** Permanent bans go to the backend's shared permanent target (native backends), not the jail's. */
+  sharedPermanent: boolean;
+}
+
+export interface EnforcementPlan {
+  backends: Backend[];
+  /** Jail name → its routes (several when a jail lists several actions). */
+  routes: Map<string, JailRoute[]>;
+  /** The permanent list's target in each backend that has one. */
+  permanentTargets: Map<Backend, Target>;
+}
+
+export interface Placement {
+  jail: string;
+  ip: string;
+  permanent: boolean;
+  info?: BanInfo;
+}
+
+type Slot = `${number}\u0000${string}`;
+
+/**
+ * Turns "jail J bans address A" into firewall elements, with ownership: an
+ * element stays while any jail (or the permanent list) holds a ban on that
+ * address in that target, so one jail's unban or expiry never lifts another's.
+ * Changes made in the same turn of the event loop go out as one batch per backend.
+ */
+export class Enforcer {
+  /** slot (backend index + target) → address → jails holding it. */
+  private readonly owners = new Map<Slot, Map<string, Set<string>>>();
+  /** jail + address → the slots its ban occupies. */
+  private readonly placed = new Map<string, Slot[]>();
+  private readonly pending = new Map<number, Change[]>();
+  private readonly chains = new Map<number, Promise<void>>();
+  private scheduled = false;
+  errors = 0;
+  lastError: string | undefined;
+
+  constructor(private plan: EnforcementPlan, private readonly onError: (backend: string, r: FirewallResult) => void = () => {}) {}
+
+  get backends(): Backend[] {
+    return this.plan.backends;
+  }
+
+  private slotsFor(p: Placement): Slot[] {
+    const routes = this.plan.routes.get(p.jail) ?? [];
+    return routes.map((r) => {
+      const idx = this.plan.backends.indexOf(r.backend);
+      const key = p.permanent && r.sharedPermanent ? PERMANENT : r.target.key;
+      return `${idx}\u0000${key}` as Slot;
+    });
+  }
+
+  /**
+   * A ban is in force (new, restored, or changed between temporary and
+   * permanent). `quiet` records ownership without queueing changes: restored
+   * bans reach the firewall through `reconcile`, as one batch.
+   */
+  place(p: Placement, o: { quiet?: boolean } = {}): void {
+    const id = `${p.jail}\u0000${p.ip}`;
+    const before = this.placed.get(id) ?? [];
+    const after = this.slotsFor(p);
+    for (const s of before) if (!after.includes(s)) this.release(s, p.jail, p.ip, p.info);
+    for (const s of after) if (!before.includes(s)) this.acquire(s, p.jail, p.ip, p.info, o.quiet);
+    if (after.length) this.placed.set(id, after);
+    else this.placed.delete(id);
+  }
+
+  /** A jail's ban ended (unban or expiry). */
+  remove(jail: string, ip: string, info?: BanInfo): void {
+    const id = `${jail}\u0000${ip}`;
+    for (const s of this.placed.get(id) ?? []) this.release(s, jail, ip, info);
+    this.placed.delete(id);
+  }
+
+  private acquire(slot: Slot, jail: string, ip: string, info?: BanInfo, quiet = false): void {
+    let m = this.owners.get(slot);
+    if (!m) this.owners.set(slot, (m = new Map()));
+    let holders = m.get(ip);
+    if (!holders) m.set(ip, (holders = new Set()));
+    const first = holders.size === 0;
+    holders.add(jail);
+    if (first && !quiet) this.queue(slot, 'add', ip, info);
+  }
+
+  private release(slot: Slot, jail: string, ip: string, info?: BanInfo): void {
+    const holders = this.owners.get(slot)?.get(ip);
+    if (!holders || !holders.delete(jail)) return;
+    if (holders.size === 0) {
+      this.owners.get(slot)!.delete(ip);
+      this.queue(slot, 'del', ip, info);
+    }
+  }
+
+  private queue(slot: Slot, op: 'add' | 'del', ip: string, info?: BanInfo): void {
+    const sep = slot.indexOf('\u0000');
+    const idx = Number(slot.slice(0, sep));
+    let list = this.pending.get(idx);
+    if (!list) this.pending.set(idx, (list = []));
+    list.push({ op, target: slot.slice(sep + 1), ip, info });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => void this.flush());
+    }
+  }
+
+  /** Send queued changes now; resolves when the backends answered. */
+  flush(): Promise<void> {
+    this.scheduled = false;
+    const work: Array<Promise<void>> = [];
+    for (const [idx, list] of this.pending) {
+      this.pending.delete(idx);
+      const changes = coalesce(list);
+      if (changes.length === 0) continue;
+      const backend = this.plan.backends[idx]!;
+      const prev = this.chains.get(idx) ?? Promise.resolve();
+      const next = prev.then(async () => {
+        const r = await backend.apply(changes).catch((e: Error) => ({ ok: false, exitCode: 1, stderr: e.message }));
+        if (!r.ok) this.failed(backend.name, r);
+      });
+      this.chains.set(idx, next);
+      work.push(next);
+    }
+    return Promise.all(work).then(() => {});
+  }
+
+  /** Resolves when every change queued so far has been applied. */
+  async settled(): Promise<void> {
+    await this.flush();
+    await Promise.all(this.chains.values());
+  }
+
+  private failed(name: string, r: FirewallResult): void {
+    this.errors++;
+    this.lastError = `${name}: ${r.stderr.trim() || `exit ${r.exitCode}`}`;
+    this.onError(name, r);
+  }
+
+  /** What each backend should hold, from the bans placed. */
+  desired(): Map<number, FirewallState> {
+    const out = new Map<number, FirewallState>();
+    for (const [slot, m] of this.owners) {
+      if (m.size === 0) continue;
+      const sep = slot.indexOf('\u0000');
+      const idx = Number(slot.slice(0, sep));
+      let st = out.get(idx);
+      if (!st) out.set(idx, (st = new Map()));
+      st.set(slot.slice(sep + 1), new Set(m.keys()));
+    }
+    return out;
+  }
+
+  targetsOf(idx: number): Target[] {
+    const backend = this.plan.backends[idx]!;
+    const seen = new Map<string, Target>();
+    for (const routes of this.plan.routes.values()) {
+      for (const r of routes) if (r.backend === backend) seen.set(r.target.key, r.target);
+    }
+    const perm = this.plan.permanentTargets.get(backend);
+    if (perm) seen.set(perm.key, perm);
+    return [...seen.values()];
+  }
+
+  /**
+   * Bring every backend in line with the placed bans: build the structure, read
+   * what is there, add what is missing and remove what bantop owns but no longer
+   * wants. Returns how many elements were added and removed.
+   */
+  async reconcile(): Promise<{ added: number; removed: number; results: FirewallResult[] }> {
+    await this.settled();
+    const desired = this.desired();
+    let added = 0;
+    let removed = 0;
+    const results: FirewallResult[] = [];
+    for (let idx = 0; idx < this.plan.backends.length; idx++) {
+      const backend = this.plan.backends[idx]!;
+      const setup = await backend.setup(this.targetsOf(idx));
+      results.push(setup);
+      if (!setup.ok) {
+        this.failed(backend.name, setup);
+        continue;
+      }
+      const want = desired.get(idx) ?? new Map<string, Set<string>>();
+      const have = await backend.read();
+      const changes: Change[] = [];
+      if (have === null) {
+        // A command action cannot be read back: replay every ban, as fail2ban does on start.
+        for (const [key, ips] of want) for (const ip of ips) changes.push({ op: 'add', target: key, ip, info: this.infoFor(key, ip) });
+      } else {
+        for (const [key, ips] of have) {
+          if (key.startsWith('?')) continue;
+          const w = want.get(key);
+          for (const ip of ips) if (!w?.has(ip)) changes.push({ op: 'del', target: key, ip });
+        }
+        for (const [key, ips] of want) {
+          const h = have.get(key);
+          for (const ip of ips) if (!h?.has(ip)) changes.push({ op: 'add', target: key, ip, info: this.infoFor(key, ip) });
+        }
+      }
+      for (const c of changes) c.op === 'add' ? added++ : removed++;
+      if (changes.length) {
+        const r = await backend.apply(changes);
+        results.push(r);
+        if (!r.ok) this.failed(backend.name, r);
+      }
+    }
+    return { added, removed, results };
+  }
+
+  private readonly infos = new Map<string, BanInfo>();
+  /** Remember ban details for command actions replayed by `reconcile`. */
+  rememberInfo(jail: string, ip: string, info: BanInfo): void {
+    this.infos.set(`${jail}\u0000${ip}`, info);
+  }
+  forgetInfo(jail: string, ip: string): void {
+    this.infos.delete(`${jail}\u0000${ip}`);
+  }
+  private infoFor(key: string, ip: string): BanInfo | undefined {
+    return this.infos.get(`${key}\u0000${ip}`);
+  }
+
+  /** Periodic check: rebuild any backend whose structure is gone (someone flushed the ruleset). */
+  async repairIfNeeded(): Promise<boolean> {
+    for (const b of this.plan.backends) {
+      if (!(await b.healthy())) {
+        await this.reconcile();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Stop: temporary bans are lifted (nobody would expire them), permanent ones
+   * stay in the kernel so a restart never opens the door; `flush` removes all.
+   */
+  async stop(flush: boolean, permanent: (jail: string, ip: string) => boolean): Promise<void> {
+    if (flush) {
+      await this.settled();
+      for (const b of this.plan.backends) {
+        const r = await b.teardown();
+        if (!r.ok) this.failed(b.name, r);
+      }
+    } else {
+      for (const id of [...this.placed.keys()]) {
+        const [jail, ip] = id.split('\u0000') as [string, string];
+        if (!permanent(jail, ip)) this.remove(jail, ip);
+      }
+      await this.settled();
+    }
+    for (const b of this.plan.backends) await b.close();
+  }
+
+  /** Swap the routing (reload); call `reconcile` after placing the bans again. */
+  replacePlan(plan: EnforcementPlan): void {
+    this.plan = plan;
+    this.owners.clear();
+    this.placed.clear();
+    this.pending.clear();
+  }
+
+  /** Elements per backend name (for status). */
+  counts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [slot, m] of this.owners) {
+      const name = this.plan.backends[Number(slot.split('\u0000')[0])]!.name;
+      out[name] = (out[name] ?? 0) + m.size;
+    }
+    return out;
+  }
+}
+
+/** The net effect of a run of changes: add,del cancels; del,add on an existing element is nothing to do. */
+function coalesce(list: Change[]): Change[] {
+  if (list.length === 1) return list;
+  const first = new Map<string, Change>();
+  const last = new Map<string, Change>();
+  for (const c of list) {
+    const k = `${c.target}\u0000${c.ip}`;
+    if (!first.has(k)) first.set(k, c);
+    last.set(k, c);
+  }
+  const out: Change[] = [];
+  for (const [k, f] of first) {
+    const l = last.get(k)!;
+    if (f.op === l.op) out.push(l);
+  }
+  return out;
+}

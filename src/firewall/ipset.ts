@@ -1,0 +1,99 @@
+import type { Runner } from '../proc/run.js';
+import { canonicalTarget, ipFamily } from '../util/ip.js';
+import { FAMILIES, portMatches, result, syncJumps } from './iptables-common.js';
+import { objectName } from './names.js';
+import { mergeResults, OK, type Backend, type Change, type FirewallResult, type FirewallState, type Target } from './types.js';
+
+const CHAIN = 'bantop_ipset';
+const MAXELEM = 4_194_304;
+
+/**
+ * ipset + iptables/ip6tables: a `hash:net` set per target and family (it holds
+ * single addresses and networks alike), loaded with `ipset restore`, and one
+ * rule per set in a `bantop` chain that INPUT jumps to.
+ */
+export class IpsetBackend implements Backend {
+  readonly name = 'ipset';
+  private readonly keyOfSet = new Map<string, string>();
+  private targets: Target[] = [];
+
+  constructor(private readonly runner: Runner) {}
+
+  private setName(key: string, v: 4 | 6): string {
+    const n = objectName(`bt${v}-`, key, 31);
+    this.keyOfSet.set(n, key);
+    return n;
+  }
+
+  async setup(targets: Target[]): Promise<FirewallResult> {
+    this.targets = targets;
+    const creates = targets.flatMap((t) => ([4, 6] as const).map((v) =>
+      `create ${this.setName(t.key, v)} hash:net family ${v === 4 ? 'inet' : 'inet6'} maxelem ${MAXELEM}`));
+    const results: FirewallResult[] = [];
+    const mk = await this.runner.run('ipset', ['restore', '-exist'], { input: creates.join('\n') + '\n' });
+    results.push(result(mk));
+    if (!mk.ok) return mergeResults(results);
+    for (const fam of FAMILIES) {
+      // Declaring the chain in a --noflush restore empties and refills just this chain, atomically.
+      const rules = targets.flatMap((t) => portMatches(t).map((m) =>
+        `-A ${CHAIN} ${[...m, '-m', 'set', '--match-set', this.setName(t.key, fam.v), 'src', '-j', 'DROP'].join(' ')}`));
+      const input = `*filter\n:${CHAIN} - [0:0]\n${rules.join('\n')}${rules.length ? '\n' : ''}COMMIT\n`;
+      results.push(result(await this.runner.run(fam.restore, ['-w', '--noflush'], { input })));
+      results.push(...(await syncJumps(this.runner, fam.bin, (c) => c === CHAIN, [['-j', CHAIN]])));
+    }
+    const wanted = new Set(targets.flatMap((t) => [this.setName(t.key, 4), this.setName(t.key, 6)]));
+    const names = await this.runner.run('ipset', ['list', '-n']);
+    const stale = names.stdout.split('\n').filter((n) => /^bt[46]-/.test(n) && !wanted.has(n));
+    if (stale.length) results.push(result(await this.runner.run('ipset', ['restore'], { input: stale.map((n) => `destroy ${n}`).join('\n') + '\n' })));
+    return mergeResults(results);
+  }
+
+  async apply(changes: Change[]): Promise<FirewallResult> {
+    if (changes.length === 0) return OK;
+    const lines = changes.map((c) => `${c.op} ${this.setName(c.target, ipFamily(c.ip.split('/')[0]!))} ${c.ip}`);
+    // -exist: adding a present or deleting an absent element is not an error, so a batch never fails half-way.
+    return result(await this.runner.run('ipset', ['restore', '-exist'], { input: lines.join('\n') + '\n', timeoutMs: 120_000 }));
+  }
+
+  async read(): Promise<FirewallState> {
+    const st: FirewallState = new Map();
+    const r = await this.runner.run('ipset', ['save'], { timeoutMs: 120_000 });
+    for (const line of r.stdout.split('\n')) {
+      const m = /^add (\S+) (\S+)/.exec(line);
+      if (!m) continue;
+      const key = this.keyOfSet.get(m[1]!);
+      if (key === undefined) continue;
+      const ip = canonicalTarget(m[2]!);
+      if (!ip) continue;
+      let s = st.get(key);
+      if (!s) st.set(key, (s = new Set()));
+      s.add(ip);
+    }
+    return st;
+  }
+
+  async healthy(): Promise<boolean> {
+    const names = new Set((await this.runner.run('ipset', ['list', '-n'])).stdout.split('\n'));
+    for (const t of this.targets) for (const v of [4, 6] as const) if (!names.has(this.setName(t.key, v))) return false;
+    for (const fam of FAMILIES) {
+      if (!(await this.runner.run(fam.bin, ['-w', '-C', 'INPUT', '-j', CHAIN])).ok) return false;
+      const rules = (await this.runner.run(fam.bin, ['-w', '-S', CHAIN])).stdout.split('\n').filter((l) => l.startsWith('-A ')).length;
+      if (rules !== this.targets.reduce((n, t) => n + portMatches(t).length, 0)) return false;
+    }
+    return true;
+  }
+
+  async teardown(): Promise<FirewallResult> {
+    const results: FirewallResult[] = [];
+    for (const fam of FAMILIES) {
+      await syncJumps(this.runner, fam.bin, (c) => c === CHAIN, []);
+      await this.runner.run(fam.bin, ['-w', '-F', CHAIN]);
+      await this.runner.run(fam.bin, ['-w', '-X', CHAIN]);
+    }
+    const names = (await this.runner.run('ipset', ['list', '-n'])).stdout.split('\n').filter((n) => /^bt[46]-/.test(n));
+    if (names.length) results.push(result(await this.runner.run('ipset', ['restore'], { input: names.map((n) => `destroy ${n}`).join('\n') + '\n' })));
+    return mergeResults(results);
+  }
+
+  async close(): Promise<void> {}
+}

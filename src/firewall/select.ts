@@ -1,0 +1,119 @@
+import type { ActionRef, FirewallKind, JailConfig, LoadedConfig } from '../config/model.js';
+import { resolveAction } from '../config/action-def.js';
+import type { Runner } from '../proc/run.js';
+import { ConfigError } from '../util/errors.js';
+import { CommandBackend } from './command.js';
+import { DryRunBackend } from './dry-run.js';
+import type { EnforcementPlan, JailRoute } from './enforcer.js';
+import { HostsDenyBackend } from './hostsdeny.js';
+import { IpsetBackend } from './ipset.js';
+import { IptablesBackend } from './iptables.js';
+import { NftablesBackend } from './nftables.js';
+import { parsePorts, parseProtocol, PortError, type PortSpec, type Protocol } from './ports.js';
+import { PERMANENT, type Backend, type Target } from './types.js';
+
+type NativeKind = Exclude<FirewallKind, never>;
+
+/** fail2ban action names and the native backend that does the same, with or without ports. */
+const NATIVE: Record<string, { kind: NativeKind | 'default'; allports: boolean }> = {
+  'nftables-multiport': { kind: 'nftables', allports: false },
+  'nftables': { kind: 'nftables', allports: false },
+  'nftables-allports': { kind: 'nftables', allports: true },
+  'iptables-multiport': { kind: 'iptables', allports: false },
+  'iptables': { kind: 'iptables', allports: false },
+  'iptables-allports': { kind: 'iptables', allports: true },
+  'iptables-ipset-proto6': { kind: 'ipset', allports: false },
+  'iptables-ipset': { kind: 'ipset', allports: false },
+  'iptables-ipset-proto6-allports': { kind: 'ipset', allports: true },
+  'iptables-ipset-allports': { kind: 'ipset', allports: true },
+  'hostsdeny': { kind: 'hostsdeny', allports: true },
+  'dry-run': { kind: 'dry-run', allports: false },
+  'bantop': { kind: 'default', allports: false },
+};
+
+export interface PlanOptions {
+  runner: Runner;
+  /** Jails without a config section (the built-in manual jail, jails of restored bans): default backend, all ports. */
+  passiveJails: string[];
+  /** Called with each line the dry-run backend "does". */
+  onDryRun?: (line: string) => void;
+}
+
+const ALL_PORTS: Target = { key: PERMANENT, ports: { all: true }, protocol: 'all' };
+
+/**
+ * Decide which backend enforces each jail: `firewall` from bantop.conf by
+ * default, a native backend for a fail2ban action that has one, and the
+ * action.d file itself for any other action. `firewall = dry-run` makes every
+ * route a dry run, custom actions included.
+ */
+export function buildPlan(cfg: LoadedConfig, opts: PlanOptions): EnforcementPlan {
+  const natives = new Map<NativeKind, Backend>();
+  const backends: Backend[] = [];
+  const dry = cfg.settings.firewall === 'dry-run';
+  const native = (kind: NativeKind): Backend => {
+    const k: NativeKind = dry ? 'dry-run' : kind;
+    let b = natives.get(k);
+    if (!b) {
+      b = k === 'nftables' ? new NftablesBackend(opts.runner)
+        : k === 'ipset' ? new IpsetBackend(opts.runner)
+          : k === 'iptables' ? new IptablesBackend(opts.runner)
+            : k === 'hostsdeny' ? new HostsDenyBackend(cfg.settings.hostsdeny)
+              : new DryRunBackend(opts.onDryRun);
+      natives.set(k, b);
+      backends.push(b);
+    }
+    return b;
+  };
+  const routes = new Map<string, JailRoute[]>();
+  const permanentTargets = new Map<Backend, Target>();
+  const addRoute = (jail: string, r: JailRoute) => {
+    routes.set(jail, [...(routes.get(jail) ?? []), r]);
+    if (r.sharedPermanent) permanentTargets.set(r.backend, ALL_PORTS);
+  };
+  // The default backend always exists: manual bans and the permanent list live there.
+  const defaultBackend = native(cfg.settings.firewall);
+  permanentTargets.set(defaultBackend, ALL_PORTS);
+
+  for (const jail of cfg.jails) {
+    const refs: ActionRef[] = jail.actions.length ? jail.actions : [{ name: 'bantop', args: {} }];
+    for (const ref of refs) {
+      const n = NATIVE[ref.name];
+      if (n) {
+        const isAll = n.allports || ref.args['type'] === 'allports';
+        const target = jailTarget(jail, ref, isAll);
+        addRoute(jail.name, { backend: n.kind === 'default' ? defaultBackend : native(n.kind), target, sharedPermanent: true });
+        continue;
+      }
+      if (dry) {
+        addRoute(jail.name, { backend: native('dry-run'), target: jailTarget(jail, ref, false), sharedPermanent: true });
+        continue;
+      }
+      const action = resolveAction(cfg.dir, ref.name, ref.args,
+        { name: jail.name, port: jail.port, protocol: jail.protocol, bantime: String(jail.bantime), chain: 'INPUT' },
+        { file: `${cfg.dir}/jail.conf`, key: `${jail.name}.action` });
+      const b = new CommandBackend(opts.runner, action, jail.name);
+      backends.push(b);
+      addRoute(jail.name, { backend: b, target: { key: jail.name, ports: { all: true }, protocol: 'all' }, sharedPermanent: false });
+    }
+  }
+  for (const name of opts.passiveJails) {
+    if (routes.has(name)) continue;
+    addRoute(name, { backend: defaultBackend, target: { key: name, ports: { all: true }, protocol: 'all' }, sharedPermanent: true });
+  }
+  return { backends, routes, permanentTargets };
+}
+
+function jailTarget(jail: JailConfig, ref: ActionRef, allports: boolean): Target {
+  const where = { file: `${jail.name} (jail)`, key: 'port' };
+  let ports: PortSpec;
+  let protocol: Protocol;
+  try {
+    ports = allports ? { all: true } : parsePorts(ref.args['port'] ?? jail.port);
+    protocol = parseProtocol(ref.args['protocol'] ?? jail.protocol);
+  } catch (e) {
+    if (e instanceof PortError) throw new ConfigError(where, `jail "${jail.name}": ${e.message}`);
+    throw e;
+  }
+  return { key: jail.name, ports, protocol };
+}

@@ -1,0 +1,65 @@
+import type { PortSpec, Protocol } from './ports.js';
+
+/** What every firewall change reports. */
+export interface FirewallResult {
+  ok: boolean;
+  exitCode: number;
+  stderr: string;
+}
+
+export const OK: FirewallResult = { ok: true, exitCode: 0, stderr: '' };
+
+/** The key of the permanent list's target; `@` cannot start a jail name. */
+export const PERMANENT = '@permanent';
+
+/** One place bans land: a jail's set/chain (with its ports) or the permanent list (all ports). */
+export interface Target {
+  key: string;
+  ports: PortSpec;
+  protocol: Protocol;
+}
+
+/** What a command action's tags need about the ban behind a change. */
+export interface BanInfo {
+  jail: string;
+  failures: number;
+  /** Epoch ms. */
+  time: number;
+  /** Seconds; -1 permanent. */
+  bantime: number;
+}
+
+export interface Change {
+  op: 'add' | 'del';
+  target: string;
+  /** Canonical address or CIDR. */
+  ip: string;
+  info?: BanInfo;
+}
+
+/** Elements present in the firewall per target key. */
+export type FirewallState = Map<string, Set<string>>;
+
+/**
+ * A firewall that bantop drives. Implementations own their objects (a table,
+ * sets, chains, tagged lines) and never touch anything else.
+ */
+export interface Backend {
+  readonly name: string;
+  /** Create or repair the structure for these targets, keeping elements; drop targets no longer listed. */
+  setup(targets: Target[]): Promise<FirewallResult>;
+  apply(changes: Change[]): Promise<FirewallResult>;
+  /** What is in the firewall now; null when the backend cannot tell (command actions). */
+  read(): Promise<FirewallState | null>;
+  /** A cheap check that the structure is still in place (a flushed ruleset is not). */
+  healthy(): Promise<boolean>;
+  /** Remove everything this backend created. */
+  teardown(): Promise<FirewallResult>;
+  close(): Promise<void>;
+}
+
+export function mergeResults(rs: FirewallResult[]): FirewallResult {
+  const bad = rs.filter((r) => !r.ok);
+  if (bad.length === 0) return OK;
+  return { ok: false, exitCode: bad[0]!.exitCode, stderr: bad.map((r) => r.stderr.trim()).filter(Boolean).join('\n') };
+}

@@ -1,0 +1,207 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { BanSource } from '../engine/events.js';
+import type { ActiveBan, BanHistory } from '../engine/jail-core.js';
+import type { FilePosition, PositionStore } from '../source/types.js';
+import { UserError } from '../util/errors.js';
+import { migrate } from './migrations.js';
+
+export interface HistoryEntry {
+  time: number;
+  ip: string;
+  jail: string;
+  event: 'ban' | 'unban';
+  bantime: number | null;
+  failures: number | null;
+  source: string | null;
+  reason: string | null;
+}
+
+export interface WhitelistEntry {
+  entry: string;
+  addedAt: number;
+  comment: string | null;
+}
+
+interface BanRow {
+  jail: string;
+  ip: string;
+  banned_at: number;
+  expires_at: number | null;
+  failures: number;
+  source: string;
+  reason: string | null;
+  ban_count: number;
+}
+
+const toBan = (r: BanRow): ActiveBan => ({
+  jail: r.jail, ip: r.ip, bannedAt: r.banned_at, expiresAt: r.expires_at, failures: r.failures,
+  source: r.source as BanSource, banCount: r.ban_count, reason: r.reason ?? undefined,
+});
+
+/**
+ * The daemon's durable state in one SQLite file (WAL). Each change is one
+ * transaction, so a process killed at any instant keeps every ban it committed.
+ * Read positions are written behind (see `flushPositions`): losing the last
+ * second of them re-reads a few lines, which the unban watermark and the
+ * already-banned check make harmless.
+ */
+export class SqliteStore implements PositionStore, BanHistory {
+  readonly db: Database.Database;
+  private readonly stmt;
+  private readonly pendingFiles = new Map<string, FilePosition>();
+  private readonly pendingCursors = new Map<string, string>();
+  private readonly fileCache = new Map<string, FilePosition>();
+
+  constructor(readonly path: string) {
+    if (path !== ':memory:') {
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+      } catch (e) {
+        throw new UserError(`cannot create the directory of dbfile ${path}: ${(e as Error).message}`, { hint: 'set dbfile in bantop.conf to a writable path' });
+      }
+    }
+    try {
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a commit survives a killed process; only power loss can drop the last commits.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 5000');
+    } catch (e) {
+      throw new UserError(`cannot open the ban database ${path}: ${(e as Error).message}`, { hint: 'check dbfile in bantop.conf and the file permissions' });
+    }
+    migrate(this.db);
+    const db = this.db;
+    this.stmt = {
+      upsertBan: db.prepare(`INSERT INTO bantop_bans (jail, ip, banned_at, expires_at, failures, source, reason, ban_count)
+        VALUES (@jail, @ip, @bannedAt, @expiresAt, @failures, @source, @reason, @banCount)
+        ON CONFLICT(jail, ip) DO UPDATE SET banned_at = excluded.banned_at, expires_at = excluded.expires_at,
+          failures = excluded.failures, source = excluded.source, reason = excluded.reason, ban_count = excluded.ban_count`),
+      deleteBan: db.prepare('DELETE FROM bantop_bans WHERE jail = ? AND ip = ?'),
+      allBans: db.prepare('SELECT * FROM bantop_bans'),
+      history: db.prepare(`INSERT INTO bantop_history (time, ip, jail, event, bantime, failures, source, reason)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      countBansAll: db.prepare("SELECT COUNT(*) AS n FROM bantop_history WHERE ip = ? AND event = 'ban'"),
+      countBansJail: db.prepare("SELECT COUNT(*) AS n FROM bantop_history WHERE ip = ? AND jail = ? AND event = 'ban'"),
+      historyOf: db.prepare('SELECT * FROM bantop_history WHERE ip = ? ORDER BY time, id'),
+      lastUnbans: db.prepare("SELECT jail, ip, MAX(time) AS time FROM bantop_history WHERE event = 'unban' AND reason = 'manual' GROUP BY jail, ip"),
+      purge: db.prepare('DELETE FROM bantop_history WHERE time < ?'),
+      wlAdd: db.prepare('INSERT INTO bantop_whitelist (entry, added_at, comment) VALUES (?, ?, ?) ON CONFLICT(entry) DO UPDATE SET comment = COALESCE(excluded.comment, comment)'),
+      wlRm: db.prepare('DELETE FROM bantop_whitelist WHERE entry = ?'),
+      wlList: db.prepare('SELECT entry, added_at AS addedAt, comment FROM bantop_whitelist ORDER BY added_at, entry'),
+      getFile: db.prepare('SELECT inode, offset, head FROM bantop_positions WHERE path = ?'),
+      setFile: db.prepare('INSERT INTO bantop_positions (path, inode, offset, head) VALUES (?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET inode = excluded.inode, offset = excluded.offset, head = excluded.head'),
+      getCursor: db.prepare('SELECT cursor FROM bantop_cursors WHERE key = ?'),
+      setCursor: db.prepare('INSERT INTO bantop_cursors (key, cursor) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET cursor = excluded.cursor'),
+    };
+  }
+
+  // --- bans -----------------------------------------------------------------
+
+  /** Record a ban: the current-bans row and its history entry, one transaction. */
+  readonly addBan = (b: ActiveBan, bantime: number): void => {
+    this.db.transaction(() => {
+      this.stmt.upsertBan.run({ ...b, reason: b.reason ?? null });
+      this.stmt.history.run(b.bannedAt, b.ip, b.jail, 'ban', bantime, b.failures, b.source, b.reason ?? null);
+    })();
+  };
+
+  /** Many bans in one transaction (restore, import). */
+  addBans(list: Array<{ ban: ActiveBan; bantime: number }>): void {
+    this.db.transaction(() => {
+      for (const { ban, bantime } of list) {
+        this.stmt.upsertBan.run({ ...ban, reason: ban.reason ?? null });
+        this.stmt.history.run(ban.bannedAt, ban.ip, ban.jail, 'ban', bantime, ban.failures, ban.source, ban.reason ?? null);
+      }
+    })();
+  }
+
+  removeBan(jail: string, ip: string, time: number, reason: 'expired' | 'manual' | 'whitelisted'): boolean {
+    return this.db.transaction(() => {
+      const gone = this.stmt.deleteBan.run(jail, ip).changes > 0;
+      if (gone) this.stmt.history.run(time, ip, jail, 'unban', null, null, null, reason);
+      return gone;
+    })();
+  }
+
+  bans(): ActiveBan[] {
+    return (this.stmt.allBans.all() as BanRow[]).map(toBan);
+  }
+
+  historyOf(ip: string): HistoryEntry[] {
+    return this.stmt.historyOf.all(ip) as HistoryEntry[];
+  }
+
+  /** The last manual unban time per (jail, ip): failures logged before it never count again. */
+  unbanWatermarks(): Array<{ jail: string; ip: string; time: number }> {
+    return this.stmt.lastUnbans.all() as Array<{ jail: string; ip: string; time: number }>;
+  }
+
+  /** Drop history older than `before` (epoch ms). Current bans, permanent ones included, are never purged. */
+  purgeHistory(before: number): number {
+    return this.stmt.purge.run(before).changes;
+  }
+
+  // --- BanHistory (escalation) ------------------------------------------------
+
+  previousBans(ip: string, jail: string | null): number {
+    const row = (jail === null ? this.stmt.countBansAll.get(ip) : this.stmt.countBansJail.get(ip, jail)) as { n: number };
+    return row.n;
+  }
+
+  /** The history row is written with the ban itself (`addBan`), in the same transaction. */
+  recordBan(): void {}
+
+  // --- whitelist --------------------------------------------------------------
+
+  whitelistAdd(entry: string, time: number, comment?: string): void {
+    this.stmt.wlAdd.run(entry, time, comment ?? null);
+  }
+
+  whitelistRemove(entry: string): boolean {
+    return this.stmt.wlRm.run(entry).changes > 0;
+  }
+
+  whitelist(): WhitelistEntry[] {
+    return this.stmt.wlList.all() as WhitelistEntry[];
+  }
+
+  // --- PositionStore -----------------------------------------------------------
+
+  getFile(path: string): FilePosition | undefined {
+    const cached = this.fileCache.get(path);
+    if (cached) return { ...cached };
+    const row = this.stmt.getFile.get(path) as FilePosition | undefined;
+    return row ? { inode: row.inode, offset: row.offset, head: row.head } : undefined;
+  }
+
+  setFile(path: string, pos: FilePosition): void {
+    this.fileCache.set(path, { ...pos });
+    this.pendingFiles.set(path, { ...pos });
+  }
+
+  getCursor(key: string): string | undefined {
+    return this.pendingCursors.get(key) ?? (this.stmt.getCursor.get(key) as { cursor: string } | undefined)?.cursor;
+  }
+
+  setCursor(key: string, cursor: string): void {
+    this.pendingCursors.set(key, cursor);
+  }
+
+  /** Write read positions behind, in one transaction; the daemon calls this every second and at stop. */
+  flushPositions(): void {
+    if (this.pendingFiles.size === 0 && this.pendingCursors.size === 0) return;
+    this.db.transaction(() => {
+      for (const [p, f] of this.pendingFiles) this.stmt.setFile.run(p, f.inode, f.offset, f.head);
+      for (const [k, c] of this.pendingCursors) this.stmt.setCursor.run(k, c);
+    })();
+    this.pendingFiles.clear();
+    this.pendingCursors.clear();
+  }
+
+  close(): void {
+    this.flushPositions();
+    this.db.close();
+  }
+}

@@ -1,0 +1,163 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendFailures, cli, cliJson, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
+import { createLab, inNs, listen, listening, netnsSkipReason, pingReaches, tcpReaches, type Lab } from '../support/netns.js';
+import { waitFor } from '../support/wait.js';
+
+/** How many times the kernel holds a rule or element for `ip`, read straight from the tool's own listing. */
+function kernelCount(firewall: string, ns: string, ip: string): number {
+  const esc = ip.replace(/[.:/]/g, (c) => `\\${c}`);
+  if (firewall === 'nftables') {
+    let text = '';
+    try { text = inNs(ns, 'nft', ['list', 'table', 'inet', 'bantop']); } catch { return 0; }
+    return (text.match(new RegExp(`(?<![\\d.:])${esc}(?![\\d.:])`, 'g')) ?? []).length;
+  }
+  if (firewall === 'ipset') return inNs(ns, 'ipset', ['save']).split('\n').filter((l) => new RegExp(`^add bt\\d-\\S+ ${esc}$`).test(l)).length;
+  return inNs(ns, 'iptables', ['-S']).split('\n').filter((l) => l.includes(`-s ${ip}/32 -j DROP`)).length;
+}
+
+const JAILS = (log: string) => `[DEFAULT]
+ignoreip = 127.0.0.1/8
+maxretry = 3
+findtime = 10m
+[sshd]
+enabled = true
+port = 2222
+logpath = ${log}
+bantime = 10m
+[web]
+enabled = true
+filter = sshd
+port = 8080
+logpath = ${log}
+bantime = 1h
+[short]
+enabled = true
+filter = sshd
+port = 2222
+logpath = ${log}.short
+bantime = 2
+`;
+
+for (const firewall of ['nftables', 'ipset', 'iptables'] as const) {
+  const tools = firewall === 'nftables' ? ['nft'] : firewall === 'ipset' ? ['ipset', 'iptables'] : ['iptables', 'ip6tables'];
+  const skip = netnsSkipReason([...tools, 'nft']);
+  describe.skipIf(skip !== null)(`${firewall} backend, daemon in a network namespace${skip ? ` (skipped: ${skip})` : ''}`, () => {
+    let lab: Lab;
+    let dir: string;
+    let cfg: string;
+    let log: string;
+    let socket: string;
+    let daemon: Daemon | undefined;
+    let listener: ReturnType<typeof listen>;
+
+    beforeAll(async () => {
+      lab = createLab();
+      dir = mkdtempSync(join(tmpdir(), `bantop-${firewall}-`));
+      log = join(dir, 'auth.log');
+      writeFileSync(log, '');
+      writeFileSync(`${log}.short`, '');
+      socket = join(dir, 'bantop.sock');
+      cfg = writeConfig(dir, { firewall, jails: JAILS(log) });
+      listener = listen(lab, [2222, 8080]);
+      await listening(listener);
+      daemon = await startDaemon(cfg, socket, { netns: lab.host, env: { BANTOP_CHECK_INTERVAL_MS: '300' } });
+    }, 60_000);
+
+    afterAll(async () => {
+      await daemon?.stop();
+      listener?.kill();
+      lab?.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('drops a banned address (ping and TCP) and lets it through again after unban', async () => {
+      expect(tcpReaches(lab, 2222)).toBe(true);
+      expect(pingReaches(lab)).toBe(true);
+      cli(cfg, ['ban', lab.peerIp, '--jail', 'manual']);
+      expect(tcpReaches(lab, 2222)).toBe(false);
+      expect(pingReaches(lab)).toBe(false);
+      expect(cli(cfg, ['unban', lab.peerIp]).status).toBe(0);
+      expect(tcpReaches(lab, 2222)).toBe(true);
+      expect(pingReaches(lab)).toBe(true);
+    }, 30_000);
+
+    it('bans from log lines on the jail\'s port only, and keeps the address blocked while any jail holds it', async () => {
+      appendFailures(log, lab.peerIp, 3);
+      await waitFor(() => cliJson<unknown[]>(cfg, ['list']).length === 2, 5000, 'bans in sshd and web');
+      expect(tcpReaches(lab, 2222)).toBe(false);
+      expect(tcpReaches(lab, 8080)).toBe(false);
+      // sshd's unban does not lift web's ban, and sshd's port is open again.
+      expect(cli(cfg, ['unban', lab.peerIp, '--jail', 'sshd']).status).toBe(0);
+      expect(tcpReaches(lab, 2222)).toBe(true);
+      expect(tcpReaches(lab, 8080)).toBe(false);
+      expect(cli(cfg, ['unban', lab.peerIp, '--everywhere']).status).toBe(0);
+      expect(tcpReaches(lab, 8080)).toBe(true);
+    }, 30_000);
+
+    it('a short ban expiring in one jail never lifts a long ban on the same address and port in another', async () => {
+      expect(cli(cfg, ['ban', lab.peerIp, '--jail', 'sshd', '--for', '1h']).status).toBe(0);
+      appendFailures(`${log}.short`, lab.peerIp, 3);
+      await waitFor(() => cliJson<Array<{ jail: string }>>(cfg, ['list']).some((b) => b.jail === 'short'), 5000, 'short ban');
+      await waitFor(() => !cliJson<Array<{ jail: string }>>(cfg, ['list']).some((b) => b.jail === 'short'), 8000, 'short ban to expire');
+      expect(tcpReaches(lab, 2222)).toBe(false);
+      expect(kernelCount(firewall, lab.host, lab.peerIp)).toBe(1);
+      cli(cfg, ['unban', lab.peerIp]);
+      expect(tcpReaches(lab, 2222)).toBe(true);
+    }, 30_000);
+
+    it('keeps bans across restarts and kill -9, with exactly one element each after three restarts', async () => {
+      expect(cli(cfg, ['permaban', '10.200.250.7']).status).toBe(0);
+      expect(cli(cfg, ['ban', lab.peerIp, '--jail', 'web', '--for', '1h']).status).toBe(0);
+      const before = cliJson<Array<{ ip: string; expiresAt: number | null }>>(cfg, ['list']);
+      await daemon!.stop();
+      // A service stop keeps permanent bans in the kernel: a restart never opens the door.
+      expect(kernelCount(firewall, lab.host, '10.200.250.7')).toBe(1);
+      for (let i = 0; i < 3; i++) {
+        daemon = await startDaemon(cfg, socket, { netns: lab.host, env: { BANTOP_CHECK_INTERVAL_MS: '300' } });
+        if (i < 2) await daemon.stop();
+      }
+      await daemon!.kill9();
+      daemon = await startDaemon(cfg, socket, { netns: lab.host, env: { BANTOP_CHECK_INTERVAL_MS: '300' } });
+      const after = cliJson<Array<{ ip: string; expiresAt: number | null }>>(cfg, ['list']);
+      // Restored with their remaining time, not a fresh bantime.
+      expect(after.map((b) => [b.ip, b.expiresAt]).sort()).toEqual(before.map((b) => [b.ip, b.expiresAt]).sort());
+      expect(kernelCount(firewall, lab.host, '10.200.250.7')).toBe(1);
+      expect(kernelCount(firewall, lab.host, lab.peerIp)).toBe(1);
+      expect(tcpReaches(lab, 8080)).toBe(false);
+      cli(cfg, ['unban', lab.peerIp]);
+    }, 90_000);
+
+    it('repairs a flushed ruleset on reload, and by itself with the periodic check', async () => {
+      expect(cli(cfg, ['ban', lab.peerIp, '--jail', 'manual']).status).toBe(0);
+      const flush = () => {
+        inNs(lab.host, 'nft', ['flush', 'ruleset']);
+        if (firewall === 'ipset') inNs(lab.host, 'ipset', ['flush']);
+      };
+      flush();
+      expect(tcpReaches(lab, 2222)).toBe(true);
+      expect(cli(cfg, ['reload']).status).toBe(0);
+      expect(tcpReaches(lab, 2222)).toBe(false);
+      expect(kernelCount(firewall, lab.host, lab.peerIp)).toBe(1);
+      flush();
+      await waitFor(() => kernelCount(firewall, lab.host, lab.peerIp) === 1, 10_000, 'the periodic check to repair');
+      await waitFor(() => !tcpReaches(lab, 2222, { timeoutMs: 200 }), 5000, 'drop');
+      cli(cfg, ['unban', lab.peerIp]);
+    }, 60_000);
+
+    it('blocks IPv6 networks too, and refuses a network that covers the host itself', async () => {
+      expect(tcpReaches(lab, 2222, { v6: true })).toBe(true);
+      const own = cli(cfg, ['ban', 'fd00:200::/32', '--jail', 'manual']);
+      expect(own.status).toBe(2);
+      expect(own.stderr).toMatch(/refusing to ban fd00:200::\/32: it covers .* an address of this host/);
+      const net = `${lab.peerIp6}/127`;
+      expect(cli(cfg, ['ban', net, '--jail', 'manual']).status).toBe(0);
+      expect(tcpReaches(lab, 2222, { v6: true })).toBe(false);
+      expect(tcpReaches(lab, 2222)).toBe(true);
+      cli(cfg, ['unban', net]);
+      expect(tcpReaches(lab, 2222, { v6: true })).toBe(true);
+    }, 30_000);
+  });
+}

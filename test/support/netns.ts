@@ -1,0 +1,96 @@
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+
+/**
+ * Network namespaces for firewall tests: every nft/iptables/ipset change a test
+ * makes happens inside a namespace it created and deletes afterwards (also on
+ * failure, and at process exit as a last resort), never on this machine's own.
+ */
+export function netnsSkipReason(tools: string[] = ['nft']): string | null {
+  if (process.getuid?.() !== 0) return 'needs root to create network namespaces (run the tests as root, as CI does)';
+  for (const t of ['ip', ...tools]) {
+    if (spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0) return `"${t}" is not installed (apt-get install ${t === 'ip' ? 'iproute2' : t})`;
+  }
+  return null;
+}
+
+export interface Lab {
+  /** The namespace bantop runs in. */
+  host: string;
+  /** The attacker's namespace, linked to the host by a veth pair. */
+  peer: string;
+  hostIp: string;
+  peerIp: string;
+  hostIp6: string;
+  peerIp6: string;
+  cleanup(): void;
+}
+
+const live = new Set<Lab>();
+process.on('exit', () => { for (const l of live) l.cleanup(); });
+
+let counter = 0;
+
+export function createLab(): Lab {
+  // 10.200.X.0/24 with X from the pid and a counter, so parallel test files never collide.
+  const n = (process.pid * 7 + counter++) % 250 + 1;
+  const tag = `${process.pid % 10000}x${counter}`;
+  const host = `bth${tag}`;
+  const peer = `btp${tag}`;
+  const sh = (args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+  const lab: Lab = {
+    host, peer,
+    hostIp: `10.200.${n}.1`, peerIp: `10.200.${n}.2`,
+    hostIp6: `fd00:200:${n.toString(16)}::1`, peerIp6: `fd00:200:${n.toString(16)}::2`,
+    cleanup() {
+      for (const ns of [host, peer]) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      live.delete(lab);
+    },
+  };
+  live.add(lab);
+  try {
+    sh(['netns', 'add', host]);
+    sh(['netns', 'add', peer]);
+    sh(['link', 'add', `vh${tag}`, 'type', 'veth', 'peer', 'name', `vp${tag}`]);
+    sh(['link', 'set', `vh${tag}`, 'netns', host]);
+    sh(['link', 'set', `vp${tag}`, 'netns', peer]);
+    for (const [ns, dev, ip, ip6] of [[host, `vh${tag}`, lab.hostIp, lab.hostIp6], [peer, `vp${tag}`, lab.peerIp, lab.peerIp6]] as const) {
+      sh(['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', dev]);
+      sh(['-n', ns, 'addr', 'add', `${ip6}/64`, 'dev', dev, 'nodad']);
+      sh(['-n', ns, 'link', 'set', dev, 'up']);
+      sh(['-n', ns, 'link', 'set', 'lo', 'up']);
+    }
+  } catch (e) {
+    lab.cleanup();
+    throw e;
+  }
+  return lab;
+}
+
+/** A TCP listener inside the host namespace; every connection is accepted and closed. */
+export function listen(lab: Lab, ports: number[]): ChildProcess {
+  const code = `const net=require('net');for(const p of ${JSON.stringify(ports)}){net.createServer(s=>s.end()).listen(p,'::');}console.log('ready');`;
+  return spawn('ip', ['netns', 'exec', lab.host, process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+export async function listening(p: ChildProcess): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    p.stdout!.once('data', () => resolve());
+    p.once('exit', (c) => reject(new Error(`listener exited ${c}`)));
+  });
+}
+
+/** Can the peer open a TCP connection to the host's port? (A dropped SYN shows as a timeout.) */
+export function tcpReaches(lab: Lab, port: number, opts: { v6?: boolean; timeoutMs?: number } = {}): boolean {
+  const addr = opts.v6 ? lab.hostIp6 : lab.hostIp;
+  const code = `const s=require('net').connect({host:'${addr}',port:${port}});s.setTimeout(${opts.timeoutMs ?? 400});` +
+    `s.on('connect',()=>{s.destroy();process.exit(0)});s.on('timeout',()=>process.exit(1));s.on('error',()=>process.exit(2));`;
+  return spawnSync('ip', ['netns', 'exec', lab.peer, process.execPath, '-e', code]).status === 0;
+}
+
+export function pingReaches(lab: Lab): boolean {
+  return spawnSync('ip', ['netns', 'exec', lab.peer, 'ping', '-c', '1', '-W', '1', lab.hostIp], { stdio: 'ignore' }).status === 0;
+}
+
+export function inNs(ns: string, cmd: string, args: string[]): string {
+  return execFileSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
