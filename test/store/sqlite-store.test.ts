@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrate, MIGRATIONS, SCHEMA_VERSION, schemaVersion } from '../../src/store/migrations.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { REPO } from '../support/daemon.js';
+
+let dir: string;
+beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'bantop-store-')); });
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const ban = (ip: string, jail = 'sshd', expiresAt: number | null = 2_000_000) =>
+  ({ ip, jail, bannedAt: 1_000_000, expiresAt, failures: 3, source: 'filter' as const, banCount: 0 });
+
+describe('SqliteStore', () => {
+  it('creates the schema in WAL mode with bantop_ tables only, and reopens without migrating again', () => {
+    const path = join(dir, 'db.sqlite3');
+    const s = new SqliteStore(path);
+    expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const tables = (s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((t) => t.name);
+    expect(tables.every((t) => t.startsWith('bantop_'))).toBe(true);
+    s.addBan(ban('192.0.2.1'), 600);
+    s.close();
+    const again = new SqliteStore(path);
+    expect(schemaVersion(again.db)).toBe(SCHEMA_VERSION);
+    expect(again.bans().map((b) => b.ip)).toEqual(['192.0.2.1']);
+    again.close();
+  });
+
+  it('shares a database file with fail2ban without touching its tables', () => {
+    const path = join(dir, 'fail2ban.sqlite3');
+    const f2b = new Database(path);
+    f2b.exec("CREATE TABLE bans (jail TEXT, ip TEXT, timeofban INTEGER); INSERT INTO bans VALUES ('sshd', '198.51.100.1', 1)");
+    f2b.close();
+    const s = new SqliteStore(path);
+    s.addBan(ban('192.0.2.1'), 600);
+    expect(s.db.prepare('SELECT COUNT(*) AS n FROM bans').get()).toEqual({ n: 1 });
+    s.close();
+  });
+
+  it('runs a migration in one transaction: a failing step leaves the version and the data as they were', () => {
+    const db = new Database(join(dir, 'm.sqlite3'));
+    migrate(db);
+    db.prepare("INSERT INTO bantop_whitelist (entry, added_at) VALUES ('10.0.0.1', 1)").run();
+    const broken = [...MIGRATIONS, { version: SCHEMA_VERSION + 1, sql: 'ALTER TABLE bantop_bans ADD COLUMN note TEXT; THIS IS NOT SQL' }];
+    expect(() => migrate(db, broken)).toThrow();
+    expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
+    expect((db.prepare('PRAGMA table_info(bantop_bans)').all() as Array<{ name: string }>).some((c) => c.name === 'note')).toBe(false);
+    const ok = [...MIGRATIONS, { version: SCHEMA_VERSION + 1, sql: 'ALTER TABLE bantop_bans ADD COLUMN note TEXT' }];
+    expect(migrate(db, ok)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION + 1 });
+    expect(db.prepare('SELECT entry FROM bantop_whitelist').all()).toEqual([{ entry: '10.0.0.1' }]);
+    db.close();
+  });
+
+  it('refuses a database from a newer bantop instead of rewriting it', () => {
+    const path = join(dir, 'new.sqlite3');
+    const db = new Database(path);
+    migrate(db);
+    db.prepare("UPDATE bantop_meta SET value = '99' WHERE key = 'schema_version'").run();
+    db.close();
+    expect(() => new SqliteStore(path)).toThrow(/schema version 99 is newer/);
+  });
+
+  it('purges history by age but never a current ban, permanent ones included', () => {
+    const s = new SqliteStore(join(dir, 'p.sqlite3'));
+    s.addBan(ban('192.0.2.1', 'sshd', null), -1);
+    s.addBan(ban('192.0.2.2'), 600);
+    s.removeBan('sshd', '192.0.2.2', 1_500_000, 'expired');
+    expect(s.purgeHistory(3_000_000)).toBe(3);
+    expect(s.bans().map((b) => [b.ip, b.expiresAt])).toEqual([['192.0.2.1', null]]);
+    expect(s.previousBans('192.0.2.1', null)).toBe(0);
+    s.close();
+  });
+
+  it('counts earlier bans per jail and across jails, and keeps the last manual unban as a watermark', () => {
+    const s = new SqliteStore(join(dir, 'h.sqlite3'));
+    s.addBan(ban('192.0.2.1', 'sshd'), 600);
+    s.removeBan('sshd', '192.0.2.1', 1_100_000, 'manual');
+    s.addBan({ ...ban('192.0.2.1', 'web'), bannedAt: 1_200_000 }, 600);
+    expect(s.previousBans('192.0.2.1', 'sshd')).toBe(1);
+    expect(s.previousBans('192.0.2.1', null)).toBe(2);
+    expect(s.unbanWatermarks()).toEqual([{ jail: 'sshd', ip: '192.0.2.1', time: 1_100_000 }]);
+    expect(s.historyOf('192.0.2.1').map((h) => `${h.event}:${h.jail}`)).toEqual(['ban:sshd', 'unban:sshd', 'ban:web']);
+    s.close();
+  });
+
+  it('writes read positions behind and keeps them across a reopen', () => {
+    const path = join(dir, 'pos.sqlite3');
+    const s = new SqliteStore(path);
+    s.setFile('/var/log/auth.log', { inode: 5, offset: 100, head: 'ab' });
+    s.setCursor('journal:sshd', 's=1;i=2');
+    expect(s.getFile('/var/log/auth.log')?.offset).toBe(100);
+    s.close();
+    const again = new SqliteStore(path);
+    expect(again.getFile('/var/log/auth.log')).toEqual({ inode: 5, offset: 100, head: 'ab' });
+    expect(again.getCursor('journal:sshd')).toBe('s=1;i=2');
+    again.close();
+  });
+
+  it('loses no committed ban when the process is killed with SIGKILL mid-stream', async () => {
+    const path = join(dir, 'crash.sqlite3');
+    const script = `
+      import { SqliteStore } from ${JSON.stringify(join(REPO, 'dist', 'store', 'sqlite-store.js'))};
+      const s = new SqliteStore(${JSON.stringify(path)});
+      for (let i = 0; ; i++) {
+        const ip = '10.' + ((i >> 16) & 255) + '.' + ((i >> 8) & 255) + '.' + (i & 255);
+        s.addBan({ ip, jail: 'sshd', bannedAt: i, expiresAt: null, failures: 1, source: 'filter', banCount: 0 }, -1);
+        process.stdout.write(ip + '\\n');
+      }`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    await new Promise<void>((resolve) => {
+      child.stdout!.on('data', (d) => {
+        out += String(d);
+        if (out.split('\n').length > 3000) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+    });
+    await new Promise((r) => child.once('exit', r));
+    const acknowledged = out.split('\n').slice(0, -1);
+    const s = new SqliteStore(path);
+    const stored = new Set(s.bans().map((b) => b.ip));
+    expect(acknowledged.length).toBeGreaterThan(3000);
+    expect(acknowledged.filter((ip) => !stored.has(ip))).toEqual([]);
+    expect(s.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    s.close();
+  }, 30_000);
+});
