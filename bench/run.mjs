@@ -1,11 +1,13 @@
 // npm run bench: filter throughput of `bantop regex` against fail2ban-regex and
 // the physical floor (wc -l, grep -c) on the same generated files, measured in
-// the same run. Writes bench/RESULTS.md. Timings are reported, never asserted.
+// the same run, then enforcement (bench/enforce.mjs: restore at start, ban
+// latency). Writes bench/RESULTS.md. Timings are reported, never asserted.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { enforcementBench } from './enforce.mjs';
 import { GENERATORS, writeLog } from './gen-logs.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -114,5 +116,6 @@ const grepRow = rows.find((r) => r.tool.startsWith('grep') && r.scenario === 'ss
 const oursRow = rows.find((r) => r.tool.startsWith('bantop regex sshd (bantop'));
 if (grepRow && oursRow) md.push('', `Against the physical floor: \`grep -c\` reads the sshd log ${(grepRow.rate / oursRow.rate).toFixed(1)}x faster than bantop filters it with its shipped sshd filter.`);
 md.push('');
+md.push(...(await enforcementBench()));
 writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), md.join('\n'));
 process.stderr.write(`\nwrote bench/RESULTS.md\n`);

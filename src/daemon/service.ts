@@ -98,6 +98,7 @@ export class BantopService {
   /** Build pipeline and enforcement from the config and the store, then bring the firewall in line. */
   private async build(): Promise<void> {
     const { store, clock, log } = this.o;
+    const began = performance.now();
     this.pipeline = new Pipeline(this.config, {
       clock, positions: store, history: store,
       onLine: (l: SourceLine) => this.emit({ type: 'line', jail: l.jail, line: l.line, origin: l.origin, time: l.time }),
@@ -136,16 +137,17 @@ export class BantopService {
     } else {
       this.enforcer = new Enforcer(plan, (name, r) => log.log('ERROR', `firewall ${name}: ${r.stderr.trim() || `exit ${r.exitCode}`}`));
     }
+    this.enforcer.infoLookup = (jail, ip) => {
+      const b = this.engine.getBan(jail, ip);
+      return b && infoOf(b, b.expiresAt === null ? -1 : Math.max(1, Math.round((b.expiresAt - b.bannedAt) / 1000)));
+    };
     const restored = engine.bans();
-    for (const b of restored) {
-      const bantime = b.expiresAt === null ? -1 : Math.max(1, Math.round((b.expiresAt - b.bannedAt) / 1000));
-      this.enforcer.rememberInfo(b.jail, b.ip, infoOf(b, bantime));
-      this.enforcer.place({ jail: b.jail, ip: b.ip, permanent: b.expiresAt === null }, { quiet: true });
-    }
+    for (const b of restored) this.enforcer.place({ jail: b.jail, ip: b.ip, permanent: b.expiresAt === null }, { quiet: true });
     const t0 = performance.now();
     const rec = await this.enforcer.reconcile();
     this.lastReconcile = { added: rec.added, removed: rec.removed };
-    log.log('INFO', `restored ${restored.length} ban(s) (${expired} expired); firewall: +${rec.added} -${rec.removed} in ${(performance.now() - t0).toFixed(0)} ms`);
+    log.log('INFO', `restored ${restored.length} ban(s) (${expired} expired) in ${(performance.now() - began).toFixed(0)} ms; ` +
+      `firewall: +${rec.added} -${rec.removed} in ${(performance.now() - t0).toFixed(0)} ms`);
     this.unsubscribe?.();
     this.unsubscribe = this.pipeline.subscribe((e) => this.onEvent(e));
     await this.pipeline.start();
@@ -170,7 +172,6 @@ export class BantopService {
   private onBan(e: BanEvent): void {
     const ban: ActiveBan = { ip: e.ip, jail: e.jail, bannedAt: e.time, expiresAt: e.expiresAt, failures: e.failures, source: e.source, banCount: e.banCount, reason: e.reason };
     this.write(() => this.o.store.addBan(ban, e.bantime));
-    this.enforcer.rememberInfo(e.jail, e.ip, infoOf(e, e.bantime));
     this.enforcer.place({ jail: e.jail, ip: e.ip, permanent: e.expiresAt === null, info: infoOf(e, e.bantime) });
     this.o.log.log('NOTICE', `[${e.jail}] Ban ${e.ip} (${e.expiresAt === null ? 'permanent' : `${e.bantime}s`}, ${e.source})`);
   }
@@ -178,7 +179,6 @@ export class BantopService {
   private onUnban(e: UnbanEvent): void {
     this.write(() => this.o.store.removeBan(e.jail, e.ip, e.time, e.reason));
     this.enforcer.remove(e.jail, e.ip);
-    this.enforcer.forgetInfo(e.jail, e.ip);
     this.o.log.log('NOTICE', `[${e.jail}] Unban ${e.ip} (${e.reason})`);
   }
 
@@ -223,7 +223,7 @@ export class BantopService {
     const jail = this.requireJail(r.jail);
     this.engine.ban(jail, ip, { seconds: r.seconds, source: 'manual', protect: r.protect });
     await this.enforcer.settled();
-    return view(this.engine.bans(jail).find((b) => b.ip === ip)!);
+    return view(this.engine.getBan(jail, ip)!);
   }
 
   async unban(r: { ip: string; jail?: string | undefined }): Promise<{ ip: string; jails: string[] }> {
@@ -297,7 +297,7 @@ export class BantopService {
           continue;
         }
         this.engine.ban(e.jail, e.ip, { seconds, source: 'import', reason: e.comment });
-        current.set(`${e.jail}\u0000${e.ip}`, this.engine.bans(e.jail).find((b) => b.ip === e.ip)!);
+        current.set(`${e.jail}\u0000${e.ip}`, this.engine.getBan(e.jail, e.ip)!);
         added++;
       }
     });

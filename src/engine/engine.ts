@@ -209,6 +209,10 @@ export class Engine {
     this.emit(events);
   }
 
+  getBan(jailName: string, ip: string): ActiveBan | undefined {
+    return this.jails.get(jailName)?.core.bans.get(ip);
+  }
+
   bans(jailName?: string): ActiveBan[] {
     const list = jailName ? [this.jail(jailName)] : [...this.jails.values()];
     return list.flatMap((j) => [...j.core.bans.values()]);

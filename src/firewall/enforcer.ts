@@ -213,16 +213,10 @@ export class Enforcer {
     return { added, removed, results };
   }
 
-  private readonly infos = new Map<string, BanInfo>();
-  /** Remember ban details for command actions replayed by `reconcile`. */
-  rememberInfo(jail: string, ip: string, info: BanInfo): void {
-    this.infos.set(`${jail}\u0000${ip}`, info);
-  }
-  forgetInfo(jail: string, ip: string): void {
-    this.infos.delete(`${jail}\u0000${ip}`);
-  }
+  /** Ban details for command actions replayed by `reconcile` (the engine knows them; nothing is copied here). */
+  infoLookup: (jail: string, ip: string) => BanInfo | undefined = () => undefined;
   private infoFor(key: string, ip: string): BanInfo | undefined {
-    return this.infos.get(`${key}\u0000${ip}`);
+    return this.infoLookup(key, ip);
   }
 
   /** Periodic check: rebuild any backend whose structure is gone (someone flushed the ruleset). */
