@@ -112,6 +112,26 @@ for (const firewall of ['nftables', 'ipset', 'iptables'] as const) {
       expect(cli(cfg, ['permaban', '10.200.250.7']).status).toBe(0);
       expect(cli(cfg, ['ban', lab.peerIp, '--jail', 'web', '--for', '1h']).status).toBe(0);
       const before = cliJson<Array<{ ip: string; expiresAt: number | null }>>(cfg, ['list']);
+      // Someone else's firewall objects, which bantop must never touch.
+      const foreign = () => {
+        if (firewall === 'nftables') return inNs(lab.host, 'nft', ['list', 'table', 'inet', 'keepme']).includes('10.9.9.9');
+        const rules = inNs(lab.host, 'iptables', ['-S']);
+        const sets = firewall === 'ipset' ? inNs(lab.host, 'ipset', ['save']).includes('add keepme 10.9.9.9') : true;
+        return rules.includes('-N KEEPME') && rules.includes('-A INPUT -s 10.9.9.9/32 -j ACCEPT') && sets;
+      };
+      if (firewall === 'nftables') {
+        inNs(lab.host, 'nft', ['add', 'table', 'inet', 'keepme']);
+        inNs(lab.host, 'nft', ['add', 'set', 'inet', 'keepme', 's', '{ type ipv4_addr; }']);
+        inNs(lab.host, 'nft', ['add', 'element', 'inet', 'keepme', 's', '{ 10.9.9.9 }']);
+      } else {
+        inNs(lab.host, 'iptables', ['-N', 'KEEPME']);
+        inNs(lab.host, 'iptables', ['-A', 'INPUT', '-s', '10.9.9.9', '-j', 'ACCEPT']);
+        if (firewall === 'ipset') {
+          inNs(lab.host, 'ipset', ['create', 'keepme', 'hash:ip']);
+          inNs(lab.host, 'ipset', ['add', 'keepme', '10.9.9.9']);
+        }
+      }
+      expect(foreign()).toBe(true);
       await daemon!.stop();
       // A service stop keeps permanent bans in the kernel: a restart never opens the door.
       expect(kernelCount(firewall, lab.host, '10.200.250.7')).toBe(1);
@@ -127,6 +147,8 @@ for (const firewall of ['nftables', 'ipset', 'iptables'] as const) {
       expect(kernelCount(firewall, lab.host, '10.200.250.7')).toBe(1);
       expect(kernelCount(firewall, lab.host, lab.peerIp)).toBe(1);
       expect(tcpReaches(lab, 8080)).toBe(false);
+      expect(cli(cfg, ['reload']).status).toBe(0);
+      expect(foreign()).toBe(true);
       cli(cfg, ['unban', lab.peerIp]);
     }, 90_000);
 

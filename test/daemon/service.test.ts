@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BantopService } from '../../src/daemon/service.js';
+import type { Level } from '../../src/daemon/logger.js';
+import { hostRunner } from '../../src/proc/run.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { writeConfig } from '../support/daemon.js';
+
+let dir: string;
+let cfg: string;
+const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'bantop-svc-'));
+  writeFileSync(join(dir, 'auth.log'), '');
+  cfg = writeConfig(dir, { firewall: 'dry-run', jails: `[sshd]\nenabled = true\nlogpath = ${join(dir, 'auth.log')}\nbantime = 1h\n` });
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function open(clock: ManualClock, logs: string[] = []) {
+  const store = new SqliteStore(join(dir, 'bantop.sqlite3'));
+  const log = { log: (lv: Level, m: string) => logs.push(`${lv} ${m}`) };
+  const svc = await BantopService.start({ configDir: cfg, clock, runner: hostRunner(), store, log, checkIntervalMs: 3600_000 });
+  return { svc, store, close: async () => { await svc.stop(); store.close(); } };
+}
+
+describe('BantopService restore', () => {
+  it('restores bans with their remaining time, drops expired ones, and skips and reports whitelisted ones', async () => {
+    const clock = new ManualClock(T0);
+    const a = await open(clock);
+    await a.svc.ban({ ip: '198.18.0.1', jail: 'sshd' });
+    await a.svc.ban({ ip: '198.18.0.2', jail: 'sshd', seconds: 60 });
+    await a.svc.ban({ ip: '198.51.100.0/24', seconds: -1 });
+    await a.svc.ban({ ip: '203.0.113.5', jail: 'sshd', seconds: -1 });
+    await a.close();
+
+    // Ten minutes later, with 203.0.113.0/28 whitelisted while the daemon was down.
+    clock.advance(600_000);
+    const s = new SqliteStore(join(dir, 'bantop.sqlite3'));
+    s.whitelistAdd('203.0.113.0/28', clock.now());
+    s.close();
+    const logs: string[] = [];
+    const b = await open(clock, logs);
+    const list = b.svc.list().map((x) => [x.ip, x.jail, x.expiresAt]);
+    expect(list.sort()).toEqual([['198.18.0.1', 'sshd', T0 + 3600_000], ['198.51.100.0/24', 'manual', null]]);
+    expect(b.svc.status().warnings).toContain('ban of 203.0.113.5 in sshd not restored: 203.0.113.0/28 is whitelisted');
+    expect(logs.some((l) => /restored 2 ban\(s\) \(1 expired\)/.test(l))).toBe(true);
+    // The dropped rows are gone from the store too, with the reason in the history.
+    expect(b.store.bans().length).toBe(2);
+    expect(b.store.historyOf('203.0.113.5').map((h) => `${h.event}:${h.reason ?? ''}`)).toEqual(['ban:', 'unban:whitelisted']);
+    await b.close();
+  });
+
+  it('keeps bans of a jail that left the config, enforced on all ports, and says so', async () => {
+    const clock = new ManualClock(T0);
+    const s = new SqliteStore(join(dir, 'bantop.sqlite3'));
+    s.addBan({ ip: '198.18.0.77', jail: 'old-jail', bannedAt: T0, expiresAt: null, failures: 1, source: 'filter', banCount: 0 }, -1);
+    s.close();
+    const b = await open(clock);
+    expect(b.svc.list()).toMatchObject([{ ip: '198.18.0.77', jail: 'old-jail', permanent: true }]);
+    expect(b.svc.status().warnings.join('\n')).toMatch(/jail "old-jail" is not in the config any more/);
+    await b.close();
+  });
+
+  it('a failed reload keeps the running config and bans', async () => {
+    const clock = new ManualClock(T0);
+    const b = await open(clock);
+    await b.svc.ban({ ip: '198.18.0.1', jail: 'sshd' });
+    writeFileSync(join(cfg, 'jail.conf'), `[sshd]\nenabled = true\nlogpath = ${join(dir, 'auth.log')}\nmaxretry = lots\n`);
+    await expect(b.svc.reload()).rejects.toThrow(/jail\.conf:line 4 \[maxretry\]: "lots" is not a number/);
+    expect(b.svc.list().map((x) => x.ip)).toEqual(['198.18.0.1']);
+    expect(b.svc.engine.jailNames()).toContain('sshd');
+    await b.close();
+  });
+});
