@@ -37,7 +37,12 @@ export class Enforcer {
   /** jail + address → the slots its ban occupies. */
   private readonly placed = new Map<string, Slot[]>();
   private readonly pending = new Map<number, Change[]>();
-  private readonly chains = new Map<number, Promise<void>>();
+  /**
+   * Every backend operation runs one at a time, in order. A reconcile racing a
+   * repair check (or a ban) would otherwise read the same "missing" rule twice
+   * and insert it twice on iptables.
+   */
+  private serial: Promise<unknown> = Promise.resolve();
   private scheduled = false;
   errors = 0;
   lastError: string | undefined;
@@ -110,6 +115,12 @@ export class Enforcer {
     }
   }
 
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(fn, fn);
+    this.serial = run.catch(() => {});
+    return run;
+  }
+
   /** Send queued changes now; resolves when the backends answered. */
   flush(): Promise<void> {
     this.scheduled = false;
@@ -119,13 +130,10 @@ export class Enforcer {
       const changes = coalesce(list);
       if (changes.length === 0) continue;
       const backend = this.plan.backends[idx]!;
-      const prev = this.chains.get(idx) ?? Promise.resolve();
-      const next = prev.then(async () => {
+      work.push(this.exclusive(async () => {
         const r = await backend.apply(changes).catch((e: Error) => ({ ok: false, exitCode: 1, stderr: e.message }));
         if (!r.ok) this.failed(backend.name, r);
-      });
-      this.chains.set(idx, next);
-      work.push(next);
+      }));
     }
     return Promise.all(work).then(() => {});
   }
@@ -133,7 +141,7 @@ export class Enforcer {
   /** Resolves when every change queued so far has been applied. */
   async settled(): Promise<void> {
     await this.flush();
-    await Promise.all(this.chains.values());
+    await this.serial;
   }
 
   private failed(name: string, r: FirewallResult): void {
@@ -173,7 +181,11 @@ export class Enforcer {
    * wants. Returns how many elements were added and removed.
    */
   async reconcile(): Promise<{ added: number; removed: number; results: FirewallResult[] }> {
-    await this.settled();
+    await this.flush();
+    return this.exclusive(() => this.reconcileNow());
+  }
+
+  private async reconcileNow(): Promise<{ added: number; removed: number; results: FirewallResult[] }> {
     const desired = this.desired();
     let added = 0;
     let removed = 0;
@@ -221,13 +233,16 @@ export class Enforcer {
 
   /** Periodic check: rebuild any backend whose structure is gone (someone flushed the ruleset). */
   async repairIfNeeded(): Promise<boolean> {
-    for (const b of this.plan.backends) {
-      if (!(await b.healthy())) {
-        await this.reconcile();
-        return true;
+    await this.flush();
+    return this.exclusive(async () => {
+      for (const b of this.plan.backends) {
+        if (!(await b.healthy())) {
+          await this.reconcileNow();
+          return true;
+        }
       }
-    }
-    return false;
+      return false;
+    });
   }
 
   /**
@@ -237,10 +252,12 @@ export class Enforcer {
   async stop(flush: boolean, permanent: (jail: string, ip: string) => boolean): Promise<void> {
     if (flush) {
       await this.settled();
-      for (const b of this.plan.backends) {
-        const r = await b.teardown();
-        if (!r.ok) this.failed(b.name, r);
-      }
+      await this.exclusive(async () => {
+        for (const b of this.plan.backends) {
+          const r = await b.teardown();
+          if (!r.ok) this.failed(b.name, r);
+        }
+      });
     } else {
       for (const id of [...this.placed.keys()]) {
         const [jail, ip] = id.split('\u0000') as [string, string];

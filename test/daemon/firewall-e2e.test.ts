@@ -153,20 +153,33 @@ for (const firewall of ['nftables', 'ipset', 'iptables'] as const) {
     }, 90_000);
 
     it('repairs a flushed ruleset on reload, and by itself with the periodic check', async () => {
-      expect(cli(cfg, ['ban', lab.peerIp, '--jail', 'manual']).status).toBe(0);
       const flush = () => {
         inNs(lab.host, 'nft', ['flush', 'ruleset']);
         if (firewall === 'ipset') inNs(lab.host, 'ipset', ['flush']);
       };
-      flush();
-      expect(tcpReaches(lab, 2222)).toBe(true);
-      expect(cli(cfg, ['reload']).status).toBe(0);
-      expect(tcpReaches(lab, 2222)).toBe(false);
-      expect(kernelCount(firewall, lab.host, lab.peerIp)).toBe(1);
-      flush();
-      await waitFor(() => kernelCount(firewall, lab.host, lab.peerIp) === 1, 10_000, 'the periodic check to repair');
-      await waitFor(() => !tcpReaches(lab, 2222, { timeoutMs: 200 }), 5000, 'drop');
-      cli(cfg, ['unban', lab.peerIp]);
+      const restart = async (checkMs: number) => {
+        await daemon!.stop();
+        daemon = await startDaemon(cfg, socket, { netns: lab.host, env: { BANTOP_CHECK_INTERVAL_MS: String(checkMs) } });
+      };
+      try {
+        // First with the periodic check out of the way, so only reload can repair.
+        await restart(3_600_000);
+        expect(cli(cfg, ['ban', lab.peerIp, '--jail', 'manual']).status).toBe(0);
+        flush();
+        expect(tcpReaches(lab, 2222)).toBe(true);
+        expect(cli(cfg, ['reload']).status).toBe(0);
+        expect(tcpReaches(lab, 2222)).toBe(false);
+        expect(kernelCount(firewall, lab.host, lab.peerIp)).toBe(1);
+        await restart(300);
+        flush();
+        await waitFor(() => kernelCount(firewall, lab.host, lab.peerIp) === 1, 10_000, 'the periodic check to repair');
+        await waitFor(() => !tcpReaches(lab, 2222, { timeoutMs: 200 }), 5000, 'drop');
+        // Repairs racing reloads never insert a rule twice.
+        for (let i = 0; i < 3; i++) expect(cli(cfg, ['reload']).status).toBe(0);
+        expect(kernelCount(firewall, lab.host, lab.peerIp)).toBe(1);
+      } finally {
+        cli(cfg, ['unban', lab.peerIp]);
+      }
     }, 60_000);
 
     it('blocks IPv6 networks too, and refuses a network that covers the host itself', async () => {
@@ -181,5 +194,18 @@ for (const firewall of ['nftables', 'ipset', 'iptables'] as const) {
       cli(cfg, ['unban', net]);
       expect(tcpReaches(lab, 2222, { v6: true })).toBe(true);
     }, 30_000);
+
+    it('with --flush-on-stop, a stop removes every ban, permanent ones included; the store keeps them', async () => {
+      await daemon!.stop();
+      daemon = await startDaemon(cfg, socket, { netns: lab.host, args: ['--flush-on-stop'] });
+      expect(cli(cfg, ['permaban', lab.peerIp]).status).toBe(0);
+      expect(tcpReaches(lab, 2222)).toBe(false);
+      expect(await daemon.stop()).toBe(0);
+      expect(kernelCount(firewall, lab.host, lab.peerIp)).toBe(0);
+      expect(tcpReaches(lab, 2222)).toBe(true);
+      daemon = await startDaemon(cfg, socket, { netns: lab.host });
+      expect(tcpReaches(lab, 2222)).toBe(false);
+      cli(cfg, ['unban', lab.peerIp]);
+    }, 60_000);
   });
 }
