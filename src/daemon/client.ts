@@ -1,6 +1,6 @@
 import { createConnection } from 'node:net';
 import { UserError } from '../util/errors.js';
-import { onLines } from './json-lines.js';
+import { onLines } from '../util/stream-lines.js';
 import { ResponseSchema, type Request } from './protocol.js';
 
 export class DaemonUnavailable extends UserError {}

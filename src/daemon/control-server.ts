@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { isUserError, UserError } from '../util/errors.js';
-import { onLines } from './json-lines.js';
+import { onLines } from '../util/stream-lines.js';
 import type { Logger } from './logger.js';
 import { MAX_LINE, RequestSchema, type Request, type Response } from './protocol.js';
 import type { BantopService, ServiceEvent } from './service.js';

@@ -35,7 +35,6 @@ export const RequestSchema = z.discriminatedUnion('cmd', [
   z.object({ id, cmd: z.literal('subscribe') }),
 ]);
 export type Request = z.infer<typeof RequestSchema>;
-export type Command = Request['cmd'];
 
 export const ErrorSchema = z.object({
   message: z.string(),
@@ -49,8 +48,6 @@ export const ResponseSchema = z.union([
   z.object({ id: id.nullable(), ok: z.literal(false), error: ErrorSchema }),
 ]);
 export type Response = z.infer<typeof ResponseSchema>;
-
-export const EventLineSchema = z.object({ event: z.record(z.string(), z.unknown()) });
 
 /** Longest request line accepted (an import of a large blocklist is the big one). */
 export const MAX_LINE = 256 * 1024 * 1024;

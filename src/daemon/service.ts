@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { loadConfig } from '../config/load.js';
 import type { LoadedConfig } from '../config/model.js';
 import type { BanEvent, EngineEvent, UnbanEvent } from '../engine/events.js';
+import { requireBanTarget } from '../engine/engine.js';
 import type { ActiveBan } from '../engine/jail-core.js';
 import { Enforcer } from '../firewall/enforcer.js';
 import { buildPlan } from '../firewall/select.js';
@@ -72,7 +73,6 @@ export class BantopService {
   /** While set, store writes are collected and committed as one transaction (imports). */
   private batch: Array<() => void> | null = null;
   readonly warnings: string[] = [];
-  private lastReconcile = { added: 0, removed: 0 };
 
   private constructor(private readonly o: ServiceOptions, config: LoadedConfig) {
     this.config = config;
@@ -96,7 +96,8 @@ export class BantopService {
   }
 
   /** Build pipeline and enforcement from the config and the store, then bring the firewall in line. */
-  private async build(): Promise<void> {
+  /** Returns what the firewall reconcile added and removed. */
+  private async build(): Promise<{ added: number; removed: number }> {
     const { store, clock, log } = this.o;
     const began = performance.now();
     this.pipeline = new Pipeline(this.config, {
@@ -145,12 +146,12 @@ export class BantopService {
     for (const b of restored) this.enforcer.place({ jail: b.jail, ip: b.ip, permanent: b.expiresAt === null }, { quiet: true });
     const t0 = performance.now();
     const rec = await this.enforcer.reconcile();
-    this.lastReconcile = { added: rec.added, removed: rec.removed };
     log.log('INFO', `restored ${restored.length} ban(s) (${expired} expired) in ${(performance.now() - began).toFixed(0)} ms; ` +
       `firewall: +${rec.added} -${rec.removed} in ${(performance.now() - t0).toFixed(0)} ms`);
     this.unsubscribe?.();
     this.unsubscribe = this.pipeline.subscribe((e) => this.onEvent(e));
     await this.pipeline.start();
+    return { added: rec.added, removed: rec.removed };
   }
 
   private note(msg: string): void {
@@ -212,14 +213,8 @@ export class BantopService {
     return jail;
   }
 
-  private requireTarget(text: string): string {
-    const t = canonicalTarget(text);
-    if (t === null) throw new UserError(`"${text.slice(0, 100)}" is not an IP address or CIDR`, { hint: 'give an address like 203.0.113.7 or a network like 203.0.113.0/24' });
-    return t;
-  }
-
   async ban(r: { ip: string; jail?: string | undefined; seconds?: number | undefined; protect?: string[] | undefined }): Promise<BanView> {
-    const ip = this.requireTarget(r.ip);
+    const ip = requireBanTarget(r.ip);
     const jail = this.requireJail(r.jail);
     this.engine.ban(jail, ip, { seconds: r.seconds, source: 'manual', protect: r.protect });
     await this.enforcer.settled();
@@ -227,7 +222,7 @@ export class BantopService {
   }
 
   async unban(r: { ip: string; jail?: string | undefined }): Promise<{ ip: string; jails: string[] }> {
-    const ip = this.requireTarget(r.ip);
+    const ip = requireBanTarget(r.ip);
     const jail = r.jail === undefined ? null : this.requireJail(r.jail);
     const held = this.engine.bans(jail ?? undefined).filter((b) => b.ip === ip).map((b) => b.jail);
     this.engine.unban(ip, jail);
@@ -241,7 +236,7 @@ export class BantopService {
   }
 
   async whitelistAdd(entry: string, comment?: string): Promise<{ entry: string; unbanned: Array<{ ip: string; jail: string }> }> {
-    const e = this.requireTarget(entry);
+    const e = requireBanTarget(entry);
     this.o.store.whitelistAdd(e, this.o.clock.now(), comment);
     this.engine.whitelist.add(e);
     const unbanned: Array<{ ip: string; jail: string }> = [];
@@ -256,7 +251,7 @@ export class BantopService {
   }
 
   whitelistRemove(entry: string): { entry: string; removed: boolean } {
-    const e = this.requireTarget(entry);
+    const e = requireBanTarget(entry);
     this.engine.whitelist.remove(e);
     return { entry: e, removed: this.o.store.whitelistRemove(e) };
   }
@@ -266,7 +261,7 @@ export class BantopService {
   }
 
   history(ip: string) {
-    return this.o.store.historyOf(this.requireTarget(ip));
+    return this.o.store.historyOf(requireBanTarget(ip));
   }
 
   /**
@@ -359,8 +354,8 @@ export class BantopService {
     await this.pipeline.stop();
     this.o.store.flushPositions();
     this.config = next;
-    await this.build();
-    return { jails: this.engine.jailNames(), ...this.lastReconcile };
+    const rec = await this.build();
+    return { jails: this.engine.jailNames(), ...rec };
   }
 
   private async periodicCheck(): Promise<void> {

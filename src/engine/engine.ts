@@ -6,8 +6,15 @@ import type { BanSource, EngineEvent } from './events.js';
 import { IgnoreList } from './ignore-list.js';
 import { Whitelist } from './whitelist.js';
 import { UserError } from '../util/errors.js';
-import { canonicalTarget, isNetwork, parseCidr, cidrContains } from '../util/ip.js';
+import { canonicalTarget, targetCovers } from '../util/ip.js';
 import { JailCore, MemoryBanHistory, type ActiveBan, type BanHistory, type JailSnapshot } from './jail-core.js';
+
+/** The canonical form of a ban target (address or CIDR), or a UserError saying what is wrong with it. */
+export function requireBanTarget(text: string): string {
+  const t = canonicalTarget(text);
+  if (t === null) throw new UserError(`"${text.slice(0, 100)}" is not an IP address or CIDR`, { hint: 'give an address like 203.0.113.7 or a network like 203.0.113.0/24' });
+  return t;
+}
 
 /** What the engine needs to know about a jail (a subset of the loaded config). */
 export interface JailDefinition {
@@ -155,8 +162,7 @@ export class Engine {
    */
   ban(jailName: string, target: string, o: { seconds?: number; source: BanSource; reason?: string; failures?: number; protect?: string[] }): void {
     const j = this.jail(jailName);
-    const ip = canonicalTarget(target);
-    if (ip === null) throw new UserError(`"${target}" is not an IP address or CIDR`, { hint: 'give an address like 203.0.113.7 or a network like 203.0.113.0/24' });
+    const ip = requireBanTarget(target);
     const refused = this.lockout(ip, o.protect ?? []);
     if (refused) throw new UserError(`refusing to ban ${ip}: ${refused}`, { hint: 'remove it from the whitelist first if you really mean it' });
     this.emit([j.core.ban(ip, this.clock.now(), o)]);
@@ -166,14 +172,13 @@ export class Engine {
   lockout(target: string, protect: string[]): string | null {
     const wl = this.whitelist.conflict(target);
     if (wl) return `it ${wl === target ? 'is' : `covers ${wl}, which is`} whitelisted`;
-    const covers = (addr: string) => (isNetwork(target) ? cidrContains(parseCidr(target)!, addr) : target === addr);
     for (const p of protect) {
       const a = canonicalTarget(p);
-      if (a && covers(a)) return `it ${a === target ? 'is' : `covers ${a}, which is`} the operator's own address`;
+      if (a && targetCovers(target, a)) return `it ${a === target ? 'is' : `covers ${a}, which is`} the operator's own address`;
     }
     for (const a of this.opts.selfAddresses ?? []) {
       const n = canonicalTarget(a);
-      if (n && covers(n)) return `it ${n === target ? 'is' : `covers ${n}, which is`} an address of this host`;
+      if (n && targetCovers(target, n)) return `it ${n === target ? 'is' : `covers ${n}, which is`} an address of this host`;
     }
     return null;
   }

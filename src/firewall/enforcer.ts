@@ -203,7 +203,7 @@ export class Enforcer {
       const changes: Change[] = [];
       if (have === null) {
         // A command action cannot be read back: replay every ban, as fail2ban does on start.
-        for (const [key, ips] of want) for (const ip of ips) changes.push({ op: 'add', target: key, ip, info: this.infoFor(key, ip) });
+        for (const [key, ips] of want) for (const ip of ips) changes.push({ op: 'add', target: key, ip, info: this.infoLookup(key, ip) });
       } else {
         for (const [key, ips] of have) {
           if (key.startsWith('?')) continue;
@@ -212,7 +212,7 @@ export class Enforcer {
         }
         for (const [key, ips] of want) {
           const h = have.get(key);
-          for (const ip of ips) if (!h?.has(ip)) changes.push({ op: 'add', target: key, ip, info: this.infoFor(key, ip) });
+          for (const ip of ips) if (!h?.has(ip)) changes.push({ op: 'add', target: key, ip, info: this.infoLookup(key, ip) });
         }
       }
       for (const c of changes) c.op === 'add' ? added++ : removed++;
@@ -227,9 +227,6 @@ export class Enforcer {
 
   /** Ban details for command actions replayed by `reconcile` (the engine knows them; nothing is copied here). */
   infoLookup: (jail: string, ip: string) => BanInfo | undefined = () => undefined;
-  private infoFor(key: string, ip: string): BanInfo | undefined {
-    return this.infoLookup(key, ip);
-  }
 
   /** Periodic check: rebuild any backend whose structure is gone (someone flushed the ruleset). */
   async repairIfNeeded(): Promise<boolean> {
@@ -274,16 +271,6 @@ export class Enforcer {
     this.owners.clear();
     this.placed.clear();
     this.pending.clear();
-  }
-
-  /** Elements per backend name (for status). */
-  counts(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const [slot, m] of this.owners) {
-      const name = this.plan.backends[Number(slot.split('\u0000')[0])]!.name;
-      out[name] = (out[name] ?? 0) + m.size;
-    }
-    return out;
   }
 }
 

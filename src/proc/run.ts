@@ -1,4 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
+import { onLines } from '../util/stream-lines.js';
 
 /**
  * The one place bantop starts processes. Arguments are always an array and no
@@ -33,13 +34,7 @@ export interface LineProcess {
 /** A long-lived process whose stdout is read line by line (journalctl -f). */
 export function spawnLines(cmd: string, args: readonly string[], onLine: (line: string) => void): LineProcess {
   const child: ResultPromise = execa(cmd, args, { reject: false, buffer: { stdout: false, stderr: true }, shell: false, stdin: 'ignore' });
-  let rest = '';
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (chunk: string) => {
-    const parts = (rest + chunk).split('\n');
-    rest = parts.pop() ?? '';
-    for (const p of parts) if (p !== '') onLine(p);
-  });
+  onLines(child.stdout!, onLine);
   const done = child.then((r) => ({ exitCode: typeof r.exitCode === 'number' ? r.exitCode : 1, stderr: String(r.stderr ?? '') }));
   return { done, stop: () => child.kill('SIGTERM') };
 }
@@ -57,17 +52,8 @@ export function spawnInteractive(cmd: string, args: readonly string[]): Interact
   const child = execa(cmd, args, { reject: false, buffer: false, shell: false, stdin: 'pipe' });
   const outFns: Array<(l: string) => void> = [];
   const errFns: Array<(l: string) => void> = [];
-  const split = (stream: NodeJS.ReadableStream, fns: Array<(l: string) => void>) => {
-    let rest = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      const parts = (rest + chunk).split('\n');
-      rest = parts.pop() ?? '';
-      for (const p of parts) for (const f of fns) f(p);
-    });
-  };
-  split(child.stdout!, outFns);
-  split(child.stderr!, errFns);
+  onLines(child.stdout!, (l) => { for (const f of outFns) f(l); });
+  onLines(child.stderr!, (l) => { for (const f of errFns) f(l); });
   child.stdin!.on('error', () => { /* the process died; `done` reports it */ });
   const done = child.then((r) => ({ exitCode: typeof r.exitCode === 'number' ? r.exitCode : 1 }));
   return {

@@ -1,11 +1,10 @@
-import type { Socket } from 'node:net';
-
 /**
- * Split a socket's stream into lines. Only each new chunk is searched for a
+ * Split a text stream (a socket, a child's stdout) into lines; blank lines are
+ * skipped. Only each new chunk is searched for a
  * newline, so a multi-megabyte request (a blocklist import) costs linear time.
  * `onOverflow` fires once when a line grows past `maxLine` without ending.
  */
-export function onLines(conn: Socket, onLine: (line: string) => void, o: { maxLine?: number; onOverflow?: () => void } = {}): void {
+export function onLines(conn: NodeJS.ReadableStream, onLine: (line: string) => void, o: { maxLine?: number; onOverflow?: () => void } = {}): void {
   let parts: string[] = [];
   let size = 0;
   conn.setEncoding('utf8');
