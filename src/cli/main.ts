@@ -61,7 +61,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   const [command, ...rest] = args.positionals;
   if (o['demo'] && command === undefined) {
     out.write('bantop demo: the live TUI (simulated attacks, dry-run firewall) is not built yet.\n' +
-      'What works today: the filter engine. Try\n' +
+      'What works today: the filter engine, the daemon (bantop serve) and the CLI; see README.md. Try the filter engine:\n' +
       `  node dist/cli/main.js --config ${SHIPPED_CONFIG} regex "Jun 21 16:47:48 web1 sshd[1]: Failed password for root from 203.0.113.9 port 22 ssh2" sshd\n`);
     return 0;
   }
