@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { DEFAULT_REPORT, type ReportSettings } from '../report/reporter.js';
 import { parseDuration, DurationError } from '../util/duration.js';
 import { ConfigError } from '../util/errors.js';
 import { parseCidr } from '../util/ip.js';
@@ -11,6 +12,7 @@ import {
   type JailConfig, type LoadedConfig, type Settings,
 } from './model.js';
 import { ConfigStore } from './store.js';
+import { DEFAULT_ESCALATION, parseEscalation, type EscalationRule } from '../engine/escalation.js';
 import { parsePorts, parseProtocol, PortError } from '../firewall/ports.js';
 
 export const DEFAULT_CONFIG_DIR = '/etc/bantop';
@@ -19,7 +21,7 @@ export const DEFAULT_CONFIG_DIR = '/etc/bantop';
 export const NATIVE_ACTIONS = new Set([
   'nftables-multiport', 'nftables-allports', 'nftables', 'iptables-multiport', 'iptables-allports', 'iptables',
   'iptables-ipset-proto6', 'iptables-ipset-proto6-allports', 'iptables-ipset', 'iptables-ipset-allports', 'hostsdeny',
-  'bantop', 'dry-run',
+  'bantop', 'dry-run', 'report',
 ]);
 
 /** Options of a jail section that are the filter's, not the jail's. */
@@ -43,7 +45,9 @@ export function loadConfig(dir: string, opts: { onlyJails?: string[] } = {}): Lo
     if (!enabled) continue;
     jails.push(loadJail(dir, store, name, warnings));
   }
-  return { dir, settings, jails, warnings };
+  const esc = store.entry('DEFAULT', 'escalation');
+  const escalation = escalationOpt(store.get('DEFAULT', 'escalation'), { file: esc?.file ?? join(dir, 'jail.conf'), line: esc?.line, key: 'escalation' });
+  return { dir, settings, jails, escalation, warnings };
 }
 
 export function loadSettings(dir: string): Settings {
@@ -120,6 +124,9 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     }
   }
 
+  const reportRef = actions.find((a) => a.name === 'report');
+  const report = reportRef ? reportSettings(reportRef.args, at('action'), name) : null;
+
   const ignoreip = (get('ignoreip') ?? '').split(/[\s,]+/).filter(Boolean);
   for (const ip of ignoreip) {
     if (parseCidr(ip) === null && !/^[a-zA-Z0-9][\w.\-]*$/.test(ip)) {
@@ -147,6 +154,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
       rndtime: get('bantime.rndtime')?.trim() ? duration(str('bantime.rndtime', '0'), at('bantime.rndtime')) : 0,
       overalljails: bool(store, name, 'bantime.overalljails', false),
     },
+    escalation: escalationOpt(get('escalation'), at('escalation')),
     ignoreip,
     ignoreself: bool(store, name, 'ignoreself', true),
     usedns,
@@ -168,7 +176,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     throw e;
   }
   const jail = parse(JailSchema, raw, (path) => at(String(path[0])));
-  return { ...jail, filter: filter.spec, filterFile: filter.file };
+  return { ...jail, filter: filter.spec, filterFile: filter.file, report };
 }
 
 function bool(store: ConfigStore, section: string, key: string, def: boolean): boolean {
@@ -183,6 +191,33 @@ function bool(store: ConfigStore, section: string, key: string, def: boolean): b
 function duration(text: string, at: { file: string; line?: number | undefined; key: string }): number {
   try {
     return parseDuration(text);
+  } catch (e) {
+    if (e instanceof DurationError) throw new ConfigError(at, e.message);
+    throw e;
+  }
+}
+
+const ReportArgsSchema = z.object({
+  url: z.url({ protocol: /^https?$/, message: 'url must be an http:// or https:// URL' }).default(DEFAULT_REPORT.url),
+  key: z.string().min(1, 'the report action needs key=<API key>'),
+  categories: z.string().regex(/^\d+(?:,\d+)*$/, 'categories is a comma-separated list of numbers').default(DEFAULT_REPORT.categories),
+  comment: z.string().max(1024).default(DEFAULT_REPORT.comment),
+  rate: z.coerce.number().int().positive('rate is reports per minute, a positive number').default(DEFAULT_REPORT.rate),
+  attempts: z.coerce.number().int().min(1).max(20).default(DEFAULT_REPORT.attempts),
+}).strict();
+
+function reportSettings(args: Record<string, string>, at: { file: string; line?: number | undefined; key: string }, jail: string): ReportSettings {
+  const r = ReportArgsSchema.safeParse(args);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const field = issue.path.length ? String(issue.path[0]) : (issue as { keys?: string[] }).keys?.join(', ') ?? '';
+  throw new ConfigError(at, `jail "${jail}": report[${field}]: ${issue.message}`, 'report takes url, key, categories, comment, rate and attempts');
+}
+
+function escalationOpt(text: string | undefined, at: { file: string; line?: number | undefined; key: string }): EscalationRule[] {
+  if (text === undefined) return [...DEFAULT_ESCALATION];
+  try {
+    return parseEscalation(text);
   } catch (e) {
     if (e instanceof DurationError) throw new ConfigError(at, e.message);
     throw e;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { FilterSpec } from '../filter/filter.js';
+import type { EscalationRule } from '../engine/escalation.js';
+import type { ReportSettings } from '../report/reporter.js';
 
 export const FIREWALLS = ['nftables', 'ipset', 'iptables', 'hostsdeny', 'dry-run'] as const;
 export type FirewallKind = (typeof FIREWALLS)[number];
@@ -15,6 +17,8 @@ export const SettingsSchema = z.object({
   dbpurgeage: z.number().positive(),
   firewall: z.enum(FIREWALLS),
   banlog: z.string().min(1),
+  /** plain: `[2023-06-12] [rule] [ip] Host banned …`; fail2ban: fail2ban.log lines (for recidive filters). */
+  banlogformat: z.enum(['plain', 'fail2ban']),
   blocklist: z.string().min(1),
   /** The file the hostsdeny backend writes. */
   hostsdeny: z.string().min(1),
@@ -30,6 +34,7 @@ export const DEFAULT_SETTINGS: Record<keyof Settings, string> = {
   dbpurgeage: '1d',
   firewall: 'nftables',
   banlog: '/var/log/bantop-bans.log',
+  banlogformat: 'plain',
   blocklist: '/var/lib/bantop/blocklist',
   hostsdeny: '/etc/hosts.deny',
 };
@@ -44,6 +49,12 @@ export const BantimeIncrementSchema = z.object({
   overalljails: z.boolean(),
 });
 export type BantimeIncrement = z.infer<typeof BantimeIncrementSchema>;
+
+export const EscalationRuleSchema = z.object({
+  bans: z.number().int().min(2),
+  window: z.number().positive(),
+  bantime: z.number().refine((v) => v === -1 || v > 0),
+});
 
 export const ActionRefSchema = z.object({ name: z.string().min(1), args: z.record(z.string(), z.string()) });
 export type ActionRef = z.infer<typeof ActionRefSchema>;
@@ -63,6 +74,8 @@ export const JailSchema = z.object({
   /** Seconds; -1 is permanent. */
   bantime: z.number().refine((v) => v === -1 || v > 0, 'bantime must be positive or -1'),
   bantimeIncrement: BantimeIncrementSchema,
+  /** Repeat offenders across all jails, checked when this jail bans. */
+  escalation: z.array(EscalationRuleSchema),
   ignoreip: z.array(z.string()),
   ignoreself: z.boolean(),
   usedns: z.enum(['yes', 'no', 'warn', 'raw']),
@@ -72,13 +85,20 @@ export const JailSchema = z.object({
   actions: z.array(ActionRefSchema),
 });
 
-export type JailConfig = z.infer<typeof JailSchema> & { filter: FilterSpec; filterFile: string };
+export type JailConfig = z.infer<typeof JailSchema> & {
+  filter: FilterSpec;
+  filterFile: string;
+  /** The `report` action's settings, when the jail lists it. */
+  report: ReportSettings | null;
+};
 
 export interface LoadedConfig {
   dir: string;
   settings: Settings;
   /** Enabled jails only, in config order. */
   jails: JailConfig[];
+  /** [DEFAULT]'s escalation rules: for manual bans and jails without their own. */
+  escalation: EscalationRule[];
   /** Things that do not stop loading but an operator should hear about (missing log files, …). */
   warnings: string[];
 }

@@ -53,6 +53,7 @@ export async function startControlServer(path: string, service: BantopService, l
 function serveConnection(conn: Socket, service: BantopService, log: Logger): void {
   let chain = Promise.resolve();
   let unsubscribe: (() => void) | undefined;
+  let releaseOperator: (() => void) | undefined;
   let dropped = 0;
   const send = (obj: unknown) => {
     if (!conn.destroyed) conn.write(JSON.stringify(obj) + '\n');
@@ -64,8 +65,12 @@ function serveConnection(conn: Socket, service: BantopService, log: Logger): voi
       conn.end();
     },
   });
-  conn.on('close', () => unsubscribe?.());
-  conn.on('error', () => unsubscribe?.());
+  const hangUp = () => {
+    unsubscribe?.();
+    releaseOperator?.();
+  };
+  conn.on('close', hangUp);
+  conn.on('error', hangUp);
 
   async function handle(line: string): Promise<void> {
     let raw: unknown;
@@ -113,6 +118,8 @@ function serveConnection(conn: Socket, service: BantopService, log: Logger): voi
       case 'history': return service.history(req.ip);
       case 'subscribe': {
         unsubscribe?.();
+        releaseOperator?.();
+        releaseOperator = req.operator ? service.attachOperator(req.operator, 'an attached bantop TUI') : undefined;
         unsubscribe = service.subscribe((event: ServiceEvent) => {
           // A slow reader loses events rather than growing the daemon's memory without bound.
           if (conn.writableLength > 8 * 1024 * 1024) {

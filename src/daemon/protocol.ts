@@ -19,8 +19,16 @@ export const RequestSchema = z.discriminatedUnion('cmd', [
     seconds: z.number().int().refine((s) => s === -1 || s > 0, 'seconds must be positive or -1').optional(),
     /** Addresses the caller must never lose (the operator's SSH client). */
     protect: z.array(target).max(16).optional(),
+    /** The caller's SSH_CONNECTION, so a refusal can name the connection it would cut. */
+    operator: z.string().max(300).optional(),
+    /** Ban even the operator's or this host's own address (never a whitelisted one). */
+    force: z.boolean().optional(),
   }),
-  z.object({ id, cmd: z.literal('unban'), ip: target, jail: jail.optional() }),
+  z.object({
+    id, cmd: z.literal('unban'), ip: target, jail: jail.optional(),
+    /** Also add the address to the whitelist, in the same step. */
+    whitelist: z.boolean().optional(),
+  }),
   z.object({ id, cmd: z.literal('whitelist.add'), entry: target, comment: z.string().max(500).optional() }),
   z.object({ id, cmd: z.literal('whitelist.rm'), entry: target }),
   z.object({ id, cmd: z.literal('whitelist.list') }),
@@ -32,7 +40,8 @@ export const RequestSchema = z.discriminatedUnion('cmd', [
   }),
   z.object({ id, cmd: z.literal('export') }),
   z.object({ id, cmd: z.literal('history'), ip: target }),
-  z.object({ id, cmd: z.literal('subscribe') }),
+  /** `operator` (the TUI's SSH_CONNECTION) is protected from bans while the subscription lives. */
+  z.object({ id, cmd: z.literal('subscribe'), operator: z.string().max(300).optional() }),
 ]);
 export type Request = z.infer<typeof RequestSchema>;
 

@@ -14,6 +14,12 @@ import type { SqliteStore } from '../store/sqlite-store.js';
 import type { Clock } from '../util/clock.js';
 import { UserError } from '../util/errors.js';
 import { canonicalTarget } from '../util/ip.js';
+import { BanLogWriter } from '../banlog/writer.js';
+import { ESCALATION_JAIL, escalationAddsTime, formatRule, matchEscalation, type EscalationRule } from '../engine/escalation.js';
+import { ruleOf } from '../engine/jail-core.js';
+import { AbuseReporter } from '../report/reporter.js';
+import { BlocklistMirror } from '../store/blocklist-mirror.js';
+import { parseSshConnection, sshOperator, type OperatorConnection } from '../util/ssh-connection.js';
 import type { Logger } from './logger.js';
 
 /** The built-in jail for manual bans and imports without a jail: all ports, the default firewall. */
@@ -31,6 +37,10 @@ export interface ServiceOptions {
   flushOnStop?: boolean;
   /** Preloaded config (the daemon already loaded it to find the store). */
   config?: LoadedConfig;
+  /** The daemon's own environment, for the SSH session that started it (protected from bans). */
+  env?: NodeJS.ProcessEnv;
+  /** Report HTTP client (tests point it at a local server through the config instead). */
+  fetch?: typeof fetch;
 }
 
 export type ServiceEvent = EngineEvent | { type: 'line'; jail: string; line: string; origin: string; time: number };
@@ -73,10 +83,26 @@ export class BantopService {
   /** While set, store writes are collected and committed as one transaction (imports). */
   private batch: Array<() => void> | null = null;
   readonly warnings: string[] = [];
+  private banlog: BanLogWriter | undefined;
+  private mirror: BlocklistMirror | undefined;
+  private mirrorScheduled = false;
+  readonly reporter: AbuseReporter;
+  /** Live operator sessions (the daemon's own SSH login, attached TUIs), re-applied to each engine a reload builds. */
+  private readonly operators = new Map<number, OperatorConnection & { release: () => void }>();
+  private operatorSeq = 0;
+  private built = false;
 
   private constructor(private readonly o: ServiceOptions, config: LoadedConfig) {
     this.config = config;
     this.startedAt = o.clock.now();
+    this.reporter = new AbuseReporter({
+      clock: o.clock,
+      isWhitelisted: (ip) => Boolean(this.engine.whitelist.match(ip)),
+      log: (level, msg) => o.log.log(level, msg),
+      ...(o.fetch ? { fetch: o.fetch } : {}),
+    });
+    const own = sshOperator(o.env ?? process.env, 'the session that started bantop serve');
+    if (own) this.operators.set(++this.operatorSeq, { ...own, release: () => {} });
   }
 
   static async start(o: ServiceOptions): Promise<BantopService> {
@@ -106,7 +132,15 @@ export class BantopService {
     });
     const engine = this.pipeline.engine;
     engine.addPassiveJail(MANUAL_JAIL, MANUAL_BANTIME);
+    engine.addPassiveJail(ESCALATION_JAIL, 604800);
     for (const w of store.whitelist()) engine.whitelist.add(w.entry);
+    for (const op of this.operators.values()) op.release = engine.protectOperator(op.ip, op.label);
+    this.banlog?.flush();
+    this.banlog = new BanLogWriter(this.config.settings.banlog, this.config.settings.banlogformat, (m) => log.log('ERROR', m));
+    if (this.mirror?.path !== this.config.settings.blocklist) {
+      this.mirror?.unwatch();
+      this.mirror = new BlocklistMirror(this.config.settings.blocklist);
+    }
 
     const now = clock.now();
     let expired = 0;
@@ -128,6 +162,11 @@ export class BantopService {
     }
     for (const j of orphans) this.note(`jail "${j}" is not in the config any more; its stored bans stay enforced on all ports`);
     for (const w of store.unbanWatermarks()) engine.setUnbanWatermark(w.jail, w.ip, w.time);
+    // The failures behind a recent ban are used up: re-reading a log after a restart must not ban again.
+    const longest = Math.max(600, ...this.config.jails.map((j) => j.findtime));
+    for (const b of store.recentBans(now - longest * 1000)) engine.markBan(b.jail, b.ip, b.time);
+    const listed = this.mirror.read(MANUAL_JAIL);
+    for (const e of listed?.entries ?? []) if (!engine.hasJail(e.jail)) engine.addPassiveJail(e.jail);
 
     const passive = engine.jailNames().filter((n) => engine.isPassive(n));
     const plan = buildPlan(this.config, { runner: this.o.runner, passiveJails: passive, onDryRun: (l) => log.log('DEBUG', `dry-run: ${l}`) });
@@ -150,8 +189,81 @@ export class BantopService {
       `firewall: +${rec.added} -${rec.removed} in ${(performance.now() - t0).toFixed(0)} ms`);
     this.unsubscribe?.();
     this.unsubscribe = this.pipeline.subscribe((e) => this.onEvent(e));
+    if (listed) await this.syncBlocklist(listed, this.built);
+    this.writeBlocklist();
+    this.mirror.watch(() => void this.onBlocklistEdit());
+    this.built = true;
     await this.pipeline.start();
     return { added: rec.added, removed: rec.removed };
+  }
+
+  // --- the blocklist file -------------------------------------------------------
+
+  /**
+   * Bring the engine in line with the blocklist file. Lines not banned yet
+   * become permanent bans; with `removals` (a reload or an edit seen by the
+   * watch), pairs bantop wrote and the operator deleted are unbanned. At start
+   * the two are merged, and the store wins for what is in both.
+   */
+  private async syncBlocklist(listed: NonNullable<ReturnType<BlocklistMirror['read']>>, removals: boolean): Promise<{ added: number; removed: number }> {
+    for (const p of listed.problems) this.note(`blocklist: ${p}; line skipped`);
+    let added = 0;
+    let removed = 0;
+    this.inBatch(() => {
+      for (const e of listed.entries) {
+        const have = this.engine.getBan(e.jail, e.ip);
+        if (have?.expiresAt === null) continue;
+        const why = this.engine.lockout(e.ip, []);
+        if (why) {
+          this.note(`blocklist: ${this.mirror!.path}:line ${e.line} [ip]: ${e.ip} not banned: ${why}`);
+          continue;
+        }
+        this.engine.ban(e.jail, e.ip, { seconds: -1, source: 'import', reason: e.comment ?? 'blocklist file' });
+        added++;
+      }
+      if (removals) {
+        for (const r of this.mirror!.removedBy(listed.entries)) {
+          if (this.engine.getBan(r.jail, r.ip)?.expiresAt === null && this.engine.unban(r.ip, r.jail)) removed++;
+        }
+      }
+    });
+    await this.enforcer.settled();
+    if (added || removed) this.o.log.log('INFO', `blocklist ${this.mirror!.path}: ${added} added, ${removed} removed`);
+    return { added, removed };
+  }
+
+  private async onBlocklistEdit(): Promise<void> {
+    const listed = this.mirror?.read(MANUAL_JAIL);
+    if (!listed || this.mirror!.isOwn(listed.text)) return;
+    try {
+      // A jail the engine does not know yet needs a firewall route: that takes a rebuild.
+      if (listed.entries.some((e) => !this.engine.hasJail(e.jail))) {
+        await this.pipeline.stop();
+        await this.build();
+        return;
+      }
+      await this.syncBlocklist(listed, true);
+      this.writeBlocklist();
+    } catch (e) {
+      this.o.log.log('ERROR', `blocklist ${this.mirror!.path}: ${(e as Error).message}`);
+    }
+  }
+
+  private scheduleBlocklist(): void {
+    if (this.mirrorScheduled) return;
+    this.mirrorScheduled = true;
+    setImmediate(() => {
+      this.mirrorScheduled = false;
+      this.writeBlocklist();
+    });
+  }
+
+  private writeBlocklist(): void {
+    try {
+      this.mirror?.write(this.engine.bans().filter((b) => b.expiresAt === null));
+    } catch (e) {
+      this.o.log.log('ERROR', `cannot write the blocklist ${this.mirror!.path}: ${(e as Error).message}`);
+    }
   }
 
   private note(msg: string): void {
@@ -167,6 +279,7 @@ export class BantopService {
   private onEvent(e: EngineEvent): void {
     if (e.type === 'ban') this.onBan(e);
     else if (e.type === 'unban') this.onUnban(e);
+    else if (e.type === 'ignored' && e.reason === 'protected') this.o.log.log('WARNING', `[${e.jail}] ignored a failure from ${e.ip}: a protected address (operator session or loopback)`);
     this.emit(e);
   }
 
@@ -174,13 +287,47 @@ export class BantopService {
     const ban: ActiveBan = { ip: e.ip, jail: e.jail, bannedAt: e.time, expiresAt: e.expiresAt, failures: e.failures, source: e.source, banCount: e.banCount, reason: e.reason };
     this.write(() => this.o.store.addBan(ban, e.bantime));
     this.enforcer.place({ jail: e.jail, ip: e.ip, permanent: e.expiresAt === null, info: infoOf(e, e.bantime) });
-    this.o.log.log('NOTICE', `[${e.jail}] Ban ${e.ip} (${e.expiresAt === null ? 'permanent' : `${e.bantime}s`}, ${e.source})`);
+    const rule = ruleOf(e);
+    this.o.log.log('NOTICE', `[${e.jail}] Ban ${e.ip} (${e.expiresAt === null ? 'permanent' : `${e.bantime}s`}, ${e.source}${e.reason ? `: ${e.reason}` : ''})`);
+    this.banlog?.append({ kind: 'ban', time: e.time, jail: e.jail, ip: e.ip, bantime: e.bantime, rule });
+    this.scheduleBlocklist();
+    const report = this.config.jails.find((j) => j.name === e.jail)?.report;
+    if (report && e.source !== 'import') this.reporter.report({ ip: e.ip, jail: e.jail, failures: e.failures, bantime: e.bantime, rule }, report);
+    if (!this.batch) this.escalate(e);
   }
 
   private onUnban(e: UnbanEvent): void {
     this.write(() => this.o.store.removeBan(e.jail, e.ip, e.time, e.reason));
     this.enforcer.remove(e.jail, e.ip);
     this.o.log.log('NOTICE', `[${e.jail}] Unban ${e.ip} (${e.reason})`);
+    this.banlog?.append({ kind: 'unban', time: e.time, jail: e.jail, ip: e.ip, rule: e.rule });
+    this.scheduleBlocklist();
+  }
+
+  private escalationRules(jail: string): EscalationRule[] {
+    return this.config.jails.find((j) => j.name === jail)?.escalation ?? this.config.escalation;
+  }
+
+  /**
+   * Repeat offenders: count this address's bans in every jail (from the
+   * store, which rotation cannot delete) and, when a rule is met, ban it in
+   * the escalation jail. A ban that adds no time is never made.
+   */
+  private escalate(e: BanEvent): void {
+    if (e.source === 'escalation' || e.source === 'import' || e.jail === ESCALATION_JAIL) return;
+    const rules = this.escalationRules(e.jail);
+    if (rules.length === 0) return;
+    const now = this.o.clock.now();
+    const longest = Math.max(...rules.map((r) => r.window));
+    const m = matchEscalation(this.o.store.banTimes(e.ip, now - longest * 1000, ESCALATION_JAIL), rules, now);
+    if (!m) return;
+    const held = this.engine.bansOf(e.ip).filter((b) => b.expiresAt === null || b.jail === ESCALATION_JAIL);
+    if (!escalationAddsTime(held, m.rule.bantime, now)) return;
+    try {
+      this.engine.ban(ESCALATION_JAIL, e.ip, { seconds: m.rule.bantime, source: 'escalation', reason: `${formatRule(m.rule)} (${m.count} seen)`, failures: e.failures });
+    } catch (err) {
+      this.o.log.log('WARNING', `escalation of ${e.ip} refused: ${(err as Error).message}`);
+    }
   }
 
   private emit(e: ServiceEvent): void {
@@ -213,21 +360,56 @@ export class BantopService {
     return jail;
   }
 
-  async ban(r: { ip: string; jail?: string | undefined; seconds?: number | undefined; protect?: string[] | undefined }): Promise<BanView> {
+  /**
+   * A manual ban (`seconds` -1: permanent). Refused when it would cut an
+   * operator's connection (the caller's `operator` SSH_CONNECTION, `protect`,
+   * attached sessions), this host or loopback, unless `force`; never for a
+   * whitelisted address.
+   */
+  async ban(r: { ip: string; jail?: string | undefined; seconds?: number | undefined; protect?: string[] | undefined; operator?: string | undefined; force?: boolean | undefined }): Promise<BanView> {
     const ip = requireBanTarget(r.ip);
     const jail = this.requireJail(r.jail);
-    this.engine.ban(jail, ip, { seconds: r.seconds, source: 'manual', protect: r.protect });
+    const caller = r.operator ? parseSshConnection(r.operator, 'the session asking for this ban') : null;
+    const protect = [...(caller ? [caller] : []), ...(r.protect ?? []).map((p) => ({ ip: p, label: 'the operator\'s own address' }))];
+    this.engine.ban(jail, ip, { seconds: r.seconds, source: 'manual', protect, force: r.force ?? false });
     await this.enforcer.settled();
     return view(this.engine.getBan(jail, ip)!);
   }
 
-  async unban(r: { ip: string; jail?: string | undefined }): Promise<{ ip: string; jails: string[] }> {
+  /**
+   * Unban in one jail, or (no jail) everywhere: every jail's set or chain, the
+   * permanent set, the store, the blocklist file; and an unban watermark for
+   * every jail, so log lines older than now never count against the address
+   * again, after a restart or a re-scan too. `whitelist` also whitelists it.
+   */
+  async unban(r: { ip: string; jail?: string | undefined; whitelist?: boolean | undefined }): Promise<{ ip: string; jails: string[]; whitelisted: boolean }> {
     const ip = requireBanTarget(r.ip);
-    const jail = r.jail === undefined ? null : this.requireJail(r.jail);
-    const held = this.engine.bans(jail ?? undefined).filter((b) => b.ip === ip).map((b) => b.jail);
-    this.engine.unban(ip, jail);
+    let jails: string[];
+    if (r.jail !== undefined) {
+      const jail = this.requireJail(r.jail);
+      jails = this.engine.unban(ip, jail) ? [jail] : [];
+    } else {
+      this.o.store.setWatermark('*', ip, this.o.clock.now());
+      jails = this.engine.unbanEverywhere(ip);
+    }
+    if (r.whitelist) await this.whitelistAdd(ip, 'unban --whitelist');
     await this.enforcer.settled();
-    return { ip, jails: held };
+    this.writeBlocklist();
+    return { ip, jails, whitelisted: r.whitelist ?? false };
+  }
+
+  /** Protect an operator's address while a session (an attached TUI) lives; returns the release. */
+  attachOperator(sshConnection: string, who: string): () => void {
+    const op = parseSshConnection(sshConnection, who);
+    if (!op) return () => {};
+    const id = ++this.operatorSeq;
+    const entry = { ...op, release: this.engine.protectOperator(op.ip, op.label) };
+    this.operators.set(id, entry);
+    return () => {
+      // `release` is the current engine's: a reload re-protects every live session in the engine it builds.
+      entry.release();
+      this.operators.delete(id);
+    };
   }
 
   list(jail?: string): BanView[] {
@@ -341,6 +523,11 @@ export class BantopService {
         failuresLastMinute: snap.jails.reduce((n, j) => n + (j.offences[j.offences.length - 1] ?? 0), 0),
         whitelist: this.engine.whitelist.entries().length,
       },
+      /** Operator sessions that no ban may cut (the TUI header shows the first). */
+      operators: [...this.operators.values()].map(({ ip, label }) => ({ ip, label })),
+      banlog: this.config.settings.banlog,
+      blocklist: this.config.settings.blocklist,
+      reports: { ...this.reporter.stats },
       firewallErrors: this.enforcer.errors,
       lastFirewallError: this.enforcer.lastError ?? null,
       warnings: [...this.config.warnings, ...this.warnings],
@@ -373,10 +560,15 @@ export class BantopService {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    this.mirror?.unwatch();
+    this.reporter.stop();
+    this.banlog?.flush();
     this.unsubscribe?.();
     await this.pipeline.stop();
     const perm = new Set(this.engine.bans().filter((b) => b.expiresAt === null).map((b) => `${b.jail}\u0000${b.ip}`));
     await this.enforcer.stop(this.o.flushOnStop ?? false, (jail, ip) => perm.has(`${jail}\u0000${ip}`));
     this.o.store.flushPositions();
+    this.writeBlocklist();
+    this.banlog?.flush();
   }
 }

@@ -7,6 +7,8 @@ import { IgnoreList } from './ignore-list.js';
 import { Whitelist } from './whitelist.js';
 import { UserError } from '../util/errors.js';
 import { canonicalTarget, targetCovers } from '../util/ip.js';
+
+const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.');
 import { JailCore, MemoryBanHistory, type ActiveBan, type BanHistory, type JailSnapshot } from './jail-core.js';
 
 /** The canonical form of a ban target (address or CIDR), or a UserError saying what is wrong with it. */
@@ -65,6 +67,8 @@ export class Engine {
   private readonly history: BanHistory;
   /** Global to all jails; the operator's never-ban list. */
   readonly whitelist = new Whitelist();
+  /** Operators' live connections (the daemon's own SSH session, attached TUIs): address → what it is. */
+  private readonly operators = new Map<string, Set<string>>();
 
   constructor(defs: JailDefinition[], private readonly opts: EngineOptions) {
     this.clock = opts.clock;
@@ -147,7 +151,8 @@ export class Engine {
 
   private failure(j: JailRuntime, ip: string, host: string, time: number, fields: Record<string, string>): void {
     const now = this.clock.now();
-    const why = j.ignore.match(ip) ?? (this.whitelist.match(ip) ? 'whitelist' as const : null);
+    const why = this.protectedLabel(ip) !== null ? 'protected' as const
+      : j.ignore.match(ip) ?? (this.whitelist.match(ip) ? 'whitelist' as const : null);
     if (why) {
       this.emit([{ type: 'ignored', jail: j.def.name, ip, time, reason: why }]);
       return;
@@ -160,25 +165,75 @@ export class Engine {
    * is permanent. Refused, with a UserError, when it would block a whitelisted
    * address, one of this host's own, or the operator's (`protect`).
    */
-  ban(jailName: string, target: string, o: { seconds?: number; source: BanSource; reason?: string; failures?: number; protect?: string[] }): void {
+  ban(jailName: string, target: string, o: { seconds?: number; source: BanSource; reason?: string | undefined; failures?: number; protect?: Array<{ ip: string; label: string }> | string[]; force?: boolean }): void {
     const j = this.jail(jailName);
     const ip = requireBanTarget(target);
-    const refused = this.lockout(ip, o.protect ?? []);
-    if (refused) throw new UserError(`refusing to ban ${ip}: ${refused}`, { hint: 'remove it from the whitelist first if you really mean it' });
+    const refused = this.lockout(ip, o.protect ?? [], o.force ?? false);
+    if (refused) {
+      throw new UserError(`refusing to ban ${ip}: ${refused}`, {
+        hint: this.whitelist.conflict(ip) ? 'remove it from the whitelist first if you really mean it' : 'add --force if you really mean it',
+      });
+    }
     this.emit([j.core.ban(ip, this.clock.now(), o)]);
   }
 
-  /** Why banning `target` would lock someone out, or null. */
-  lockout(target: string, protect: string[]): string | null {
+  /**
+   * Protect an operator's address while its session lives; `label` names the
+   * connection in refusals. Returns the release function.
+   */
+  protectOperator(address: string, label: string): () => void {
+    const ip = normalizeIp(address);
+    if (ip === null) return () => {};
+    let labels = this.operators.get(ip);
+    if (!labels) this.operators.set(ip, (labels = new Set()));
+    labels.add(label);
+    return () => {
+      labels.delete(label);
+      if (labels.size === 0 && this.operators.get(ip) === labels) this.operators.delete(ip);
+    };
+  }
+
+  operatorAddresses(): Array<{ ip: string; labels: string[] }> {
+    return [...this.operators].map(([ip, l]) => ({ ip, labels: [...l] }));
+  }
+
+  /** Why a filter match from `ip` must never count: an operator's session or loopback. */
+  private protectedLabel(ip: string): string | null {
+    const op = this.operators.get(ip);
+    if (op) return [...op][0]!;
+    return isLoopback(ip) ? 'loopback' : null;
+  }
+
+  /**
+   * Why banning `target` would lock someone out, or null. `protect` adds the
+   * requester's own connection (label → address). `force` lifts every
+   * protection except the whitelist, which the operator must edit instead.
+   */
+  lockout(target: string, protect: Array<{ ip: string; label: string }> | string[], force = false): string | null {
     const wl = this.whitelist.conflict(target);
     if (wl) return `it ${wl === target ? 'is' : `covers ${wl}, which is`} whitelisted`;
+    if (force) return null;
+    const covers = (addr: string) => {
+      const n = canonicalTarget(addr);
+      return n !== null && targetCovers(target, n) ? n : null;
+    };
+    const what = (n: string) => (n === target ? 'is' : `covers ${n}, which is`);
     for (const p of protect) {
-      const a = canonicalTarget(p);
-      if (a && targetCovers(target, a)) return `it ${a === target ? 'is' : `covers ${a}, which is`} the operator's own address`;
+      const { ip, label } = typeof p === 'string' ? { ip: p, label: 'the operator\'s own address' } : p;
+      const n = covers(ip);
+      if (n) return `it ${what(n)} ${label}`;
+    }
+    for (const [ip, labels] of this.operators) {
+      const n = covers(ip);
+      if (n) return `it ${what(n)} ${[...labels][0]}`;
     }
     for (const a of this.opts.selfAddresses ?? []) {
-      const n = canonicalTarget(a);
-      if (n && targetCovers(target, n)) return `it ${n === target ? 'is' : `covers ${n}, which is`} an address of this host`;
+      const n = covers(a);
+      if (n) return `it ${what(n)} an address of this host`;
+    }
+    for (const lo of ['127.0.0.1', '::1']) {
+      const n = covers(lo);
+      if (n) return `it ${what(n)} loopback`;
     }
     return null;
   }
@@ -201,9 +256,35 @@ export class Engine {
     this.jail(ban.jail).core.restore(ban);
   }
 
-  /** Failures logged at or before `time` never count again in this jail (a manual unban, also after a restart). */
+  /**
+   * Failures logged at or before `time` never count again in this jail, or in
+   * every jail for `*` (a manual unban, also after a restart).
+   */
   setUnbanWatermark(jailName: string, ip: string, time: number): void {
-    this.jails.get(jailName)?.core.setWatermark(ip, time);
+    if (jailName === '*') for (const j of this.jails.values()) j.core.setWatermark(ip, time);
+    else this.jails.get(jailName)?.core.setWatermark(ip, time);
+  }
+
+  /** A ban restored from the store: the failures before it stay used up. */
+  markBan(jailName: string, ip: string, time: number): void {
+    this.jails.get(jailName)?.core.markBan(ip, time);
+  }
+
+  /**
+   * Unban everywhere: every jail's ban on the address ends, and every jail
+   * (holding a ban or not) forgets its failures, so nothing logged so far can
+   * ban it again.
+   */
+  unbanEverywhere(ip: string): string[] {
+    const now = this.clock.now();
+    const events: EngineEvent[] = [];
+    for (const j of this.jails.values()) {
+      const e = j.core.unban(ip, now);
+      if (e) events.push(e);
+      j.core.forget(ip, now);
+    }
+    this.emit(events);
+    return events.map((e) => e.jail);
   }
 
   /** Expire bans and prune windows; the daemon calls this on a timer. */
@@ -216,6 +297,16 @@ export class Engine {
 
   getBan(jailName: string, ip: string): ActiveBan | undefined {
     return this.jails.get(jailName)?.core.bans.get(ip);
+  }
+
+  /** Every jail's ban on exactly this target. */
+  bansOf(ip: string): ActiveBan[] {
+    const out: ActiveBan[] = [];
+    for (const j of this.jails.values()) {
+      const b = j.core.bans.get(ip);
+      if (b) out.push(b);
+    }
+    return out;
   }
 
   bans(jailName?: string): ActiveBan[] {

@@ -36,9 +36,11 @@ export interface UnbanEvent {
   ip: string;
   time: number;
   reason: 'expired' | 'manual';
+  /** The rule the lifted ban was for (a filter's `<F-RULE>`), for the ban log. */
+  rule?: string | undefined;
 }
 
-export type IgnoreReason = 'ignoreip' | 'ignoreself' | 'too-old' | 'already-banned' | 'unban-watermark' | 'whitelist';
+export type IgnoreReason = 'ignoreip' | 'ignoreself' | 'too-old' | 'already-banned' | 'unban-watermark' | 'before-last-ban' | 'whitelist' | 'protected';
 
 export interface IgnoredEvent {
   type: 'ignored';

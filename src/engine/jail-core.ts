@@ -4,6 +4,9 @@ import type { BanEvent, BanSource, EngineEvent, UnbanEvent } from './events.js';
 import { FailureWindow } from './failure-window.js';
 import { RateSeries } from './rate-series.js';
 
+/** A filter ban's reason is the rule it matched (see `failure`); other sources' reasons are free text. */
+export const ruleOf = (b: { source: BanSource; reason?: string | undefined }) => (b.source === 'filter' ? b.reason : undefined);
+
 export interface JailRules {
   name: string;
   maxretry: number;
@@ -68,7 +71,10 @@ export class JailCore {
   private readonly offences = new RateSeries(60);
   /** Address → time of its last manual unban; older failures are not counted again. */
   private readonly watermarks = new Map<string, number>();
+  /** Address → time of its last ban here: the failures that earned it never count again (a re-read log). */
+  private readonly banMarks = new Map<string, number>();
   totalBans = 0;
+  private lastMarkPrune = -Infinity;
 
   constructor(
     public rules: JailRules,
@@ -86,12 +92,15 @@ export class JailCore {
     if (this.bans.has(ip)) return [{ type: 'ignored', jail: this.rules.name, ip, time, reason: 'already-banned' }];
     const mark = this.watermarks.get(ip);
     if (mark !== undefined && time <= mark) return [{ type: 'ignored', jail: this.rules.name, ip, time, reason: 'unban-watermark' }];
+    const banned = this.banMarks.get(ip);
+    if (banned !== undefined && time <= banned) return [{ type: 'ignored', jail: this.rules.name, ip, time, reason: 'before-last-ban' }];
     this.offences.add(Math.min(time, now));
     const count = this.window.add(ip, time, now);
     const out: EngineEvent[] = [{ type: 'failure', jail: this.rules.name, ip, host, time, count, maxretry: this.rules.maxretry, fields }];
     if (count >= this.rules.maxretry) {
       this.window.reset(ip);
-      out.push(this.ban(ip, now, { failures: count, source: 'filter' }));
+      // A filter that names the rule it matched (the closed-ports LOG prefix) gives the ban its reason.
+      out.push(this.ban(ip, now, { failures: count, source: 'filter', reason: fields['rule'] }));
     }
     return out;
   }
@@ -105,6 +114,7 @@ export class JailCore {
     const ban: ActiveBan = { ip, jail: this.rules.name, bannedAt: now, expiresAt, failures: o.failures ?? 0, source: o.source, banCount, reason: o.reason };
     this.bans.set(ip, ban);
     this.window.reset(ip);
+    this.markBan(ip, now);
     this.history.recordBan(ip, this.rules.name, now);
     this.totalBans++;
     return { type: 'ban', jail: this.rules.name, ip, time: now, bantime: seconds, expiresAt, failures: ban.failures, banCount, source: o.source, reason: o.reason };
@@ -119,11 +129,24 @@ export class JailCore {
     if ((this.watermarks.get(ip) ?? -Infinity) < time) this.watermarks.set(ip, time);
   }
 
-  unban(ip: string, now: number): UnbanEvent | null {
-    if (!this.bans.delete(ip)) return null;
+  /** Failures logged at or before `time` were used up by a ban (also one restored from the store). */
+  markBan(ip: string, time: number): void {
+    if ((this.banMarks.get(ip) ?? -Infinity) < time) this.banMarks.set(ip, time);
+  }
+
+  /** An unban everywhere: the address starts from nothing here too, even without a ban in this jail. */
+  forget(ip: string, now: number): void {
     this.window.reset(ip);
     this.setWatermark(ip, now);
-    return { type: 'unban', jail: this.rules.name, ip, time: now, reason: 'manual' };
+  }
+
+  unban(ip: string, now: number): UnbanEvent | null {
+    const b = this.bans.get(ip);
+    if (!b) return null;
+    this.bans.delete(ip);
+    this.window.reset(ip);
+    this.setWatermark(ip, now);
+    return { type: 'unban', jail: this.rules.name, ip, time: now, reason: 'manual', rule: ruleOf(b) };
   }
 
   /** Expire bans whose time is up, and forget failures that left the window. */
@@ -132,10 +155,17 @@ export class JailCore {
     for (const [ip, b] of this.bans) {
       if (b.expiresAt !== null && b.expiresAt <= now) {
         this.bans.delete(ip);
-        out.push({ type: 'unban', jail: this.rules.name, ip, time: now, reason: 'expired' });
+        out.push({ type: 'unban', jail: this.rules.name, ip, time: now, reason: 'expired', rule: ruleOf(b) });
       }
     }
     this.window.prune(now);
+    // Marks older than findtime decide nothing: such failures are too old anyway.
+    if (now - this.lastMarkPrune < 60_000) return out;
+    this.lastMarkPrune = now;
+    const oldest = now - this.rules.findtime * 1000;
+    for (const marks of [this.watermarks, this.banMarks]) {
+      for (const [ip, t] of marks) if (t < oldest) marks.delete(ip);
+    }
     return out;
   }
 

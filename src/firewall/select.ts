@@ -76,7 +76,9 @@ export function buildPlan(cfg: LoadedConfig, opts: PlanOptions): EnforcementPlan
   permanentTargets.set(defaultBackend, ALL_PORTS);
 
   for (const jail of cfg.jails) {
-    const refs: ActionRef[] = jail.actions.length ? jail.actions : [{ name: 'bantop', args: {} }];
+    // `report` posts to an abuse database; it is not a firewall.
+    const firewalls = jail.actions.filter((a) => a.name !== 'report');
+    const refs: ActionRef[] = firewalls.length ? firewalls : [{ name: 'bantop', args: {} }];
     for (const ref of refs) {
       const n = NATIVE[ref.name];
       if (n) {

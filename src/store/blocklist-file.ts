@@ -20,6 +20,17 @@ const JAIL = /^[\w.\-]+$/;
  * the whole file, so a half-imported list never lands.
  */
 export function parseBlocklist(text: string, file: string): BlocklistEntry[] {
+  const { entries, problems } = scanBlocklist(text, file);
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 10).join('\n');
+    const more = problems.length > 10 ? `\n… and ${problems.length - 10} more` : '';
+    throw new UserError(`${shown}${more}`, { hint: 'fix these lines; nothing was imported' });
+  }
+  return entries;
+}
+
+/** The good lines and a message per bad one (`file:line N [field]: …`); the mirrored blocklist skips bad lines. */
+export function scanBlocklist(text: string, file: string): { entries: BlocklistEntry[]; problems: string[] } {
   const out: BlocklistEntry[] = [];
   const problems: string[] = [];
   const lines = text.split(/\r?\n/);
@@ -46,12 +57,7 @@ export function parseBlocklist(text: string, file: string): BlocklistEntry[] {
     }
     out.push({ ip, jail: jail || undefined, comment, line: i + 1 });
   }
-  if (problems.length > 0) {
-    const shown = problems.slice(0, 10).join('\n');
-    const more = problems.length > 10 ? `\n… and ${problems.length - 10} more` : '';
-    throw new UserError(`${shown}${more}`, { hint: 'fix these lines; nothing was imported' });
-  }
-  return out;
+  return { entries: out, problems };
 }
 
 export function formatBlocklist(entries: Array<{ ip: string; jail: string; comment?: string }>, format: BlocklistFormat): string {

@@ -51,6 +51,20 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
         cursor TEXT NOT NULL
       );`,
   },
+  {
+    // Unban watermarks get their own table: an unban everywhere marks every jail ("*"), banned there or not.
+    version: 2,
+    sql: `
+      CREATE TABLE bantop_watermarks (
+        jail TEXT NOT NULL,
+        ip TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        PRIMARY KEY (jail, ip)
+      );
+      INSERT INTO bantop_watermarks (jail, ip, time)
+        SELECT jail, ip, MAX(time) FROM bantop_history WHERE event = 'unban' AND reason = 'manual' GROUP BY jail, ip;
+      CREATE INDEX bantop_history_event_time ON bantop_history (event, time);`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -69,7 +69,10 @@ export class SqliteStore implements PositionStore, BanHistory {
       countBansAll: db.prepare("SELECT COUNT(*) AS n FROM bantop_history WHERE ip = ? AND event = 'ban'"),
       countBansJail: db.prepare("SELECT COUNT(*) AS n FROM bantop_history WHERE ip = ? AND jail = ? AND event = 'ban'"),
       historyOf: db.prepare('SELECT * FROM bantop_history WHERE ip = ? ORDER BY time, id'),
-      lastUnbans: db.prepare("SELECT jail, ip, MAX(time) AS time FROM bantop_history WHERE event = 'unban' AND reason = 'manual' GROUP BY jail, ip"),
+      watermarks: db.prepare('SELECT jail, ip, time FROM bantop_watermarks'),
+      setWatermark: db.prepare('INSERT INTO bantop_watermarks (jail, ip, time) VALUES (?, ?, ?) ON CONFLICT(jail, ip) DO UPDATE SET time = MAX(time, excluded.time)'),
+      recentBans: db.prepare("SELECT jail, ip, MAX(time) AS time FROM bantop_history WHERE event = 'ban' AND time > ? GROUP BY jail, ip"),
+      banTimes: db.prepare("SELECT time FROM bantop_history WHERE ip = ? AND event = 'ban' AND time > ? AND jail <> ? ORDER BY time"),
       purge: db.prepare('DELETE FROM bantop_history WHERE time < ?'),
       wlAdd: db.prepare('INSERT INTO bantop_whitelist (entry, added_at, comment) VALUES (?, ?, ?) ON CONFLICT(entry) DO UPDATE SET comment = COALESCE(excluded.comment, comment)'),
       wlRm: db.prepare('DELETE FROM bantop_whitelist WHERE entry = ?'),
@@ -101,12 +104,19 @@ export class SqliteStore implements PositionStore, BanHistory {
     })();
   }
 
+  /** End a ban; a manual one also records the jail's unban watermark, in the same transaction. */
   removeBan(jail: string, ip: string, time: number, reason: 'expired' | 'manual' | 'whitelisted'): boolean {
     return this.db.transaction(() => {
       const gone = this.stmt.deleteBan.run(jail, ip).changes > 0;
       if (gone) this.stmt.history.run(time, ip, jail, 'unban', null, null, null, reason);
+      if (gone && reason === 'manual') this.stmt.setWatermark.run(jail, ip, time);
       return gone;
     })();
+  }
+
+  /** An unban watermark for one jail, or "*" for every jail (unban everywhere). */
+  setWatermark(jail: string, ip: string, time: number): void {
+    this.stmt.setWatermark.run(jail, ip, time);
   }
 
   bans(): ActiveBan[] {
@@ -123,9 +133,19 @@ export class SqliteStore implements PositionStore, BanHistory {
     return this.stmt.historyOf.all(ip) as HistoryEntry[];
   }
 
-  /** The last manual unban time per (jail, ip): failures logged before it never count again. */
+  /** The last manual unban time per (jail or "*", ip): failures logged before it never count again. */
   unbanWatermarks(): Array<{ jail: string; ip: string; time: number }> {
-    return this.stmt.lastUnbans.all() as Array<{ jail: string; ip: string; time: number }>;
+    return this.stmt.watermarks.all() as Array<{ jail: string; ip: string; time: number }>;
+  }
+
+  /** The last ban per (jail, ip) after `since`: the failures before it are used up, even when a log is read again. */
+  recentBans(since: number): Array<{ jail: string; ip: string; time: number }> {
+    return this.stmt.recentBans.all(since) as Array<{ jail: string; ip: string; time: number }>;
+  }
+
+  /** When `ip` was banned after `since`, in any jail but `exceptJail` (escalation counts others' bans, not its own). */
+  banTimes(ip: string, since: number, exceptJail: string): number[] {
+    return (this.stmt.banTimes.raw(true).all(ip, since, exceptJail) as Array<[number]>).map((r) => r[0]);
   }
 
   /** Drop history older than `before` (epoch ms). Current bans, permanent ones included, are never purged. */

@@ -140,7 +140,7 @@ describe('bantop CLI against a real daemon (dry-run firewall)', () => {
     expect(one).toMatch(/^Status for the jail: sshd\n\|- Filter\n\|  \|- Currently failed: \d+/);
     expect(one).toContain('198.51.100.2');
     const json = cliJson<{ jails: Array<{ name: string }> }>(cfg, ['status']);
-    expect(json.jails.map((j) => j.name)).toEqual(['sshd', 'manual']);
+    expect(json.jails.map((j) => j.name)).toEqual(['sshd', 'manual', 'escalation']);
   });
 });
 

@@ -18,6 +18,8 @@ socket = ${join(dir, 'bantop.sock')}
 pidfile = ${join(dir, 'bantop.pid')}
 dbfile = ${join(dir, 'bantop.sqlite3')}
 hostsdeny = ${join(dir, 'hosts.deny')}
+banlog = ${join(dir, 'bans.log')}
+blocklist = ${join(dir, 'blocklist')}
 firewall = ${o.firewall}
 ${o.extra ?? ''}`);
   writeFileSync(join(cfg, 'jail.conf'), o.jails);
