@@ -41,11 +41,9 @@ function seconds(text: string): number {
   }
 }
 
-/** The SSH client this command runs under: a ban must never cut it. */
-function operatorAddresses(): string[] {
-  const conn = process.env['SSH_CONNECTION'] ?? process.env['SSH_CLIENT'];
-  const first = conn?.split(' ')[0];
-  return first && canonicalTarget(first) ? [first] : [];
+/** The SSH connection this command runs under: a ban must never cut it, and a refusal names it. */
+function operatorConnection(): string | undefined {
+  return process.env['SSH_CONNECTION'] ?? process.env['SSH_CLIENT'] ?? undefined;
 }
 
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
@@ -110,22 +108,25 @@ export async function runClientCommand(command: string, rest: string[], ctx: Cli
     }
     case 'ban':
     case 'permaban': {
-      const usage = command === 'ban' ? 'bantop ban IP|CIDR [--jail J] [--for DURATION]' : 'bantop permaban IP|CIDR [--jail J]';
+      const usage = command === 'ban' ? 'bantop ban IP|CIDR [--jail J] [--for DURATION] [--force]' : 'bantop permaban IP|CIDR [--jail J] [--force]';
       const ip = target(rest[0], usage);
       if (rest.length > 1) throw new UserError(`unexpected argument "${rest[1]}"`, { hint: `usage: ${usage}` });
       if (command === 'permaban' && ctx.options['for'] !== undefined) throw new UserError('permaban takes no --for', { hint: `usage: ${usage}` });
       const secs = command === 'permaban' ? -1 : typeof ctx.options['for'] === 'string' ? seconds(ctx.options['for']) : undefined;
-      const b = await ask<BanView>({ cmd: 'ban', ip, jail: jailOpt(ctx), seconds: secs, protect: operatorAddresses() });
+      const b = await ask<BanView>({ cmd: 'ban', ip, jail: jailOpt(ctx), seconds: secs, operator: operatorConnection(), force: ctx.options['force'] === true });
       print(ctx, b, () => `banned ${b.ip} in ${b.jail} ${b.permanent ? 'permanently' : `for ${formatDuration(Math.round((b.expiresAt! - b.bannedAt) / 1000))}`}\n`);
       return 0;
     }
     case 'unban': {
-      const usage = 'bantop unban IP|CIDR [--jail J | --everywhere]';
+      const usage = 'bantop unban IP|CIDR [--jail J | --everywhere] [--whitelist]';
       const ip = target(rest[0], usage);
       const jail = jailOpt(ctx);
       if (jail !== undefined && ctx.options['everywhere']) throw new UserError('give --jail or --everywhere, not both', { hint: `usage: ${usage}` });
-      const r = await ask<{ ip: string; jails: string[] }>({ cmd: 'unban', ip, jail });
-      print(ctx, r, () => (r.jails.length ? `unbanned ${r.ip} in ${r.jails.join(', ')}\n` : `${r.ip} was not banned${jail ? ` in ${jail}` : ''}\n`));
+      if (rest.length > 1) throw new UserError(`unexpected argument "${rest[1]}"`, { hint: `usage: ${usage}` });
+      const whitelist = ctx.options['whitelist'] === true;
+      const r = await ask<{ ip: string; jails: string[]; whitelisted: boolean }>({ cmd: 'unban', ip, jail, whitelist });
+      print(ctx, r, () => (r.jails.length ? `unbanned ${r.ip} in ${r.jails.join(', ')}` : `${r.ip} was not banned${jail ? ` in ${jail}` : ''}`) +
+        (jail ? '' : '; its earlier log lines will never count again') + (r.whitelisted ? '; whitelisted' : '') + '\n');
       return 0;
     }
     case 'whitelist': {

@@ -8,12 +8,14 @@ import { serve } from '../daemon/serve.js';
 import { runClientCommand } from './control-commands.js';
 import { ConfigError, isUserError, UserError } from '../util/errors.js';
 import { parseArgv, validate, type OptionSpec } from './args.js';
+import { portsCommand } from './ports.js';
 import { filterFromArgument, formatRegexReport, regexJson, scanLog } from './regex.js';
 
 const GLOBAL: OptionSpec = {
   config: 'value', socket: 'value', json: 'flag', help: 'flag', version: 'flag',
   demo: 'flag', readonly: 'flag', jail: 'value', for: 'value', everywhere: 'flag', force: 'flag',
   whitelist: 'flag', 'flush-on-stop': 'flag', format: 'value',
+  backend: 'value', ports: 'value', common: 'flag', apply: 'flag', 'include-open': 'flag',
 };
 
 const CLIENT_COMMANDS = new Set(['status', 'list', 'ban', 'permaban', 'unban', 'whitelist', 'reload', 'import', 'export']);
@@ -26,17 +28,27 @@ commands:
   serve [--flush-on-stop]            run the daemon in the foreground
   status [JAIL]                      daemon, jail and ban counts (fail2ban-style for one jail)
   list [--jail J]                    current bans
-  ban IP|CIDR [--jail J] [--for D]   ban now (default: the jail's bantime; jail "manual")
-  permaban IP|CIDR [--jail J]        ban forever (the permanent list, all ports)
-  unban IP|CIDR [--jail J | --everywhere]
-                                     lift a ban in one jail, or in all (the default)
+  ban IP|CIDR [--jail J] [--for D] [--force]
+                                     ban now (default: the jail's bantime; jail "manual")
+  permaban IP|CIDR [--jail J] [--force]
+                                     ban forever (the permanent list, all ports)
+  unban IP|CIDR [--jail J | --everywhere] [--whitelist]
+                                     lift a ban in one jail, or everywhere (the default:
+                                     every jail, the permanent list, the blocklist file,
+                                     and old log lines never count again)
   whitelist add|rm IP|CIDR           never ban this address or network (add also unbans)
   whitelist list
   reload                             re-read the config, bring the firewall in line
   import FILE [--jail J] [--for D]   ban every address of a blocklist (ip | ip,jail | ip  # comment)
   export [FILE] [--format ip|ip,jail|comment]
   regex LOG FILTER                   test a filter on a log file or a single line (like fail2ban-regex)
+  ports [--backend nft|iptables] [--ports LIST | --common] [--include-open] [--apply]
+                                     print (or install) LOG rules for closed ports,
+                                     read by the closed-ports jail
   config check                       load and validate the configuration, list the enabled jails
+
+--force lets a ban cut the operator's own SSH connection, this host or loopback
+(never a whitelisted address).
 
 exit status: 0 done, 2 bad input (nothing changed), 3 no daemon running, 1 other failures.
 
@@ -91,6 +103,8 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       else out.write(formatRegexReport(scanLog(spec, log, () => {}), label, log));
       return 0;
     }
+    case 'ports':
+      return portsCommand(rest, o, out);
     case 'config': {
       if (rest[0] !== 'check') throw new UserError('usage: bantop config check', { hint: 'run "bantop --help"' });
       const cfg = loadConfig(configDir);

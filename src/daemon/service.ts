@@ -267,7 +267,7 @@ export class BantopService {
   }
 
   private note(msg: string): void {
-    this.warnings.push(msg);
+    if (!this.warnings.includes(msg)) this.warnings.push(msg);
     this.o.log.log('WARNING', msg);
   }
 

@@ -40,8 +40,10 @@ export function parseEscalation(text: string): EscalationRule[] {
   return rules;
 }
 
+/** "5 bans in 30d": windows are written in days when they are whole days, as operators configure them. */
 export function formatRule(r: EscalationRule): string {
-  return `${r.bans} bans in ${formatDuration(r.window)}`;
+  const w = r.window % 86400 === 0 ? `${r.window / 86400}d` : formatDuration(r.window);
+  return `${r.bans} bans in ${w}`;
 }
 
 const stronger = (a: number, b: number) => (a < 0 ? b >= 0 : b >= 0 && a > b);

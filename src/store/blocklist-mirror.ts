@@ -29,6 +29,8 @@ export class BlocklistMirror {
   private lastText: string | null = null;
   /** address,jail pairs in the file bantop last wrote (or read). */
   private lastKeys = new Set<string>();
+  /** Problems of the last read; kept in the file as comments so an operator's bad line is not silently lost. */
+  private skipped: string[] = [];
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -44,6 +46,7 @@ export class BlocklistMirror {
       return { entries: [], problems: [`${this.path}: cannot read: ${(e as Error).message}`], text: '' };
     }
     const { entries, problems } = scanBlocklist(text, this.path);
+    this.skipped = problems.map((p) => p.slice(this.path.length + 1).replace(/[\r\n]+/g, ' '));
     const seen = new Set<string>();
     const out: Array<BlocklistEntry & { jail: string }> = [];
     for (const e of entries) {
@@ -85,7 +88,8 @@ export class BlocklistMirror {
     lines.sort();
     const text = `# bantop permanent list: one "ip,jail" per line. Edit freely; bantop picks up\n` +
       `# added and removed lines on reload or within a second. Lines starting with # are ignored.\n` +
-      lines.map((l) => `${l}\n`).join('');
+      lines.map((l) => `${l}\n`).join('') +
+      this.skipped.map((p) => `# bantop skipped ${p}\n`).join('');
     if (text === this.lastText) return;
     mkdirSync(dirname(this.path), { recursive: true });
     const tmp = `${this.path}.tmp-${process.pid}`;

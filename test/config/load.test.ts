@@ -37,6 +37,20 @@ describe('loadConfig', () => {
     expect(c.warnings).toEqual([]);
   });
 
+  it('escalation: the shipped default, per-jail rules, off, and a bad rule named by file, line and key', () => {
+    local(`[DEFAULT]\nescalation = 2/1h:1d\n[sshd]\nlogpath = ${dir}/auth.log\n[closed-ports]\nenabled = true\nlogpath = ${dir}/auth.log\nescalation = off\n`);
+    const c = loadConfig(dir);
+    expect(c.escalation).toEqual([{ bans: 2, window: 3600, bantime: 86400 }]);
+    expect(c.jails.find((j) => j.name === 'sshd')!.escalation).toEqual([{ bans: 2, window: 3600, bantime: 86400 }]);
+    expect(c.jails.find((j) => j.name === 'closed-ports')!).toMatchObject({ escalation: [], maxretry: 3, protocol: 'all' });
+    local(`[sshd]\nlogpath = ${dir}/auth.log\n`);
+    expect(loadConfig(dir).escalation).toEqual([{ bans: 3, window: 86400, bantime: 604800 }, { bans: 5, window: 2592000, bantime: -1 }]);
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nescalation = 3 per day\n`);
+    expect(configError(() => loadConfig(dir)).message).toMatch(/jail\.local:line 3 \[escalation\]: "3" is not an escalation rule/);
+    writeFileSync(join(dir, 'bantop.local'), '[Definition]\nbanlogformat = json\n');
+    expect(configError(() => loadSettings(dir)).message).toMatch(/bantop\.local:line 2 \[banlogformat\]/);
+  });
+
   it('applies jail.local and jail.d/*.local overrides, filter arguments and durations', () => {
     mkdirSync(join(dir, 'jail.d'), { recursive: true });
     local(`[sshd]\nlogpath = ${dir}/auth.log\nmode = aggressive\nbantime = 1h\nfindtime = 1d\nmaxretry = 3\nignoreip = 10.0.0.0/8 2001:db8::/32 office.example\n` +

@@ -3,20 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFailures, cli, cliJson, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
-import { createLab, inNs, listen, listening, netnsSkipReason, pingReaches, tcpReaches, type Lab } from '../support/netns.js';
+import { createLab, inNs, kernelCount, listen, listening, netnsSkipReason, pingReaches, tcpReaches, type Lab } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';
-
-/** How many times the kernel holds a rule or element for `ip`, read straight from the tool's own listing. */
-function kernelCount(firewall: string, ns: string, ip: string): number {
-  const esc = ip.replace(/[.:/]/g, (c) => `\\${c}`);
-  if (firewall === 'nftables') {
-    let text = '';
-    try { text = inNs(ns, 'nft', ['list', 'table', 'inet', 'bantop']); } catch { return 0; }
-    return (text.match(new RegExp(`(?<![\\d.:])${esc}(?![\\d.:])`, 'g')) ?? []).length;
-  }
-  if (firewall === 'ipset') return inNs(ns, 'ipset', ['save']).split('\n').filter((l) => new RegExp(`^add bt\\d-\\S+ ${esc}$`).test(l)).length;
-  return inNs(ns, 'iptables', ['-S']).split('\n').filter((l) => l.includes(`-s ${ip}/32 -j DROP`)).length;
-}
 
 const JAILS = (log: string) => `[DEFAULT]
 ignoreip = 127.0.0.1/8

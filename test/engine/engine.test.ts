@@ -67,4 +67,60 @@ describe('Engine', () => {
     const s = engine.snapshot().jails[0]!;
     expect(s).toMatchObject({ name: 'app', failuresInWindow: 1, currentBans: 0, filter: { lines: 2, matched: 1, missed: 1 } });
   });
+
+  it('never counts a failure from an operator session or loopback, and says so', () => {
+    const { engine, events } = setup([def({ maxretry: 1 })]);
+    const release = engine.protectOperator('198.51.100.7', 'the SSH connection from 198.51.100.7 (test)');
+    engine.line('app', 'fail from 198.51.100.7');
+    engine.line('app', 'fail from 127.0.0.5');
+    expect(events.map((e) => (e.type === 'ignored' ? e.reason : e.type))).toEqual(['protected', 'protected']);
+    release();
+    engine.line('app', 'fail from 198.51.100.7');
+    expect(events.at(-1)).toMatchObject({ type: 'ban', ip: '198.51.100.7' });
+  });
+
+  it('refuses a ban that would cut an operator, this host or loopback (unless forced), naming the connection', () => {
+    const { engine } = setup([def()]);
+    engine.protectOperator('198.51.100.7', 'the SSH connection from 198.51.100.7 port 5000 (test)');
+    expect(() => engine.ban('app', '198.51.100.0/24', { source: 'manual' }))
+      .toThrow('refusing to ban 198.51.100.0/24: it covers 198.51.100.7, which is the SSH connection from 198.51.100.7 port 5000 (test)');
+    expect(() => engine.ban('app', '192.0.2.1', { source: 'manual' })).toThrow(/an address of this host/);
+    expect(() => engine.ban('app', '127.0.0.0/8', { source: 'manual' })).toThrow(/covers 127\.0\.0\.1, which is loopback/);
+    expect(() => engine.ban('app', '203.0.113.9', { source: 'manual', protect: [{ ip: '203.0.113.9', label: 'the caller' }] })).toThrow(/is the caller/);
+    engine.ban('app', '198.51.100.7', { source: 'manual', force: true });
+    expect(engine.getBan('app', '198.51.100.7')).toBeDefined();
+    // The whitelist is never forced.
+    engine.whitelist.add('203.0.113.0/24');
+    expect(() => engine.ban('app', '203.0.113.9', { source: 'manual', force: true })).toThrow(/whitelisted/);
+  });
+
+  it('unban everywhere lifts every jail and makes every jail forget what was logged before it', () => {
+    const { clock, engine, events } = setup([def({ name: 'a', maxretry: 2 }), def({ name: 'b', maxretry: 2 })]);
+    engine.line('a', 'fail from 203.0.113.9');
+    engine.line('a', 'fail from 203.0.113.9');
+    engine.line('b', 'fail from 203.0.113.9'); // pending in b, not banned there
+    expect(engine.unbanEverywhere('203.0.113.9')).toEqual(['a']);
+    events.length = 0;
+    // A re-read of the same lines (same timestamps): nothing counts.
+    engine.line('b', 'fail from 203.0.113.9', T0);
+    engine.line('a', 'fail from 203.0.113.9', T0);
+    expect(events.map((e) => (e.type === 'ignored' ? e.reason : e.type))).toEqual(['unban-watermark', 'unban-watermark']);
+    expect(engine.bans()).toEqual([]);
+    clock.advance(1000);
+    engine.line('b', 'fail from 203.0.113.9');
+    engine.line('b', 'fail from 203.0.113.9');
+    expect(events.at(-1)).toMatchObject({ type: 'ban', jail: 'b' });
+  });
+
+  it('failures that earned a ban never count again after it expires (a log read twice bans once)', () => {
+    const { clock, engine, events } = setup([def({ maxretry: 2, bantime: 60 })]);
+    const lines = ['2026-11-21T11:59:58Z fail from 203.0.113.9', '2026-11-21T11:59:59Z fail from 203.0.113.9'];
+    for (const l of lines) engine.line('app', l);
+    expect(events.filter((e) => e.type === 'ban')).toHaveLength(1);
+    clock.advance(61_000);
+    engine.tick();
+    for (const l of lines) engine.line('app', l);
+    expect(events.filter((e) => e.type === 'ban')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'ignored').map((e) => (e as { reason: string }).reason)).toEqual(['before-last-ban', 'before-last-ban']);
+  });
 });

@@ -104,12 +104,29 @@ describe('shipped closed-ports filter (kernel firewall LOG lines)', () => {
   it('extracts source, port, protocol and the rule prefix, for IPv4 and IPv6, from files and the journal', () => {
     const f = filter('closed-ports');
     expect(first(f, 'Nov 21 10:00:00 web1 kernel: [ 1234.567890] [ssh-blocked-port-22] IN=eth0 OUT= MAC=52:54:00:12:34:56:52:54:00:65:43:21:08:00 SRC=203.0.113.9 DST=192.0.2.1 LEN=60 TOS=0x00 PREC=0x00 TTL=50 ID=1 DF PROTO=TCP SPT=4711 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0'))
-      .toEqual({ host: '203.0.113.9', fields: { rule: '[ssh-blocked-port-22]', proto: 'TCP', dpt: '22' } });
+      .toEqual({ host: '203.0.113.9', fields: { rule: 'ssh-blocked-port-22', proto: 'TCP', dpt: '22' } });
     expect(first(f, 'Nov 21 10:00:00 web1 kernel: [mysql-blocked-port-3306] IN=eth0 OUT= MAC=00 SRC=2001:db8::9 DST=2001:db8::1 LEN=80 TC=0 HOPLIMIT=57 FLOWLBL=0 PROTO=TCP SPT=4711 DPT=3306 WINDOW=64800 RES=0x00 SYN URGP=0'))
       .toMatchObject({ host: '2001:db8::9', fields: { dpt: '3306' } });
     const j = filter('closed-ports', { logtype: 'journal' });
     expect(first(j, 'web1 kernel: [dns-blocked-port-53] IN=eth0 OUT= MAC=00 SRC=203.0.113.9 DST=192.0.2.1 LEN=60 PROTO=UDP SPT=4711 DPT=53 LEN=40'))
       .toMatchObject({ host: '203.0.113.9', fields: { proto: 'UDP', dpt: '53' } });
+  });
+});
+
+describe('shipped ban-log filters (repeat offenders read from bantop\'s own ban log)', () => {
+  it('bantop-banlog counts bans in the plain format and never the bans of its own jail', () => {
+    const f = filter('bantop-banlog', { _jailname: 'permanent-bans' });
+    expect(first(f, '[2026-11-21] [ssh-blocked-port-22] [203.0.113.9] Host banned for 1d.')).toMatchObject({ host: '203.0.113.9' });
+    expect(first(f, '[2026-11-21] [sshd] [2001:db8::9] Host banned permanently.')).toMatchObject({ host: '2001:db8::9' });
+    expect(first(f, '[2026-11-21] [permanent-bans] [203.0.113.9] Host banned permanently.')).not.toHaveProperty('host');
+    expect(first(f, '[2026-11-21] [sshd] [203.0.113.9] Host unbanned.')).not.toHaveProperty('host');
+  });
+
+  it('bantop-recidive counts bans in fail2ban\'s format and never the bans of its own jail', () => {
+    const f = filter('bantop-recidive', { _jailname: 'bantop-recidive' });
+    expect(first(f, '2026-11-21 10:00:00,123 fail2ban.actions [1234]: NOTICE [sshd] Ban 203.0.113.9')).toMatchObject({ host: '203.0.113.9' });
+    expect(first(f, '2026-11-21 10:00:00,123 fail2ban.actions [1234]: NOTICE [bantop-recidive] Ban 203.0.113.9')).not.toHaveProperty('host');
+    expect(first(f, '2026-11-21 10:00:00,123 fail2ban.actions [1234]: NOTICE [sshd] Unban 203.0.113.9')).not.toHaveProperty('host');
   });
 });
 

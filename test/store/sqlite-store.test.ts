@@ -130,4 +130,18 @@ describe('SqliteStore', () => {
     expect(s.db.pragma('integrity_check', { simple: true })).toBe('ok');
     s.close();
   }, 30_000);
+
+  it('schema 2 carries the manual unbans of schema 1 over as watermarks, and keeps "*" marks of an unban everywhere', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.slice(0, 1));
+    db.prepare("INSERT INTO bantop_history (time, ip, jail, event, reason) VALUES (100, '203.0.113.9', 'sshd', 'unban', 'manual'), (200, '203.0.113.9', 'sshd', 'unban', 'manual'), (300, '203.0.113.8', 'sshd', 'unban', 'expired')").run();
+    expect(migrate(db)).toEqual({ from: 1, to: SCHEMA_VERSION });
+    expect(db.prepare('SELECT jail, ip, time FROM bantop_watermarks').all()).toEqual([{ jail: 'sshd', ip: '203.0.113.9', time: 200 }]);
+    db.close();
+    const store = new SqliteStore(':memory:');
+    store.setWatermark('*', '203.0.113.7', 500);
+    store.setWatermark('*', '203.0.113.7', 400); // never moves back
+    expect(store.unbanWatermarks()).toEqual([{ jail: '*', ip: '203.0.113.7', time: 500 }]);
+    store.close();
+  });
 });

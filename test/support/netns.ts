@@ -94,3 +94,23 @@ export function pingReaches(lab: Lab): boolean {
 export function inNs(ns: string, cmd: string, args: string[]): string {
   return execFileSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+/** How many times the kernel holds a rule or element for `ip`, read straight from the tool's own listing. */
+export function kernelCount(firewall: string, ns: string, ip: string): number {
+  const esc = ip.replace(/[.:/]/g, (c) => `\\${c}`);
+  if (firewall === 'nftables') {
+    let text = '';
+    try { text = inNs(ns, 'nft', ['list', 'table', 'inet', 'bantop']); } catch { return 0; }
+    return (text.match(new RegExp(`(?<![\\d.:])${esc}(?![\\d.:])`, 'g')) ?? []).length;
+  }
+  if (firewall === 'ipset') return inNs(ns, 'ipset', ['save']).split('\n').filter((l) => new RegExp(`^add bt\\d-\\S+ ${esc}$`).test(l)).length;
+  return inNs(ns, 'iptables', ['-S']).split('\n').filter((l) => l.includes(`-s ${ip}/32 -j DROP`)).length;
+}
+
+/** The addresses in one of bantop's nft sets (e.g. perm_4). */
+export function nftSet(ns: string, set: string): string[] {
+  let text = '';
+  try { text = inNs(ns, 'nft', ['list', 'set', 'inet', 'bantop', set]); } catch { return []; }
+  const m = /elements = \{([^}]*)\}/s.exec(text);
+  return m ? m[1]!.split(',').map((s) => s.trim()).filter(Boolean) : [];
+}

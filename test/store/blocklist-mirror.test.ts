@@ -1,0 +1,41 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BlocklistMirror } from '../../src/store/blocklist-mirror.js';
+
+let dir: string;
+beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'bantop-mirror-')); });
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const T = new Date(2026, 10, 21, 10, 0, 0).getTime();
+
+describe('BlocklistMirror', () => {
+  it('writes one sorted line per address and jail, in the issue\'s format, atomically', () => {
+    const m = new BlocklistMirror(join(dir, 'sub', 'blocklist'));
+    m.write([
+      { ip: '203.0.113.9', jail: 'sshd', bannedAt: T, source: 'escalation', reason: '5 bans in 30d' },
+      { ip: '198.51.100.1', jail: 'manual', bannedAt: T, source: 'manual' },
+      { ip: '203.0.113.9', jail: 'sshd', bannedAt: T, source: 'escalation' },
+    ]);
+    const lines = readFileSync(m.path, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(lines).toEqual([
+      '198.51.100.1,manual  # bantop 2026-11-21 10:00:00 permanent (manual)',
+      '203.0.113.9,sshd  # bantop 2026-11-21 10:00:00 permanent (5 bans in 30d)',
+    ]);
+  });
+
+  it('reads hand edits: duplicates collapse, no jail means the default jail, bad lines are reported by number and kept as comments', () => {
+    const m = new BlocklistMirror(join(dir, 'blocklist'));
+    m.write([{ ip: '198.51.100.1', jail: 'manual', bannedAt: T, source: 'manual' }, { ip: '198.51.100.2', jail: 'manual', bannedAt: T, source: 'manual' }]);
+    expect(m.isOwn(readFileSync(m.path, 'utf8'))).toBe(true);
+    writeFileSync(m.path, '198.51.100.1,manual\n203.0.113.5\n203.0.113.5,manual  # again\n2001:db8::/64,sshd\nnonsense,sshd\n');
+    const r = m.read('manual')!;
+    expect(r.entries.map((e) => `${e.ip},${e.jail}`)).toEqual(['198.51.100.1,manual', '203.0.113.5,manual', '2001:db8::/64,sshd']);
+    expect(r.problems).toEqual([`${m.path}:line 5 [ip]: "nonsense" is not an IP address or CIDR`]);
+    expect(m.removedBy(r.entries)).toEqual([{ ip: '198.51.100.2', jail: 'manual' }]);
+    m.write(r.entries.map((e) => ({ ...e, bannedAt: T, source: 'import' })));
+    expect(readFileSync(m.path, 'utf8')).toContain('# bantop skipped line 5 [ip]: "nonsense" is not an IP address or CIDR');
+    expect(new BlocklistMirror(join(dir, 'none')).read('manual')).toBeNull();
+  });
+});
