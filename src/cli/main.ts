@@ -23,6 +23,7 @@ const CLIENT_COMMANDS = new Set(['status', 'list', 'ban', 'permaban', 'unban', '
 export const SHIPPED_CONFIG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'assets', 'config');
 
 const USAGE = `usage: bantop [--config DIR] [--socket PATH] [--json] COMMAND [ARGS]
+       bantop [--demo] [--readonly]      the live TUI (attached to the daemon, or embedded)
 
 commands:
   serve [--flush-on-stop]            run the daemon in the foreground
@@ -71,15 +72,15 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     return 0;
   }
   const [command, ...rest] = args.positionals;
-  if (o['demo'] && command === undefined) {
-    out.write('bantop demo: the live TUI (simulated attacks, dry-run firewall) is not built yet.\n' +
-      'What works today: the filter engine, the daemon (bantop serve) and the CLI; see README.md. Try the filter engine:\n' +
-      `  node dist/cli/main.js --config ${SHIPPED_CONFIG} regex "Jun 21 16:47:48 web1 sshd[1]: Failed password for root from 203.0.113.9 port 22 ssh2" sshd\n`);
-    return 0;
+  if (command === undefined && !o['help']) {
+    const configDir = typeof o['config'] === 'string' ? o['config'] : defaultConfigDir();
+    const socket = typeof o['socket'] === 'string' ? o['socket'] : o['demo'] ? '' : loadSettings(configDir).socket;
+    const { runTui } = await import('../tui/run.js');
+    return runTui({ configDir, socket, demo: o['demo'] === true, readonly: o['readonly'] === true, filterDir: join(SHIPPED_CONFIG, 'filter.d') });
   }
   if (o['help'] || command === undefined || command === 'help') {
     out.write(USAGE);
-    return command === undefined && !o['help'] ? 2 : 0;
+    return 0;
   }
   const configDir = typeof o['config'] === 'string' ? o['config'] : defaultConfigDir();
   const json = o['json'] === true;

@@ -51,9 +51,9 @@ export function request<T = unknown>(path: string, req: Req, timeoutMs = 120_000
 }
 
 /** Live events from the daemon until `close`. */
-export function subscribe(path: string, onEvent: (e: Record<string, unknown>) => void, onEnd: (err?: Error) => void): { close(): void } {
+export function subscribe(path: string, onEvent: (e: Record<string, unknown>) => void, onEnd: (err?: Error) => void, operator?: string): { close(): void } {
   const conn = createConnection(path);
-  conn.once('connect', () => conn.write(JSON.stringify({ id: 'sub', cmd: 'subscribe' }) + '\n'));
+  conn.once('connect', () => conn.write(JSON.stringify({ id: 'sub', cmd: 'subscribe', ...(operator ? { operator } : {}) }) + '\n'));
   onLines(conn, (line) => {
     try {
       const o = JSON.parse(line) as { event?: Record<string, unknown> };

@@ -39,8 +39,9 @@ export class Pipeline {
       clock: o.clock,
       sink: (lines) => {
         for (const l of lines) {
-          this.engine.line(l.jail, l.line, l.time);
+          // The line first, then the events it causes: the TUI marks a line by the failure that follows it.
           o.onLine?.(l);
+          this.engine.line(l.jail, l.line, l.time);
         }
       },
     });

@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import chalk from 'chalk';
+import { render } from 'ink';
+import { loadConfig } from '../config/load.js';
+import { DaemonUnavailable, request } from '../daemon/client.js';
+import { createLogger } from '../daemon/logger.js';
+import { BantopService } from '../daemon/service.js';
+import { hostRunner } from '../proc/run.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { systemClock } from '../util/clock.js';
+import { UserError } from '../util/errors.js';
+import { App } from './app.js';
+import { AttackSimulator, writeDemoConfig } from './demo.js';
+import { attachedSource, embeddedSource, type TuiSource } from './source.js';
+
+export interface TuiOptions {
+  configDir: string;
+  socket: string;
+  demo: boolean;
+  readonly: boolean;
+  /** Where the shipped filters are (the demo links them). */
+  filterDir: string;
+}
+
+async function daemonAnswers(socket: string): Promise<boolean> {
+  try {
+    await request(socket, { cmd: 'ping' }, 2000);
+    return true;
+  } catch (e) {
+    if (e instanceof DaemonUnavailable) return false;
+    throw e;
+  }
+}
+
+/** An engine in this process: the demo (simulated logs, dry-run, temporary state), or the real config when no daemon runs. */
+async function embedded(o: TuiOptions): Promise<TuiSource> {
+  let dir: string | undefined;
+  let sim: AttackSimulator | undefined;
+  let configDir = o.configDir;
+  if (o.demo) {
+    dir = mkdtempSync(join(tmpdir(), 'bantop-demo-'));
+    configDir = writeDemoConfig(dir, o.filterDir);
+  }
+  const config = loadConfig(configDir);
+  const s = config.settings;
+  // The screen is the TUI's: the engine's own log goes to a file (the demo's) or nowhere visible.
+  const log = createLogger(o.demo || s.logtarget.toUpperCase().startsWith('STD') ? join(dir ?? tmpdir(), 'bantop-tui.log') : s.logtarget, s.loglevel);
+  const store = new SqliteStore(s.dbfile);
+  const service = await BantopService.start({ configDir, config, clock: systemClock, runner: hostRunner(), store, log });
+  if (dir) {
+    sim = new AttackSimulator(dir);
+    sim.start();
+  }
+  return embeddedSource(service, o.demo ? 'demo' : 'embedded', configDir, async () => {
+    sim?.stop();
+    await service.stop();
+    store.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/**
+ * `bantop` with no command: the TUI, attached to the daemon when one answers
+ * on the socket, else embedded. It owns the terminal: alternate screen, and
+ * the terminal is restored on quit, on SIGTERM/SIGHUP and on a crash.
+ */
+export async function runTui(o: TuiOptions): Promise<number> {
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    throw new UserError('the TUI needs a terminal', { hint: 'run it in a terminal, or use "bantop status" / "bantop list" in scripts' });
+  }
+  // Ink colours through chalk, which does not read NO_COLOR itself (https://no-color.org).
+  if (process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '') chalk.level = 0;
+  const source = !o.demo && (await daemonAnswers(o.socket)) ? attachedSource(o.socket) : await embedded(o);
+
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    process.stdout.write('\x1b[?25h\x1b[?1049l');
+  };
+  process.stdout.write('\x1b[?1049h\x1b[H\x1b[2J');
+  const app = render(<App source={source} readonly={o.readonly} />, { exitOnCtrlC: true, patchConsole: true });
+  const finish = async () => {
+    app.unmount();
+    restore();
+    await source.close().catch(() => {});
+  };
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(sig, () => { void finish().then(() => process.exit(0)); });
+  }
+  // SIGHUP: the terminal is gone. Stop the engine cleanly, then leave without
+  // touching the dead tty (Node's own exit would try to reset it and abort).
+  process.once('SIGHUP', () => {
+    restored = true;
+    void source.close().catch(() => {}).then(() => process.kill(process.pid, 'SIGKILL'));
+  });
+  process.once('uncaughtException', (e) => {
+    restore();
+    process.stderr.write(`bantop TUI: internal error (a bug, please report it):\n${e.stack ?? e}\n`);
+    process.exit(70);
+  });
+  await app.waitUntilExit();
+  await finish();
+  return 0;
+}

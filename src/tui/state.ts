@@ -1,0 +1,239 @@
+import type { BanView } from '../daemon/service.js';
+import { formatDuration } from '../util/duration.js';
+import { canonicalTarget, isNetwork, parseCidr, targetCovers } from '../util/ip.js';
+
+/** One row of the bans pane: an address with every jail that holds it (all-jails view), or one jail's ban. */
+export interface BanRow {
+  ip: string;
+  jails: string[];
+  bannedAt: number;
+  /** Null: permanent. */
+  expiresAt: number | null;
+  failures: number;
+  banCount: number;
+  source: string;
+}
+
+export type SortKey = 'since' | 'ip' | 'jail' | 'expires' | 'failures';
+export const SORT_KEYS: SortKey[] = ['since', 'expires', 'ip', 'jail', 'failures'];
+
+/**
+ * The current bans, kept from the initial list plus ban/unban events, so the
+ * TUI never re-fetches 100,000 bans. `rows` is recomputed only when the bans,
+ * the jail, the filter or the sort changed (a version counter), and the pane
+ * renders only the visible slice.
+ */
+export class BanTable {
+  private readonly bans = new Map<string, BanView>();
+  private version = 0;
+  private cache: { key: string; rows: BanRow[] } | null = null;
+
+  load(list: BanView[]): void {
+    this.bans.clear();
+    for (const b of list) this.bans.set(`${b.jail}\u0000${b.ip}`, b);
+    this.version++;
+  }
+
+  set(b: BanView): void {
+    this.bans.set(`${b.jail}\u0000${b.ip}`, b);
+    this.version++;
+  }
+
+  delete(jail: string, ip: string): void {
+    if (this.bans.delete(`${jail}\u0000${ip}`)) this.version++;
+  }
+
+  get size(): number {
+    return this.bans.size;
+  }
+
+  jailsOf(ip: string): BanView[] {
+    const out: BanView[] = [];
+    for (const b of this.bans.values()) if (b.ip === ip) out.push(b);
+    return out;
+  }
+
+  rows(jail: string | null, filter: string, sort: SortKey): BanRow[] {
+    const key = `${this.version}\u0000${jail}\u0000${filter}\u0000${sort}`;
+    if (this.cache?.key === key) return this.cache.rows;
+    const match = filterMatcher(filter);
+    const byIp = new Map<string, BanRow>();
+    for (const b of this.bans.values()) {
+      if (jail !== null && b.jail !== jail) continue;
+      const row = byIp.get(b.ip);
+      if (!row) {
+        byIp.set(b.ip, { ip: b.ip, jails: [b.jail], bannedAt: b.bannedAt, expiresAt: b.expiresAt, failures: b.failures, banCount: b.banCount, source: b.source });
+        continue;
+      }
+      row.jails.push(b.jail);
+      row.bannedAt = Math.min(row.bannedAt, b.bannedAt);
+      row.expiresAt = row.expiresAt === null || b.expiresAt === null ? null : Math.max(row.expiresAt, b.expiresAt);
+      row.failures = Math.max(row.failures, b.failures);
+      row.banCount = Math.max(row.banCount, b.banCount);
+      if (b.source === 'escalation' || b.expiresAt === null) row.source = b.source;
+    }
+    const rows = [...byIp.values()].filter((r) => match(r.ip, `${r.jails.join(',')} ${r.source}`));
+    const exp = (r: BanRow) => (r.expiresAt === null ? Infinity : r.expiresAt);
+    const cmp: Record<SortKey, (a: BanRow, b: BanRow) => number> = {
+      since: (a, b) => b.bannedAt - a.bannedAt,
+      expires: (a, b) => exp(b) - exp(a),
+      ip: (a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0),
+      jail: (a, b) => a.jails[0]!.localeCompare(b.jails[0]!) || b.bannedAt - a.bannedAt,
+      failures: (a, b) => b.failures - a.failures,
+    };
+    rows.sort(cmp[sort]);
+    this.cache = { key, rows };
+    return rows;
+  }
+}
+
+/**
+ * `/` filter: an address or CIDR matches the addresses it covers (and a
+ * network ban that covers the address); anything else is a case-insensitive
+ * substring of the address or the text.
+ */
+export function filterMatcher(filter: string): (ip: string, text: string) => boolean {
+  const f = filter.trim();
+  if (f === '') return () => true;
+  const target = canonicalTarget(f);
+  if (target !== null) {
+    const net = isNetwork(target) ? parseCidr(target) : null;
+    return (ip) => {
+      if (net) {
+        const bare = ip.split('/')[0]!;
+        return targetCovers(target, bare);
+      }
+      return ip === target || (isNetwork(ip) && targetCovers(ip, target));
+    };
+  }
+  const lower = f.toLowerCase();
+  return (ip, text) => ip.includes(lower) || text.toLowerCase().includes(lower);
+}
+
+export type LogKind = 'missed' | 'matched' | 'ignored';
+
+export interface LogEntry {
+  time: number;
+  jail: string;
+  text: string;
+  kind: LogKind;
+  ip?: string | undefined;
+  /** Why an ignored failure was ignored (whitelist, ignoreip, protected, …). */
+  why?: string | undefined;
+}
+
+/** A bounded ring of the lines the sources read; when paused it stops taking lines, the engine goes on. */
+export class LogRing {
+  private readonly items: LogEntry[] = [];
+  paused = false;
+  dropped = 0;
+
+  constructor(readonly capacity = 2000) {}
+
+  push(e: LogEntry): void {
+    if (this.paused) {
+      this.dropped++;
+      return;
+    }
+    this.items.push(e);
+    if (this.items.length > this.capacity) this.items.splice(0, this.items.length - this.capacity);
+  }
+
+  /** The failure or ignore event that follows a line marks it (events arrive in that order). */
+  mark(jail: string, ip: string, kind: LogKind, why?: string): void {
+    if (this.paused) return;
+    for (let i = this.items.length - 1; i >= Math.max(0, this.items.length - 8); i--) {
+      const e = this.items[i]!;
+      if (e.jail === jail && e.kind === 'missed' && e.text.includes(ip)) {
+        e.kind = kind;
+        e.ip = ip;
+        e.why = why;
+        return;
+      }
+    }
+  }
+
+  entries(filter = ''): LogEntry[] {
+    if (filter.trim() === '') return this.items;
+    const m = filterMatcher(filter);
+    return this.items.filter((e) => (e.ip ? m(e.ip, `${e.jail} ${e.text}`) : m('', `${e.jail} ${e.text}`)));
+  }
+}
+
+/** Failure lines per address for the detail view: the last few per address, for a bounded number of addresses. */
+export class FailureLines {
+  private readonly byIp = new Map<string, string[]>();
+  constructor(private readonly perIp = 30, private readonly maxIps = 5000) {}
+
+  add(ip: string, line: string): void {
+    let l = this.byIp.get(ip);
+    if (!l) {
+      if (this.byIp.size >= this.maxIps) this.byIp.delete(this.byIp.keys().next().value!);
+      this.byIp.set(ip, (l = []));
+    }
+    l.push(line);
+    if (l.length > this.perIp) l.shift();
+  }
+
+  of(ip: string): string[] {
+    return this.byIp.get(ip) ?? [];
+  }
+}
+
+const BARS = ' ▁▂▃▄▅▆▇█';
+
+/** 60 per-minute counts squeezed into `width` cells (summed), scaled to the busiest cell. */
+export function sparkline(series: number[], width: number): string {
+  if (width <= 0) return '';
+  const cells: number[] = new Array(width).fill(0);
+  series.forEach((v, i) => {
+    cells[Math.min(width - 1, Math.floor((i * width) / series.length))]! += v;
+  });
+  const max = Math.max(...cells);
+  return cells.map((v) => (v === 0 ? '·' : BARS[Math.max(1, Math.round((v / max) * 8))]!)).join('');
+}
+
+export function clock(ms: number): string {
+  return new Date(ms).toTimeString().slice(0, 8);
+}
+
+export function expiresIn(expiresAt: number | null, now: number): string {
+  return expiresAt === null ? 'permanent' : `in ${formatDuration(Math.max(0, Math.round((expiresAt - now) / 1000)))}`;
+}
+
+export function since(bannedAt: number, now: number): string {
+  return now - bannedAt < 86400_000 ? clock(bannedAt) : new Date(bannedAt).toISOString().slice(0, 10);
+}
+
+/** Fit text to exactly `width` columns: pad or cut with an ellipsis (lines never wrap, so the screen never grows). */
+export function fit(text: string, width: number): string {
+  if (width <= 0) return '';
+  const chars = [...text];
+  if (chars.length <= width) return text + ' '.repeat(width - chars.length);
+  return chars.slice(0, Math.max(0, width - 1)).join('') + '…';
+}
+
+/** How much a target covers, for the "type the CIDR to confirm" rule. */
+export function targetSize(target: string): number {
+  const c = parseCidr(target);
+  if (!c) return 1;
+  const bits = (c.family === 4 ? 32 : 128) - c.prefix;
+  return bits >= 52 ? Number.MAX_SAFE_INTEGER : 2 ** bits;
+}
+
+export interface Command {
+  name: 'ban' | 'unban' | 'permaban' | 'whitelist' | 'jail' | 'quit' | 'sort' | 'help';
+  args: string[];
+}
+
+/** `:ban 1.2.3.4 1h`, `:unban 1.2.3.4`, `:jail sshd`, `:q` … */
+export function parseCommand(text: string): Command | string {
+  const [word, ...args] = text.trim().split(/\s+/);
+  const names: Record<string, Command['name']> = {
+    ban: 'ban', unban: 'unban', permaban: 'permaban', whitelist: 'whitelist', wl: 'whitelist', jail: 'jail',
+    q: 'quit', quit: 'quit', sort: 'sort', help: 'help',
+  };
+  const name = names[(word ?? '').toLowerCase()];
+  if (!name) return `unknown command ":${word ?? ''}" (try :ban IP [DURATION], :unban IP, :permaban IP, :whitelist IP, :jail NAME|all, :sort KEY, :q)`;
+  return { name, args };
+}

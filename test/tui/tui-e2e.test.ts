@@ -1,0 +1,137 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { CLI, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
+import { waitFor } from '../support/wait.js';
+
+const haveTmux = spawnSync('sh', ['-c', 'command -v tmux']).status === 0;
+const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+const screen = (s: string) => tmux('capture-pane', '-p', '-t', s);
+const keys = (s: string, ...k: string[]) => tmux('send-keys', '-t', s, ...k);
+const type = (s: string, text: string) => tmux('send-keys', '-t', s, '-l', text);
+
+async function until(s: string, what: RegExp | string, ms = 8000): Promise<string> {
+  let last = '';
+  try {
+    await waitFor(() => {
+      last = screen(s);
+      return typeof what === 'string' ? last.includes(what) : what.test(last);
+    }, ms, `the screen to show ${what}`);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- screen ---\n${last}`);
+  }
+  return last;
+}
+
+/** The TUI in a real terminal: tmux at 80×24, keys sent with send-keys, the screen read with capture-pane. */
+describe.skipIf(!haveTmux)(`bantop TUI in a real terminal (tmux)${haveTmux ? '' : ' (skipped: tmux is not installed)'}`, () => {
+  const sessions: string[] = [];
+  const open = (name: string, cmd: string[], env: Record<string, string> = {}, size = { x: 80, y: 24 }) => {
+    sessions.push(name);
+    const envArgs = Object.entries({ NO_COLOR: '1', ...env }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    tmux('new-session', '-d', '-s', name, '-x', String(size.x), '-y', String(size.y), ...envArgs, cmd.map((c) => `'${c}'`).join(' '));
+    tmux('set-option', '-t', name, 'remain-on-exit', 'on');
+  };
+  afterEach(() => {
+    for (const s of sessions.splice(0)) spawnSync('tmux', ['kill-session', '-t', s]);
+  });
+
+  it('npm start\'s demo: every panel comes alive at 80×24, never taller than 23 lines, and the keys work', async () => {
+    const s = `bt-demo-${process.pid}`;
+    open(s, [process.execPath, CLI, '--demo']);
+    let out = await until(s, /DEMO embedded \(dry-run\)/);
+    out = await until(s, /^▸?\s*\d+\.\d+\.\d+\.\d+\s+\S+\s+\d\d:\d\d:\d\d/m, 15_000);
+    const lines = out.split('\n');
+    expect(lines.every((l) => [...l].length <= 80)).toBe(true);
+    expect(out.trimEnd().split('\n').length).toBeLessThanOrEqual(23);
+    for (const part of ['JAILS', 'sshd', 'closed-ports', 'BANS all jails', 'LOG ● matched', 'P perm', ' ? q', 'protected: none (not over SSH)']) expect(out).toContain(part);
+    expect(out).toMatch(/●/); // matched lines are marked by a glyph, not by colour alone
+
+    keys(s, '?');
+    await until(s, 'this help');
+    keys(s, 'Escape');
+    await until(s, 'JAILS');
+
+    // A ban through the command line, confirmed with y; the result shows in the status line.
+    keys(s, ':');
+    type(s, 'ban 203.0.113.250 1h');
+    keys(s, 'Enter');
+    await until(s, '[y/N] Ban 203.0.113.250 on all ports for 1h?');
+    keys(s, 'y');
+    await until(s, 'banned 203.0.113.250 in manual for 1h');
+
+    // A network is confirmed by typing it.
+    keys(s, 'b');
+    type(s, '198.18.0.0/16 10m');
+    keys(s, 'Enter');
+    await until(s, 'Type 198.18.0.0/16');
+    type(s, '198.18.0.0/16');
+    keys(s, 'Enter');
+    await until(s, 'banned 198.18.0.0/16 in manual for 10m');
+
+    // The engine's refusal shows; nothing fails silently.
+    keys(s, ':');
+    type(s, 'permaban 127.0.0.1');
+    keys(s, 'Enter');
+    await until(s, '[y/N] Permaban 127.0.0.1');
+    keys(s, 'y');
+    await until(s, /error: refusing to ban 127\.0\.0\.1: it is (?:loopback|an address of this host)/);
+
+    // Filter by CIDR, then clear it.
+    keys(s, '/');
+    type(s, '198.18.0.0/16');
+    keys(s, 'Enter');
+    out = await until(s, 'BANS all jails · filter 198.18.0.0/16 · 1 · by since');
+    expect(out).toMatch(/198\.18\.0\.0\/16\s+manual/);
+    keys(s, 'Escape');
+    await waitFor(() => !screen(s).includes('filter 198.18'), 3000, 'the filter to clear');
+
+    // Space pauses the tail, not the engine.
+    keys(s, 'Space');
+    await until(s, 'PAUSED');
+    keys(s, 'Space');
+    await waitFor(() => !screen(s).includes('PAUSED'), 3000, 'the tail to resume');
+
+    // It adapts to a resize.
+    tmux('resize-window', '-t', s, '-x', '120', '-y', '40');
+    out = await until(s, /BANS all jails/);
+    await waitFor(() => screen(s).split('\n').some((l) => [...l].length > 80), 3000, 'wider lines');
+
+    keys(s, 'q');
+    await waitFor(() => tmux('display-message', '-p', '-t', s, '#{pane_dead}').trim() === '1', 8000, 'the TUI to exit');
+    // The alternate screen is gone: the pane shows the normal screen again, not the TUI.
+    expect(screen(s)).not.toContain('JAILS');
+  }, 90_000);
+
+  describe('attached to a daemon', () => {
+    let dir: string;
+    let daemon: Daemon | undefined;
+    afterAll(async () => {
+      await daemon?.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('says it is attached, shows the daemon\'s bans, and --readonly disables every action', async () => {
+      dir = mkdtempSync(join(tmpdir(), 'bantop-tui-'));
+      writeFileSync(join(dir, 'auth.log'), '');
+      const cfg = writeConfig(dir, { firewall: 'dry-run', jails: `[sshd]\nenabled = true\nlogpath = ${join(dir, 'auth.log')}\n` });
+      daemon = await startDaemon(cfg, join(dir, 'bantop.sock'));
+      expect(spawnSync(process.execPath, [CLI, '--config', cfg, 'permaban', '203.0.113.77']).status).toBe(0);
+      const s = `bt-att-${process.pid}`;
+      open(s, [process.execPath, CLI, '--config', cfg, '--readonly']);
+      const out = await until(s, `attached ${join(dir, 'bantop.sock')}`);
+      expect(out).toContain('(read-only)');
+      await until(s, /203\.0\.113\.77\s+manual\s+.*permanent/);
+      keys(s, 'P');
+      await until(s, 'read-only: actions are disabled');
+      keys(s, 'Enter');
+      await until(s, 'held by: manual (permanent, manual)');
+      await until(s, /ban \[manual\] permanent/);
+      keys(s, 'Escape');
+      keys(s, 'q');
+      await waitFor(() => tmux('display-message', '-p', '-t', s, '#{pane_dead}').trim() === '1', 8000, 'the TUI to exit');
+    }, 60_000);
+  });
+});
