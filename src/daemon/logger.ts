@@ -17,12 +17,30 @@ export function createLogger(target: string, level: string): Logger {
   const t = target.toUpperCase();
   const write = t === 'STDERR' || t === 'SYSTEMD-JOURNAL' || t === 'SYSLOG' ? (s: string) => process.stderr.write(s)
     : t === 'STDOUT' ? (s: string) => process.stdout.write(s)
-      : (s: string) => { try { appendFileSync(target, s); } catch { process.stderr.write(s); } };
+      : fileWriter(target);
   const stamp = t.startsWith('STD') || t === 'SYSTEMD-JOURNAL' ? () => '' : () => `${new Date().toISOString()} `;
   return {
     log(lv, msg) {
       if (LEVELS.indexOf(lv) > max) return;
       write(`${stamp()}bantop ${lv.padEnd(7)} ${msg}\n`);
     },
+  };
+}
+
+/**
+ * A log file opened per write (so logrotate needs no signal), with the lines
+ * of one event-loop turn in one write: an import of 100,000 bans logs 100,000
+ * lines without 100,000 opens.
+ */
+function fileWriter(path: string): (s: string) => void {
+  let buffer = '';
+  const flush = () => {
+    const text = buffer;
+    buffer = '';
+    try { appendFileSync(path, text); } catch { process.stderr.write(text); }
+  };
+  return (s) => {
+    if (buffer === '') setImmediate(flush);
+    buffer += s;
   };
 }

@@ -92,10 +92,11 @@ export function App({ source, readonly = false, frameMs = 250, onExit }: AppProp
       data.dirty = true;
       switch (e.type) {
         case 'line': data.log.push({ time: e.time, jail: e.jail, text: e.line, kind: 'missed' }); break;
-        case 'failure':
-          data.log.mark(e.jail, e.ip, 'matched');
-          data.failures.add(e.ip, `${clock(e.time)} [${e.jail}] failure ${e.count}/${e.maxretry}`);
+        case 'failure': {
+          const line = data.log.mark(e.jail, e.ip, 'matched');
+          data.failures.add(e.ip, `${clock(e.time)} [${e.jail}] ${e.count}/${e.maxretry} ${line?.text ?? ''}`);
           break;
+        }
         case 'ignored': data.log.mark(e.jail, e.ip, 'ignored', e.reason); break;
         case 'ban':
           data.bans.set({ ip: e.ip, jail: e.jail, bannedAt: e.time, expiresAt: e.expiresAt, permanent: e.expiresAt === null, failures: e.failures, banCount: e.banCount, source: e.source, reason: e.reason });

@@ -140,17 +140,18 @@ export class LogRing {
   }
 
   /** The failure or ignore event that follows a line marks it (events arrive in that order). */
-  mark(jail: string, ip: string, kind: LogKind, why?: string): void {
-    if (this.paused) return;
+  mark(jail: string, ip: string, kind: LogKind, why?: string): LogEntry | undefined {
+    if (this.paused) return undefined;
     for (let i = this.items.length - 1; i >= Math.max(0, this.items.length - 8); i--) {
       const e = this.items[i]!;
       if (e.jail === jail && e.kind === 'missed' && e.text.includes(ip)) {
         e.kind = kind;
         e.ip = ip;
         e.why = why;
-        return;
+        return e;
       }
     }
+    return undefined;
   }
 
   entries(filter = ''): LogEntry[] {
