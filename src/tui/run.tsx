@@ -81,7 +81,7 @@ export async function runTui(o: TuiOptions): Promise<number> {
     process.stdout.write('\x1b[?25h\x1b[?1049l');
   };
   process.stdout.write('\x1b[?1049h\x1b[H\x1b[2J');
-  const app = render(<App source={source} readonly={o.readonly} />, { exitOnCtrlC: true, patchConsole: true });
+  const app = render(<App source={source} readonly={o.readonly} />, { exitOnCtrlC: true, patchConsole: true, maxFps: 10 });
   const finish = async () => {
     app.unmount();
     restore();

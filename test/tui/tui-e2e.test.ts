@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CLI, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
+import { createLab, listen, listening, netnsSkipReason, pingReaches, tcpReaches, type Lab } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';
 
 const haveTmux = spawnSync('sh', ['-c', 'command -v tmux']).status === 0;
@@ -62,6 +63,19 @@ describe.skipIf(!haveTmux)(`bantop TUI in a real terminal (tmux)${haveTmux ? '' 
     keys(s, 'y');
     await until(s, 'banned 203.0.113.250 in manual for 1h');
 
+    // A permaban from the keyboard shows the address as permanent on screen.
+    keys(s, ':');
+    type(s, 'permaban 203.0.113.251');
+    keys(s, 'Enter');
+    await until(s, '[y/N] Permaban 203.0.113.251 (permanent list, all ports)?');
+    keys(s, 'y');
+    await until(s, 'banned 203.0.113.251 permanently');
+    keys(s, '/');
+    type(s, '203.0.113.251');
+    keys(s, 'Enter');
+    await until(s, /203\.0\.113\.251\s+manual\s+\d\d:\d\d:\d\d\s+permanent/);
+    keys(s, 'Escape');
+
     // A network is confirmed by typing it.
     keys(s, 'b');
     type(s, '198.18.0.0/16 10m');
@@ -104,6 +118,50 @@ describe.skipIf(!haveTmux)(`bantop TUI in a real terminal (tmux)${haveTmux ? '' 
     // The alternate screen is gone: the pane shows the normal screen again, not the TUI.
     expect(screen(s)).not.toContain('JAILS');
   }, 90_000);
+
+  const nsSkip = netnsSkipReason(['nft']);
+  describe.skipIf(nsSkip !== null)(`attached to a real daemon in a network namespace${nsSkip ? ` (skipped: ${nsSkip})` : ''}`, () => {
+    let lab: Lab | undefined;
+    let dir: string;
+    let daemon: Daemon | undefined;
+    let listener: ReturnType<typeof listen> | undefined;
+    afterAll(async () => {
+      await daemon?.stop();
+      listener?.kill();
+      lab?.cleanup();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('a permaban from the keyboard drops the peer\'s packets', async () => {
+      lab = createLab();
+      dir = mkdtempSync(join(tmpdir(), 'bantop-tui-ns-'));
+      writeFileSync(join(dir, 'auth.log'), '');
+      const cfg = writeConfig(dir, { firewall: 'nftables', jails: `[sshd]\nenabled = true\nport = 2222\nlogpath = ${join(dir, 'auth.log')}\n` });
+      listener = listen(lab, [2222]);
+      await listening(listener);
+      daemon = await startDaemon(cfg, join(dir, 'bantop.sock'), { netns: lab.host });
+      expect(tcpReaches(lab, 2222)).toBe(true);
+      const s = `bt-ns-${process.pid}`;
+      open(s, [process.execPath, CLI, '--config', cfg]);
+      await until(s, `attached ${join(dir, 'bantop.sock')}`);
+      keys(s, 'b');
+      type(s, `${lab.peerIp} 1h`);
+      keys(s, 'Enter');
+      await until(s, `[y/N] Ban ${lab.peerIp} on all ports for 1h?`);
+      keys(s, 'n');
+      await until(s, 'cancelled');
+      expect(tcpReaches(lab, 2222)).toBe(true);
+      keys(s, ':');
+      type(s, `permaban ${lab.peerIp}`);
+      keys(s, 'Enter');
+      await until(s, `[y/N] Permaban ${lab.peerIp}`);
+      keys(s, 'y');
+      await until(s, `banned ${lab.peerIp} permanently`);
+      expect(tcpReaches(lab, 2222)).toBe(false);
+      expect(pingReaches(lab)).toBe(false);
+      keys(s, 'q');
+    }, 60_000);
+  });
 
   describe('attached to a daemon', () => {
     let dir: string;
