@@ -75,6 +75,10 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   if (command === undefined && !o['help']) {
     const configDir = typeof o['config'] === 'string' ? o['config'] : defaultConfigDir();
     const socket = typeof o['socket'] === 'string' ? o['socket'] : o['demo'] ? '' : loadSettings(configDir).socket;
+    // Ink draws only a final frame when it thinks it runs in CI (is-in-ci reads these at import).
+    // The TUI has checked for a real terminal, so it is interactive whatever the environment says.
+    delete process.env['CI'];
+    delete process.env['CONTINUOUS_INTEGRATION'];
     const { runTui } = await import('../tui/run.js');
     return runTui({ configDir, socket, demo: o['demo'] === true, readonly: o['readonly'] === true, filterDir: join(SHIPPED_CONFIG, 'filter.d') });
   }
