@@ -6,6 +6,7 @@ import { BLOCKLIST_FORMATS, formatBlocklist, parseBlocklist, type BlocklistForma
 import { DurationError, formatDuration, parseDuration } from '../util/duration.js';
 import { UserError } from '../util/errors.js';
 import { canonicalTarget } from '../util/ip.js';
+import { sshConnection } from '../util/ssh-connection.js';
 import { validate } from './args.js';
 
 export interface ClientContext {
@@ -41,10 +42,6 @@ function seconds(text: string): number {
   }
 }
 
-/** The SSH connection this command runs under: a ban must never cut it, and a refusal names it. */
-function operatorConnection(): string | undefined {
-  return process.env['SSH_CONNECTION'] ?? process.env['SSH_CLIENT'] ?? undefined;
-}
 
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
@@ -113,7 +110,7 @@ export async function runClientCommand(command: string, rest: string[], ctx: Cli
       if (rest.length > 1) throw new UserError(`unexpected argument "${rest[1]}"`, { hint: `usage: ${usage}` });
       if (command === 'permaban' && ctx.options['for'] !== undefined) throw new UserError('permaban takes no --for', { hint: `usage: ${usage}` });
       const secs = command === 'permaban' ? -1 : typeof ctx.options['for'] === 'string' ? seconds(ctx.options['for']) : undefined;
-      const b = await ask<BanView>({ cmd: 'ban', ip, jail: jailOpt(ctx), seconds: secs, operator: operatorConnection(), force: ctx.options['force'] === true });
+      const b = await ask<BanView>({ cmd: 'ban', ip, jail: jailOpt(ctx), seconds: secs, operator: sshConnection(), force: ctx.options['force'] === true });
       print(ctx, b, () => `banned ${b.ip} in ${b.jail} ${b.permanent ? 'permanently' : `for ${formatDuration(Math.round((b.expiresAt! - b.bannedAt) / 1000))}`}\n`);
       return 0;
     }

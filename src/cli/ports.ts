@@ -6,23 +6,13 @@ import {
   iptablesRuleArgs, iptablesScript, listeningPorts, nftScript, parsePortList, parsePortTable, probeRules, PORTS_CHAIN,
   type PortEntry, type ProbeRule,
 } from '../firewall/port-probes.js';
+import { serviceName } from '../firewall/ports.js';
 import { hostRunner, type Runner } from '../proc/run.js';
 import { UserError } from '../util/errors.js';
 import { validate } from './args.js';
 
 export const COMMON_PORTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'assets', 'ports', 'common-ports.txt');
 const USAGE = 'bantop ports [--backend nft|iptables] [--ports LIST | --common] [--include-open] [--apply]';
-
-function serviceNames(): (port: number, proto: string) => string | undefined {
-  const byPort = new Map<string, string>();
-  try {
-    for (const line of readFileSync('/etc/services', 'utf8').split('\n')) {
-      const m = /^([\w.-]+)\s+(\d+)\/(tcp|udp)/.exec(line);
-      if (m && !byPort.has(`${m[2]}/${m[3]}`)) byPort.set(`${m[2]}/${m[3]}`, m[1]!);
-    }
-  } catch { /* no /etc/services: ports are named "port" */ }
-  return (port, proto) => byPort.get(`${port}/${proto}`);
-}
 
 function readProc(file: string): string {
   try {
@@ -43,7 +33,7 @@ export async function portsCommand(rest: string[], options: Record<string, strin
   if (options['ports'] !== undefined && options['common']) throw new UserError('give --ports or --common, not both', { hint: `usage: ${USAGE}` });
   if (options['ports'] === true) throw new UserError('--ports needs a list', { hint: 'e.g. --ports 22,3306,53/udp' });
   const table = parsePortTable(readFileSync(COMMON_PORTS, 'utf8'), COMMON_PORTS);
-  const chosen: PortEntry[] = typeof options['ports'] === 'string' ? parsePortList(options['ports'], table, serviceNames()) : table;
+  const chosen: PortEntry[] = typeof options['ports'] === 'string' ? parsePortList(options['ports'], table, serviceName) : table;
 
   const open = options['include-open'] ? new Set<string>() : listeningPorts([
     { protocol: 'tcp', text: readProc('/proc/net/tcp') + readProc('/proc/net/tcp6') },

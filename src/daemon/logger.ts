@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { BatchedAppend } from '../util/batched-append.js';
 
 const LEVELS = ['CRITICAL', 'ERROR', 'WARNING', 'NOTICE', 'INFO', 'DEBUG'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -27,20 +27,8 @@ export function createLogger(target: string, level: string): Logger {
   };
 }
 
-/**
- * A log file opened per write (so logrotate needs no signal), with the lines
- * of one event-loop turn in one write: an import of 100,000 bans logs 100,000
- * lines without 100,000 opens.
- */
+/** A log file written a turn at a time (BatchedAppend); what cannot be written goes to stderr. */
 function fileWriter(path: string): (s: string) => void {
-  let buffer = '';
-  const flush = () => {
-    const text = buffer;
-    buffer = '';
-    try { appendFileSync(path, text); } catch { process.stderr.write(text); }
-  };
-  return (s) => {
-    if (buffer === '') setImmediate(flush);
-    buffer += s;
-  };
+  const out = new BatchedAppend(path, { onResult: (err, text) => { if (err) process.stderr.write(text); } });
+  return (s) => out.write(s);
 }

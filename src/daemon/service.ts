@@ -291,9 +291,9 @@ export class BantopService {
     this.o.log.log('NOTICE', `[${e.jail}] Ban ${e.ip} (${e.expiresAt === null ? 'permanent' : `${e.bantime}s`}, ${e.source}${e.reason ? `: ${e.reason}` : ''})`);
     this.banlog?.append({ kind: 'ban', time: e.time, jail: e.jail, ip: e.ip, bantime: e.bantime, rule });
     this.scheduleBlocklist();
-    const report = this.config.jails.find((j) => j.name === e.jail)?.report;
-    if (report && e.source !== 'import') this.reporter.report({ ip: e.ip, jail: e.jail, failures: e.failures, bantime: e.bantime, rule }, report);
-    if (!this.batch) this.escalate(e);
+    const jail = this.config.jails.find((j) => j.name === e.jail);
+    if (jail?.report && e.source !== 'import') this.reporter.report({ ip: e.ip, jail: e.jail, failures: e.failures, bantime: e.bantime, rule }, jail.report);
+    if (!this.batch) this.escalate(e, jail?.escalation ?? this.config.escalation);
   }
 
   private onUnban(e: UnbanEvent): void {
@@ -304,18 +304,14 @@ export class BantopService {
     this.scheduleBlocklist();
   }
 
-  private escalationRules(jail: string): EscalationRule[] {
-    return this.config.jails.find((j) => j.name === jail)?.escalation ?? this.config.escalation;
-  }
-
   /**
    * Repeat offenders: count this address's bans in every jail (from the
-   * store, which rotation cannot delete) and, when a rule is met, ban it in
-   * the escalation jail. A ban that adds no time is never made.
+   * store, which rotation cannot delete) and, when one of `rules` (the banning
+   * jail's, else [DEFAULT]'s) is met, ban it in the escalation jail. A ban that
+   * adds no time is never made.
    */
-  private escalate(e: BanEvent): void {
+  private escalate(e: BanEvent, rules: EscalationRule[]): void {
     if (e.source === 'escalation' || e.source === 'import' || e.jail === ESCALATION_JAIL) return;
-    const rules = this.escalationRules(e.jail);
     if (rules.length === 0) return;
     const now = this.o.clock.now();
     const longest = Math.max(...rules.map((r) => r.window));

@@ -238,17 +238,12 @@ export class Engine {
     return null;
   }
 
-  /** Unban in one jail, or (jail null) in every jail that holds the address. */
+  /** Unban in one jail, or (jail null) everywhere: see `unbanEverywhere`. Returns how many bans ended. */
   unban(ip: string, jailName: string | null = null): number {
-    const now = this.clock.now();
-    const targets = jailName === null ? [...this.jails.values()] : [this.jail(jailName)];
-    const events: EngineEvent[] = [];
-    for (const j of targets) {
-      const e = j.core.unban(ip, now);
-      if (e) events.push(e);
-    }
-    this.emit(events);
-    return events.length;
+    if (jailName === null) return this.unbanEverywhere(ip).length;
+    const e = this.jail(jailName).core.unban(ip, this.clock.now());
+    if (e) this.emit([e]);
+    return e ? 1 : 0;
   }
 
   restore(ban: ActiveBan): void {

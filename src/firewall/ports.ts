@@ -15,19 +15,29 @@ const FALLBACK_SERVICES: Record<string, number> = {
 };
 
 let services: Map<string, number> | undefined;
+/** `port/proto` → the first name /etc/services gives it. */
+let names: Map<string, string> | undefined;
 
 function serviceTable(): Map<string, number> {
   if (services) return services;
   services = new Map(Object.entries(FALLBACK_SERVICES));
+  names = new Map();
   try {
     for (const line of readFileSync('/etc/services', 'utf8').split('\n')) {
-      const m = /^([\w.+\-]+)\s+(\d+)\/\w+(.*)$/.exec(line.replace(/#.*/, ''));
+      const m = /^([\w.+\-]+)\s+(\d+)\/(\w+)(.*)$/.exec(line.replace(/#.*/, ''));
       if (!m) continue;
       const port = Number(m[2]);
-      for (const name of [m[1]!, ...m[3]!.trim().split(/\s+/).filter(Boolean)]) if (!services.has(name)) services.set(name, port);
+      if (!names.has(`${port}/${m[3]}`)) names.set(`${port}/${m[3]}`, m[1]!);
+      for (const name of [m[1]!, ...m[4]!.trim().split(/\s+/).filter(Boolean)]) if (!services.has(name)) services.set(name, port);
     }
   } catch { /* the fallback table serves */ }
   return services;
+}
+
+/** The /etc/services name of a port, if it has one. */
+export function serviceName(port: number, protocol: string): string | undefined {
+  serviceTable();
+  return names!.get(`${port}/${protocol}`);
 }
 
 export class PortError extends Error {}

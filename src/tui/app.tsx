@@ -5,6 +5,7 @@ import type { HistoryEntry } from '../store/sqlite-store.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { canonicalTarget, isNetwork } from '../util/ip.js';
 import { Whitelist } from '../engine/whitelist.js';
+import { sshOperator } from '../util/ssh-connection.js';
 import type { Status, TuiSource } from './source.js';
 import {
   BanTable, clock, expiresIn, FailureLines, fit, LogRing, parseCommand, since, SORT_KEYS, sparkline, targetSize,
@@ -336,7 +337,7 @@ export function App({ source, readonly = false, frameMs = 250, onExit }: AppProp
   // --- drawing -----------------------------------------------------------------------------------
   const t = st?.totals;
   const modeLabel = source.mode === 'attached' ? `attached ${source.where}` : source.mode === 'demo' ? 'DEMO embedded (dry-run)' : 'embedded';
-  const operator = st?.operators?.[0]?.ip ?? (process.env['SSH_CONNECTION'] ?? '').split(' ')[0] ?? '';
+  const operator = st?.operators?.[0]?.ip ?? sshOperator(process.env, '')?.ip ?? '';
   const head1 = `bantop ${st?.host ?? ''} │ ${modeLabel} │ ${st?.firewall ?? '…'} │ up ${formatDuration(st?.uptime ?? 0)}${data.log.paused ? ' │ PAUSED' : ''}`;
   const head2 = `fail/min ${t?.failuresLastMinute ?? 0}  bans ${t?.bans ?? data.bans.size}  permanent ${t?.permanentBans ?? 0}  │ protected: ${operator || 'none (not over SSH)'}`;
 

@@ -1,6 +1,7 @@
 import { request, subscribe } from '../daemon/client.js';
 import type { BantopService, BanView, ServiceEvent } from '../daemon/service.js';
 import type { HistoryEntry, WhitelistEntry } from '../store/sqlite-store.js';
+import { sshConnection } from '../util/ssh-connection.js';
 
 export type Status = ReturnType<BantopService['status']>;
 
@@ -24,7 +25,7 @@ export interface TuiSource {
 }
 
 export function embeddedSource(service: BantopService, mode: 'embedded' | 'demo', where: string, close: () => Promise<void>): TuiSource {
-  const operator = process.env['SSH_CONNECTION'] ?? process.env['SSH_CLIENT'];
+  const operator = sshConnection();
   return {
     mode, where,
     status: async () => service.status(),
@@ -40,7 +41,7 @@ export function embeddedSource(service: BantopService, mode: 'embedded' | 'demo'
 }
 
 export function attachedSource(socket: string): TuiSource {
-  const operator = process.env['SSH_CONNECTION'] ?? process.env['SSH_CLIENT'];
+  const operator = sshConnection();
   return {
     mode: 'attached', where: socket,
     status: () => request<Status>(socket, { cmd: 'status' }),

@@ -1,6 +1,6 @@
 import type { BanView } from '../daemon/service.js';
 import { formatDuration } from '../util/duration.js';
-import { canonicalTarget, isNetwork, parseCidr, targetCovers } from '../util/ip.js';
+import { canonicalTarget, cidrSize, isNetwork, parseCidr, targetCovers } from '../util/ip.js';
 
 /** One row of the bans pane: an address with every jail that holds it (all-jails view), or one jail's ban. */
 export interface BanRow {
@@ -96,16 +96,8 @@ export function filterMatcher(filter: string): (ip: string, text: string) => boo
   const f = filter.trim();
   if (f === '') return () => true;
   const target = canonicalTarget(f);
-  if (target !== null) {
-    const net = isNetwork(target) ? parseCidr(target) : null;
-    return (ip) => {
-      if (net) {
-        const bare = ip.split('/')[0]!;
-        return targetCovers(target, bare);
-      }
-      return ip === target || (isNetwork(ip) && targetCovers(ip, target));
-    };
-  }
+  if (target !== null && isNetwork(target)) return (ip) => targetCovers(target, ip.split('/')[0]!);
+  if (target !== null) return (ip) => ip === target || (isNetwork(ip) && targetCovers(ip, target));
   const lower = f.toLowerCase();
   return (ip, text) => ip.includes(lower) || text.toLowerCase().includes(lower);
 }
@@ -157,7 +149,7 @@ export class LogRing {
   entries(filter = ''): LogEntry[] {
     if (filter.trim() === '') return this.items;
     const m = filterMatcher(filter);
-    return this.items.filter((e) => (e.ip ? m(e.ip, `${e.jail} ${e.text}`) : m('', `${e.jail} ${e.text}`)));
+    return this.items.filter((e) => m(e.ip ?? '', `${e.jail} ${e.text}`));
   }
 }
 
@@ -217,9 +209,7 @@ export function fit(text: string, width: number): string {
 /** How much a target covers, for the "type the CIDR to confirm" rule. */
 export function targetSize(target: string): number {
   const c = parseCidr(target);
-  if (!c) return 1;
-  const bits = (c.family === 4 ? 32 : 128) - c.prefix;
-  return bits >= 52 ? Number.MAX_SAFE_INTEGER : 2 ** bits;
+  return c ? cidrSize(c) : 1;
 }
 
 export interface Command {

@@ -10,9 +10,14 @@ export interface OperatorConnection {
  * The operator's address from `SSH_CONNECTION` ("client port server port") or
  * the older `SSH_CLIENT` ("client port server-port"); null when not under SSH.
  */
-export function sshOperator(env: { SSH_CONNECTION?: string | undefined; SSH_CLIENT?: string | undefined }, who: string): OperatorConnection | null {
-  const text = env.SSH_CONNECTION ?? env.SSH_CLIENT;
+export function sshOperator(env: NodeJS.ProcessEnv, who: string): OperatorConnection | null {
+  const text = sshConnection(env);
   return text ? parseSshConnection(text, who) : null;
+}
+
+/** The raw SSH_CONNECTION (or SSH_CLIENT) this process runs under, as clients send it to the daemon. */
+export function sshConnection(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env['SSH_CONNECTION'] ?? env['SSH_CLIENT'];
 }
 
 export function parseSshConnection(text: string, who: string): OperatorConnection | null {
