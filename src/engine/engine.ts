@@ -4,9 +4,11 @@ import type { Clock } from '../util/clock.js';
 import { normalizeIp } from '../util/ip.js';
 import type { BanSource, EngineEvent } from './events.js';
 import { IgnoreList } from './ignore-list.js';
-import { Whitelist } from './whitelist.js';
+import { overlaps, Whitelist } from './whitelist.js';
 import { UserError } from '../util/errors.js';
-import { canonicalTarget, targetCovers } from '../util/ip.js';
+import { canonicalTarget, isNetwork, parseCidr, targetCovers } from '../util/ip.js';
+
+const LOOPBACK4 = parseCidr('127.0.0.0/8')!;
 
 const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.');
 import { JailCore, MemoryBanHistory, type ActiveBan, type BanHistory, type JailSnapshot } from './jail-core.js';
@@ -235,6 +237,9 @@ export class Engine {
       const n = covers(lo);
       if (n) return `it ${what(n)} loopback`;
     }
+    // All of 127.0.0.0/8 is loopback (log lines from it are protected too), not just 127.0.0.1.
+    const t = parseCidr(target);
+    if (t && overlaps(t, LOOPBACK4)) return isNetwork(target) ? 'it covers loopback addresses' : 'it is loopback';
     return null;
   }
 

@@ -86,6 +86,8 @@ describe('Engine', () => {
       .toThrow('refusing to ban 198.51.100.0/24: it covers 198.51.100.7, which is the SSH connection from 198.51.100.7 port 5000 (test)');
     expect(() => engine.ban('app', '192.0.2.1', { source: 'manual' })).toThrow(/an address of this host/);
     expect(() => engine.ban('app', '127.0.0.0/8', { source: 'manual' })).toThrow(/covers 127\.0\.0\.1, which is loopback/);
+    expect(() => engine.ban('app', '127.0.0.5', { source: 'manual' })).toThrow(/127\.0\.0\.5: it is loopback/);
+    expect(() => engine.ban('app', '127.9.0.0/16', { source: 'manual' })).toThrow(/it covers loopback addresses/);
     expect(() => engine.ban('app', '203.0.113.9', { source: 'manual', protect: [{ ip: '203.0.113.9', label: 'the caller' }] })).toThrow(/is the caller/);
     engine.ban('app', '198.51.100.7', { source: 'manual', force: true });
     expect(engine.getBan('app', '198.51.100.7')).toBeDefined();
