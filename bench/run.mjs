@@ -1,13 +1,14 @@
 // npm run bench: filter throughput of `bantop regex` against fail2ban-regex and
 // the physical floor (wc -l, grep -c) on the same generated files, measured in
 // the same run, then enforcement (bench/enforce.mjs: restore at start, ban
-// latency). Writes bench/RESULTS.md. Timings are reported, never asserted.
+// latency), then the demo TUI at 5,000 lines/s (bench/tui.mjs). Writes bench/RESULTS.md. Timings are reported, never asserted.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { enforcementBench } from './enforce.mjs';
+import { tuiBench } from './tui.mjs';
 import { GENERATORS, writeLog } from './gen-logs.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -117,5 +118,6 @@ const oursRow = rows.find((r) => r.tool.startsWith('bantop regex sshd (bantop'))
 if (grepRow && oursRow) md.push('', `Against the physical floor: \`grep -c\` reads the sshd log ${(grepRow.rate / oursRow.rate).toFixed(1)}x faster than bantop filters it with its shipped sshd filter.`);
 md.push('');
 md.push(...(await enforcementBench()));
+md.push(...(await tuiBench({ bin: BIN })));
 writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), md.join('\n'));
 process.stderr.write(`\nwrote bench/RESULTS.md\n`);

@@ -13,7 +13,7 @@ import { filterFromArgument, formatRegexReport, regexJson, scanLog } from './reg
 
 const GLOBAL: OptionSpec = {
   config: 'value', socket: 'value', json: 'flag', help: 'flag', version: 'flag',
-  demo: 'flag', readonly: 'flag', jail: 'value', for: 'value', everywhere: 'flag', force: 'flag',
+  demo: 'flag', 'demo-rate': 'value', readonly: 'flag', jail: 'value', for: 'value', everywhere: 'flag', force: 'flag',
   whitelist: 'flag', 'flush-on-stop': 'flag', format: 'value',
   backend: 'value', ports: 'value', common: 'flag', apply: 'flag', 'include-open': 'flag',
 };
@@ -23,7 +23,9 @@ const CLIENT_COMMANDS = new Set(['status', 'list', 'ban', 'permaban', 'unban', '
 export const SHIPPED_CONFIG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'assets', 'config');
 
 const USAGE = `usage: bantop [--config DIR] [--socket PATH] [--json] COMMAND [ARGS]
-       bantop [--demo] [--readonly]      the live TUI (attached to the daemon, or embedded)
+       bantop [--demo [--demo-rate N]] [--readonly]
+                                         the live TUI (attached to the daemon, or embedded);
+                                         --demo-rate: a steady N simulated lines/s instead of waves
 
 commands:
   serve [--flush-on-stop]            run the daemon in the foreground
@@ -79,8 +81,13 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     // The TUI has checked for a real terminal, so it is interactive whatever the environment says.
     delete process.env['CI'];
     delete process.env['CONTINUOUS_INTEGRATION'];
+    // React's development build records every render's changed props as a performance measure, and Node keeps those:
+    // the demo at 5,000 lines/s grew by 20 MB a second (bench/tui.mjs). React picks its build when first imported.
+    process.env['NODE_ENV'] ??= 'production';
+    const demoRate = o['demo-rate'] === undefined ? undefined : validate(z.coerce.number().int().min(1).max(100_000), o['demo-rate'], '--demo-rate');
+    if (demoRate !== undefined && o['demo'] !== true) throw new UserError('--demo-rate goes with --demo', { hint: 'run "bantop --demo --demo-rate 5000"' });
     const { runTui } = await import('../tui/run.js');
-    return runTui({ configDir, socket, demo: o['demo'] === true, readonly: o['readonly'] === true, filterDir: join(SHIPPED_CONFIG, 'filter.d') });
+    return runTui({ configDir, socket, demo: o['demo'] === true, demoRate, readonly: o['readonly'] === true, filterDir: join(SHIPPED_CONFIG, 'filter.d') });
   }
   if (o['help'] || command === undefined || command === 'help') {
     out.write(USAGE);

@@ -19,6 +19,8 @@ export interface TuiOptions {
   configDir: string;
   socket: string;
   demo: boolean;
+  /** A steady simulated rate, lines/s (the bench); unset: the demo's waves and bursts. */
+  demoRate?: number | undefined;
   readonly: boolean;
   /** Where the shipped filters are (the demo links them). */
   filterDir: string;
@@ -50,7 +52,7 @@ async function embedded(o: TuiOptions): Promise<TuiSource> {
   const store = new SqliteStore(s.dbfile);
   const service = await BantopService.start({ configDir, config, clock: systemClock, runner: hostRunner(), store, log });
   if (dir) {
-    sim = new AttackSimulator(dir);
+    sim = new AttackSimulator(dir, Math.random, o.demoRate ?? 40, o.demoRate !== undefined);
     sim.start();
   }
   return embeddedSource(service, o.demo ? 'demo' : 'embedded', configDir, async () => {
@@ -81,7 +83,10 @@ export async function runTui(o: TuiOptions): Promise<number> {
     process.stdout.write('\x1b[?25h\x1b[?1049l');
   };
   process.stdout.write('\x1b[?1049h\x1b[H\x1b[2J');
-  const app = render(<App source={source} readonly={o.readonly} />, { exitOnCtrlC: true, patchConsole: true, maxFps: 10 });
+  // The App batches frames itself (events: one frame per 250 ms; keys: at once, at most one per 100 ms). Ink's own
+  // cap stays above that: at maxFps 10 its throttle held a keystroke's frame back to the end of its 100 ms window,
+  // 113 ms median from key to screen in bench/tui.mjs, against 23-31 ms at 30. incrementalRendering garbled lines.
+  const app = render(<App source={source} readonly={o.readonly} />, { exitOnCtrlC: true, patchConsole: true, maxFps: 30 });
   const finish = async () => {
     app.unmount();
     restore();

@@ -99,4 +99,12 @@ describe('bantop config check and errors', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain('unknown option --bogus');
   });
+
+  it('refuses a bad --demo-rate with exit 2 before it touches the terminal', () => {
+    for (const [args, msg] of [[['--demo', '--demo-rate', 'fast'], '--demo-rate: '], [['--demo', '--demo-rate', '0'], '--demo-rate: '], [['--demo-rate', '50'], '--demo-rate goes with --demo']] as const) {
+      const r = bantop(...args);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(msg);
+    }
+  });
 });

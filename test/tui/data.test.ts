@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { BanView } from '../../src/daemon/service.js';
-import { BanTable, filterMatcher, fit, LogRing, parseCommand, sparkline } from '../../src/tui/state.js';
+import { BanTable, filterMatcher, LogRing } from '../../src/tui/data.js';
 
 const ban = (ip: string, jail: string, o: Partial<BanView> = {}): BanView => ({
   ip, jail, bannedAt: 1000, expiresAt: 5000, permanent: false, failures: 3, banCount: 0, source: 'filter', ...o,
 });
 
-describe('TUI state', () => {
+describe('TUI data', () => {
   it('groups an address held by several jails into one row, filters by CIDR or text, and sorts', () => {
     const t = new BanTable();
     t.load([ban('203.0.113.9', 'sshd'), ban('203.0.113.9', 'closed-ports', { expiresAt: null, permanent: true, source: 'escalation' }), ban('198.51.100.1', 'sshd', { bannedAt: 2000, failures: 9 })]);
@@ -49,15 +49,5 @@ describe('TUI state', () => {
     r.push({ time: 9, jail: 'sshd', text: 'x', kind: 'missed' });
     expect(r.entries()).toHaveLength(3);
     expect(r.dropped).toBe(1);
-  });
-
-  it('sparklines, fitting and commands', () => {
-    expect(sparkline([0, 0, 1, 4], 4)).toBe('··▂█');
-    expect(sparkline(new Array(60).fill(1), 10)).toBe('██████████');
-    expect(fit('abcdef', 4)).toBe('abc…');
-    expect(fit('ab', 4)).toBe('ab  ');
-    expect(parseCommand('ban 1.2.3.4 1h')).toEqual({ name: 'ban', args: ['1.2.3.4', '1h'] });
-    expect(parseCommand('q')).toEqual({ name: 'quit', args: [] });
-    expect(parseCommand('frob')).toMatch(/unknown command ":frob"/);
   });
 });

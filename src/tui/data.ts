@@ -1,6 +1,5 @@
 import type { BanView } from '../daemon/service.js';
-import { formatDuration } from '../util/duration.js';
-import { canonicalTarget, cidrSize, isNetwork, parseCidr, targetCovers } from '../util/ip.js';
+import { canonicalTarget, isNetwork, targetCovers } from '../util/ip.js';
 
 /** One row of the bans pane: an address with every jail that holds it (all-jails view), or one jail's ban. */
 export interface BanRow {
@@ -156,7 +155,7 @@ export class LogRing {
 /** Failure lines per address for the detail view: the last few per address, for a bounded number of addresses. */
 export class FailureLines {
   private readonly byIp = new Map<string, string[]>();
-  constructor(private readonly perIp = 30, private readonly maxIps = 5000) {}
+  constructor(private readonly perIp = 12, private readonly maxIps = 2000) {}
 
   add(ip: string, line: string): void {
     let l = this.byIp.get(ip);
@@ -171,60 +170,4 @@ export class FailureLines {
   of(ip: string): string[] {
     return this.byIp.get(ip) ?? [];
   }
-}
-
-const BARS = ' ▁▂▃▄▅▆▇█';
-
-/** 60 per-minute counts squeezed into `width` cells (summed), scaled to the busiest cell. */
-export function sparkline(series: number[], width: number): string {
-  if (width <= 0) return '';
-  const cells: number[] = new Array(width).fill(0);
-  series.forEach((v, i) => {
-    cells[Math.min(width - 1, Math.floor((i * width) / series.length))]! += v;
-  });
-  const max = Math.max(...cells);
-  return cells.map((v) => (v === 0 ? '·' : BARS[Math.max(1, Math.round((v / max) * 8))]!)).join('');
-}
-
-export function clock(ms: number): string {
-  return new Date(ms).toTimeString().slice(0, 8);
-}
-
-export function expiresIn(expiresAt: number | null, now: number): string {
-  return expiresAt === null ? 'permanent' : `in ${formatDuration(Math.max(0, Math.round((expiresAt - now) / 1000)))}`;
-}
-
-export function since(bannedAt: number, now: number): string {
-  return now - bannedAt < 86400_000 ? clock(bannedAt) : new Date(bannedAt).toISOString().slice(0, 10);
-}
-
-/** Fit text to exactly `width` columns: pad or cut with an ellipsis (lines never wrap, so the screen never grows). */
-export function fit(text: string, width: number): string {
-  if (width <= 0) return '';
-  const chars = [...text];
-  if (chars.length <= width) return text + ' '.repeat(width - chars.length);
-  return chars.slice(0, Math.max(0, width - 1)).join('') + '…';
-}
-
-/** How much a target covers, for the "type the CIDR to confirm" rule. */
-export function targetSize(target: string): number {
-  const c = parseCidr(target);
-  return c ? cidrSize(c) : 1;
-}
-
-export interface Command {
-  name: 'ban' | 'unban' | 'permaban' | 'whitelist' | 'jail' | 'quit' | 'sort' | 'help';
-  args: string[];
-}
-
-/** `:ban 1.2.3.4 1h`, `:unban 1.2.3.4`, `:jail sshd`, `:q` … */
-export function parseCommand(text: string): Command | string {
-  const [word, ...args] = text.trim().split(/\s+/);
-  const names: Record<string, Command['name']> = {
-    ban: 'ban', unban: 'unban', permaban: 'permaban', whitelist: 'whitelist', wl: 'whitelist', jail: 'jail',
-    q: 'quit', quit: 'quit', sort: 'sort', help: 'help',
-  };
-  const name = names[(word ?? '').toLowerCase()];
-  if (!name) return `unknown command ":${word ?? ''}" (try :ban IP [DURATION], :unban IP, :permaban IP, :whitelist IP, :jail NAME|all, :sort KEY, :q)`;
-  return { name, args };
 }

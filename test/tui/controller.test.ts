@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { initialUi, reduce, type Step, type UiState, type ViewInfo } from '../../src/tui/controller.js';
+import { key, type Key } from '../../src/tui/keys.js';
+
+const view = (o: Partial<ViewInfo> = {}): ViewInfo => ({
+  readonly: false, jails: ['sshd', 'nginx'], banRows: 50, logLines: 100,
+  page: { jails: 2, bans: 10, log: 8 },
+  selectedIp: (s) => (s.focus === 'log' ? '198.51.100.77' : `203.0.113.${s.banIdx}`),
+  jailsOf: () => ['sshd'],
+  ...o,
+});
+
+/** Feeds keys through the reducer; a string is typed character by character. */
+function press(keys: Array<Key | string>, v = view(), from: UiState = initialUi): Step & { all: Step['effects'] } {
+  let step: Step = { state: from, effects: [] };
+  const all: Step['effects'] = [];
+  for (const k of keys) {
+    for (const one of typeof k === 'string' ? [...k].map((c) => key(c)) : [k]) {
+      step = reduce(step.state, one, v);
+      all.push(...step.effects);
+    }
+  }
+  return { ...step, all };
+}
+
+const enter = key('', 'enter');
+const esc = key('', 'escape');
+
+describe('TUI controller (the keys, without Ink)', () => {
+  it('moves in the focused pane with j/k, arrows, PgUp/PgDn and g/G, clamped to the rows there are', () => {
+    expect(press(['jjj']).state.banIdx).toBe(3);
+    expect(press(['jjjk', key('', 'down')]).state.banIdx).toBe(3);
+    expect(press([key('', 'pageDown'), key('', 'pageDown')]).state.banIdx).toBe(20);
+    expect(press(['G']).state.banIdx).toBe(49);
+    expect(press(['Gg']).state.banIdx).toBe(0);
+    expect(press(['k']).state.banIdx).toBe(0);
+    expect(press(['jjj'], view({ banRows: 2 })).state.banIdx).toBe(1);
+  });
+
+  it('Tab and Shift-Tab cycle the panes; each pane keeps its own cursor; the log scrolls back from its end', () => {
+    expect(press([key('', 'tab')]).state.focus).toBe('log');
+    expect(press([key('', 'tab'), key('', 'tab')]).state.focus).toBe('jails');
+    expect(press([key('', 'backTab')]).state.focus).toBe('jails');
+    const jails = press([key('', 'backTab'), 'j']);
+    expect([jails.state.jailIdx, jails.state.banIdx]).toEqual([1, 0]);
+    const log = press([key('', 'tab'), 'kkk']);
+    expect(log.state.logBack).toBe(3);
+    expect(press([key('', 'tab'), 'kkkG']).state.logBack).toBe(0);
+    expect(press([key('', 'tab'), 'g']).state.logBack).toBe(92); // 100 lines, 8 visible
+  });
+
+  it('Enter on a jail shows only its bans, Enter again shows all; :jail does the same and refuses an unknown jail', () => {
+    const one = press([key('', 'backTab'), 'j', enter]);
+    expect(one.state.jail).toBe('nginx');
+    expect(press([key('', 'backTab'), 'j', enter, enter]).state.jail).toBeNull();
+    expect(press([':jail sshd', enter]).state.jail).toBe('sshd');
+    expect(press([':jail sshd', enter, ':jail all', enter]).state.jail).toBeNull();
+    expect(press([':jail nope', enter]).state.message).toBe('error: unknown jail "nope" (jails: sshd, nginx)');
+  });
+
+  it('/ filters as it is typed, Enter keeps it, Esc in the prompt or afterwards clears it', () => {
+    const typing = press(['jj/203.0']);
+    expect(typing.state.filter).toBe('203.0');
+    expect(typing.state.banIdx).toBe(0);
+    expect(typing.state.mode).toEqual({ kind: 'input', purpose: 'filter', text: '203.0' });
+    const kept = press(['/203.0.113.0/24', enter]);
+    expect([kept.state.filter, kept.state.mode.kind]).toEqual(['203.0.113.0/24', 'normal']);
+    expect(press(['/abc', key('', 'backspace'), enter]).state.filter).toBe('ab');
+    expect(press(['/abc', esc]).state.filter).toBe('');
+    expect(press(['/abc', enter, esc]).state.filter).toBe('');
+  });
+
+  it('Enter on a ban opens the detail of that address and asks the engine for its history; Esc goes back', () => {
+    const d = press(['jj', enter]);
+    expect(d.state.mode).toEqual({ kind: 'detail', ip: '203.0.113.2' });
+    expect(d.effects).toEqual([{ type: 'detail', ip: '203.0.113.2' }]);
+    expect(press(['jj', enter, esc]).state.mode.kind).toBe('normal');
+    expect(press([enter], view({ selectedIp: () => undefined })).state.message).toBe('no address selected');
+    expect(press([key('', 'tab'), enter]).state.mode).toEqual({ kind: 'detail', ip: '198.51.100.77' });
+  });
+
+  it('P asks before a permaban; only y runs it, and any other key cancels', () => {
+    const asked = press(['P']);
+    expect(asked.state.mode).toMatchObject({ kind: 'confirm', question: 'Permaban 203.0.113.0 (permanent list, all ports)?' });
+    expect(asked.all).toEqual([]);
+    const yes = press(['Py']);
+    expect(yes.all).toEqual([{ type: 'engine', action: { type: 'ban', ip: '203.0.113.0', seconds: -1 } }]);
+    expect(yes.state.message).toBe('…');
+    const no = press(['Pn']);
+    expect(no.all).toEqual([]);
+    expect(no.state.message).toBe('cancelled');
+    expect(press(['P', esc]).all).toEqual([]);
+  });
+
+  it('u asks: j unbans in the jail in view or the one jail holding it, e everywhere, anything else cancels', () => {
+    expect(press(['ue']).all).toEqual([{ type: 'engine', action: { type: 'unban', ip: '203.0.113.0' } }]);
+    expect(press(['uj']).all).toEqual([{ type: 'engine', action: { type: 'unban', ip: '203.0.113.0', jail: 'sshd' } }]);
+    const two = view({ jailsOf: () => ['sshd', 'nginx'] });
+    const ambiguous = press(['uj'], two);
+    expect(ambiguous.all).toEqual([]);
+    expect(ambiguous.state.message).toMatch(/held by sshd, nginx: pick a jail first/);
+    expect(press([':jail nginx', enter, 'uj'], two).all).toEqual([{ type: 'engine', action: { type: 'unban', ip: '203.0.113.0', jail: 'nginx' } }]);
+    expect(press(['u', esc]).state.message).toBe('cancelled');
+  });
+
+  it('w whitelists only after y', () => {
+    expect(press(['w']).state.mode).toMatchObject({ kind: 'confirm', question: 'Whitelist 203.0.113.0 and unban it everywhere?' });
+    expect(press(['wy']).all).toEqual([{ type: 'engine', action: { type: 'whitelist', ip: '203.0.113.0' } }]);
+    expect(press(['wx']).all).toEqual([]);
+  });
+
+  it('a network or more than 256 addresses is confirmed only by typing it exactly', () => {
+    const v = view({ selectedIp: () => '198.18.0.0/16' });
+    const asked = press(['P'], v);
+    expect(asked.state.mode).toMatchObject({ kind: 'confirm', mustType: '198.18.0.0/16' });
+    expect(press(['Py'], v).all).toEqual([]); // y is just a character typed here
+    expect(press(['Py', enter], v).state.message).toBe('cancelled: "y" is not 198.18.0.0/16');
+    expect(press(['P198.18.0.0/16', enter], v).all).toEqual([{ type: 'engine', action: { type: 'ban', ip: '198.18.0.0/16', seconds: -1 } }]);
+    expect(press(['P198.18.0.0/16', esc], v).all).toEqual([]);
+  });
+
+  it('b and :ban take an address and a duration, refuse nonsense, and confirm', () => {
+    const b = press(['b203.0.113.50 2h', enter]);
+    expect(b.state.mode).toMatchObject({ kind: 'confirm', question: 'Ban 203.0.113.50 on all ports for 2h?' });
+    expect(press(['b203.0.113.50 2h', enter, 'y']).all).toEqual([{ type: 'engine', action: { type: 'ban', ip: '203.0.113.50', seconds: 7200 } }]);
+    expect(press([':ban 203.0.113.50', enter]).state.mode).toMatchObject({ question: "Ban 203.0.113.50 on all ports for the manual jail's bantime (1h)?" });
+    expect(press([':ban 203.0.113.50 -1', enter]).state.mode).toMatchObject({ question: 'Ban 203.0.113.50 on all ports permanently?' });
+    expect(press(['bnot-an-ip', enter]).state.message).toBe('error: "not-an-ip" is not an IP address or CIDR');
+    expect(press(['b203.0.113.50 soon', enter]).state.message).toMatch(/^error: .*soon/);
+    expect(press([':unban 203.0.113.50', enter]).all).toEqual([{ type: 'engine', action: { type: 'unban', ip: '203.0.113.50' } }]);
+    expect(press([':frob', enter]).state.message).toMatch(/^unknown command ":frob"/);
+  });
+
+  it('--readonly refuses every action with a message, but navigation, filter and detail still work', () => {
+    const ro = view({ readonly: true });
+    for (const keys of [['P'], ['u'], ['w'], ['b'], [':ban 203.0.113.50', enter], [':permaban 203.0.113.50', enter], [enter, 'P']]) {
+      const r = press(keys, ro);
+      expect(r.all.filter((e) => e.type === 'engine')).toEqual([]);
+      expect(r.state.message).toBe('read-only: actions are disabled (--readonly)');
+    }
+    expect(press(['jj/203', enter], ro).state).toMatchObject({ banIdx: 0, filter: '203' });
+    expect(press([enter], ro).state.mode.kind).toBe('detail');
+  });
+
+  it('? opens the help and Esc, ? or q closes it; Space pauses the tail; s cycles the sort; q quits', () => {
+    expect(press(['?']).state.mode.kind).toBe('help');
+    for (const close of [esc, '?', 'q']) expect(press(['?', close]).state.mode.kind).toBe('normal');
+    expect(press(['?', 'q']).all).toEqual([]); // q closes the help, it does not quit
+    expect(press([' ']).state).toMatchObject({ paused: true, message: 'tail paused (the engine goes on)' });
+    expect(press(['  ']).state).toMatchObject({ paused: false, message: 'tail resumed' });
+    expect(press(['ss']).state).toMatchObject({ sort: 'ip', message: 'bans sorted by ip' });
+    expect(press([':sort failures', enter]).state.sort).toBe('failures');
+    expect(press(['q']).all).toEqual([{ type: 'quit' }]);
+    expect(press([':q', enter]).all).toEqual([{ type: 'quit' }]);
+  });
+});

@@ -1,0 +1,19 @@
+import type { Key as InkKey } from 'ink';
+import { describe, expect, it } from 'vitest';
+import { fromInk } from '../../src/tui/keys.js';
+
+const ink = (o: Partial<InkKey> = {}): InkKey => ({
+  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
+  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false, super: false, hyper: false,
+  capsLock: false, numLock: false, ...o,
+} as InkKey);
+
+describe('key mapping', () => {
+  it('maps Ink keys to named keys, and splits several characters read at once into keystrokes', () => {
+    expect(fromInk('', ink({ tab: true, shift: true }))).toEqual([{ ch: '', name: 'backTab' }]);
+    expect(fromInk('', ink({ pageDown: true }))).toEqual([{ ch: '', name: 'pageDown' }]);
+    expect(fromInk('Py', ink())).toEqual([{ ch: 'P' }, { ch: 'y' }]);
+    expect(fromInk('1.2\r', ink())).toEqual([{ ch: '1' }, { ch: '.' }, { ch: '2' }, { ch: '', name: 'enter' }]);
+    expect(fromInk('c', ink({ ctrl: true }))).toEqual([]);
+  });
+});
