@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { request } from '../daemon/client.js';
 import type { BanView } from '../daemon/service.js';
+import type { HistoryEntry } from '../store/sqlite-store.js';
 import { BLOCKLIST_FORMATS, formatBlocklist, parseBlocklist, type BlocklistFormat } from '../store/blocklist-file.js';
 import { DurationError, formatDuration, parseDuration } from '../util/duration.js';
 import { UserError } from '../util/errors.js';
@@ -58,6 +59,7 @@ type Status = {
   host: string; pid: number; uptime: number; firewall: string; backends: string[];
   totals: { bans: number; permanentBans: number; failuresLastMinute: number; whitelist: number };
   firewallErrors: number; lastFirewallError: string | null; warnings: string[];
+  fleet: { name: string; redis: string; share: string[]; connected: boolean; lagMs: number; pending: number; published: number; applied: number; lastError: string | null } | null;
   jails: Array<{ name: string; passive: boolean; maxretry: number; failuresInWindow: number; currentBans: number; permanentBans: number; totalBans: number;
     filter: { lines: number; matched: number; ignored: number; missed: number }; banned?: string[] }>;
 };
@@ -83,9 +85,12 @@ export async function runClientCommand(command: string, rest: string[], ctx: Cli
           rows.push([j.name + (j.passive ? '*' : ''), String(j.failuresInWindow), j.passive ? '-' : String(j.maxretry), String(j.currentBans), String(j.permanentBans),
             String(j.totalBans), String(j.filter.matched), String(j.filter.ignored), String(j.filter.missed)]);
         }
+        const f = s.fleet;
+        const fleet = f ? `fleet: ${f.name} on ${f.redis}, ${f.connected ? `connected, lag ${f.lagMs} ms` : `DISCONNECTED${f.lastError ? ` (${f.lastError})` : ''}`}, ` +
+          `sharing ${f.share.join(', ')}; ${f.published} published, ${f.applied} applied, ${f.pending} waiting to be sent\n` : '';
         const errs = s.firewallErrors ? `firewall errors: ${s.firewallErrors} (last: ${s.lastFirewallError})\n` : '';
         const warns = s.warnings.map((w) => `warning: ${w}\n`).join('');
-        return head + table(rows) + '* reads no log (manual bans, or bans of a jail no longer configured)\n' + errs + warns;
+        return head + fleet + table(rows) + '* reads no log (manual bans, or bans of a jail no longer configured)\n' + errs + warns;
       });
       return 0;
     }
@@ -97,7 +102,21 @@ export async function runClientCommand(command: string, rest: string[], ctx: Cli
         const rows = [['IP', 'JAIL', 'SINCE', 'EXPIRES', 'FAILURES', 'BANNED BEFORE', 'SOURCE']];
         for (const b of bans) {
           rows.push([b.ip, b.jail, when(b.bannedAt), b.expiresAt === null ? 'permanent' : `in ${formatDuration(Math.max(0, Math.round((b.expiresAt - now) / 1000)))}`,
-            String(b.failures), String(b.banCount), b.source]);
+            String(b.failures), String(b.banCount), b.origin ? `${b.source} from ${b.origin}` : b.source]);
+        }
+        return table(rows);
+      });
+      return 0;
+    }
+    case 'history': {
+      const ip = target(rest[0], 'bantop history IP|CIDR');
+      const h = await ask<HistoryEntry[]>({ cmd: 'history', ip });
+      print(ctx, h, () => {
+        if (h.length === 0) return `no history for ${ip}\n`;
+        const rows = [['TIME', 'EVENT', 'JAIL', 'BANTIME', 'FAILURES', 'SOURCE / REASON']];
+        for (const e of h) {
+          rows.push([when(e.time), e.event, e.jail, e.event === 'ban' ? (e.bantime === -1 ? 'permanent' : formatDuration(e.bantime ?? 0)) : '-',
+            e.failures === null ? '-' : String(e.failures), [e.source, e.reason].filter(Boolean).join(': ')]);
         }
         return table(rows);
       });

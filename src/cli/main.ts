@@ -18,7 +18,7 @@ const GLOBAL: OptionSpec = {
   backend: 'value', ports: 'value', common: 'flag', apply: 'flag', 'include-open': 'flag',
 };
 
-const CLIENT_COMMANDS = new Set(['status', 'list', 'ban', 'permaban', 'unban', 'whitelist', 'reload', 'import', 'export']);
+const CLIENT_COMMANDS = new Set(['status', 'list', 'history', 'ban', 'permaban', 'unban', 'whitelist', 'reload', 'import', 'export']);
 
 export const SHIPPED_CONFIG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'assets', 'config');
 
@@ -31,6 +31,7 @@ commands:
   serve [--flush-on-stop]            run the daemon in the foreground
   status [JAIL]                      daemon, jail and ban counts (fail2ban-style for one jail)
   list [--jail J]                    current bans
+  history IP|CIDR                    every ban and unban of an address, from the store
   ban IP|CIDR [--jail J] [--for D] [--force]
                                      ban now (default: the jail's bantime; jail "manual")
   permaban IP|CIDR [--jail J] [--force]

@@ -12,6 +12,7 @@ import {
   type JailConfig, type LoadedConfig, type Settings,
 } from './model.js';
 import { ConfigStore } from './store.js';
+import { readFleetSettings } from '../fleet/settings.js';
 import { DEFAULT_ESCALATION, parseEscalation, type EscalationRule } from '../engine/escalation.js';
 import { parsePorts, parseProtocol, PortError } from '../firewall/ports.js';
 
@@ -56,18 +57,19 @@ export function loadSettings(dir: string): Settings {
   store.readFamily(dir, base);
   const raw: Record<string, unknown> = {};
   const file = join(dir, `${base}.conf`);
-  for (const key of Object.keys(DEFAULT_SETTINGS) as Array<keyof Settings>) {
+  for (const key of Object.keys(DEFAULT_SETTINGS) as Array<keyof typeof DEFAULT_SETTINGS>) {
     const entry = store.entry('Definition', key);
     const value = (entry ? store.get('Definition', key) : undefined) ?? DEFAULT_SETTINGS[key];
     const at = { file: entry?.file ?? file, line: entry?.line, key };
     if (key === 'dbpurgeage') raw[key] = duration(value, at);
     else raw[key] = value.trim();
   }
-  return parse(SettingsSchema, raw, (path) => {
+  const settings = parse(SettingsSchema, raw, (path) => {
     const key = String(path[0]);
     const e = store.entry('Definition', key);
     return { file: e?.file ?? file, line: e?.line, key };
   });
+  return { ...settings, fleet: readFleetSettings(store, file) };
 }
 
 function loadJail(dir: string, store: ConfigStore, name: string, warnings: string[]): JailConfig {

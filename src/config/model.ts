@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { FilterSpec } from '../filter/filter.js';
 import type { EscalationRule } from '../engine/escalation.js';
 import type { ReportSettings } from '../report/reporter.js';
+import type { FleetSettings } from '../fleet/settings.js';
 
 export const FIREWALLS = ['nftables', 'ipset', 'iptables', 'hostsdeny', 'dry-run'] as const;
 export type FirewallKind = (typeof FIREWALLS)[number];
@@ -23,9 +24,10 @@ export const SettingsSchema = z.object({
   /** The file the hostsdeny backend writes. */
   hostsdeny: z.string().min(1),
 });
-export type Settings = z.infer<typeof SettingsSchema>;
+/** [fleet] is read on its own (a section of its own, not [Definition]); null: this host is on its own. */
+export type Settings = z.infer<typeof SettingsSchema> & { fleet: FleetSettings | null };
 
-export const DEFAULT_SETTINGS: Record<keyof Settings, string> = {
+export const DEFAULT_SETTINGS: Record<keyof z.infer<typeof SettingsSchema>, string> = {
   loglevel: 'INFO',
   logtarget: 'STDERR',
   socket: '/run/bantop/bantop.sock',

@@ -21,10 +21,16 @@ import { AbuseReporter } from '../report/reporter.js';
 import { BlocklistMirror } from '../store/blocklist-mirror.js';
 import { parseSshConnection, sshOperator, type OperatorConnection } from '../util/ssh-connection.js';
 import type { Logger } from './logger.js';
+import { isShared, type FleetEvent } from '../fleet/events.js';
+import { Fleet } from '../fleet/fleet.js';
+import { FleetStore } from '../fleet/fleet-store.js';
+import { RedisTransport, type FleetTransport } from '../fleet/redis-transport.js';
 
 /** The built-in jail for manual bans and imports without a jail: all ports, the default firewall. */
 export const MANUAL_JAIL = 'manual';
 const MANUAL_BANTIME = 3600;
+/** The built-in jail for bans other hosts of the fleet shared: all ports, each with its origin host. */
+export const FLEET_JAIL = 'fleet';
 
 export interface ServiceOptions {
   configDir: string;
@@ -41,6 +47,8 @@ export interface ServiceOptions {
   env?: NodeJS.ProcessEnv;
   /** Report HTTP client (tests point it at a local server through the config instead). */
   fetch?: typeof fetch;
+  /** The fleet's Redis link; by default one to [fleet] redis. */
+  fleetTransport?: FleetTransport;
 }
 
 export type ServiceEvent = EngineEvent | { type: 'line'; jail: string; line: string; origin: string; time: number };
@@ -55,11 +63,14 @@ export interface BanView {
   banCount: number;
   source: string;
   reason?: string | undefined;
+  /** The fleet host a shared ban came from. */
+  origin?: string | undefined;
 }
 
-const view = (b: ActiveBan): BanView => ({
+const view = (b: ActiveBan, originOf?: (ip: string) => string | undefined): BanView => ({
   ip: b.ip, jail: b.jail, bannedAt: b.bannedAt, expiresAt: b.expiresAt, permanent: b.expiresAt === null,
   failures: b.failures, banCount: b.banCount, source: b.source, reason: b.reason,
+  ...(b.jail === FLEET_JAIL && originOf ? { origin: originOf(b.ip) } : {}),
 });
 
 const infoOf = (b: BanEvent | ActiveBan, bantime: number): BanInfo => ({
@@ -91,6 +102,8 @@ export class BantopService {
   private readonly operators = new Map<number, OperatorConnection & { release: () => void }>();
   private operatorSeq = 0;
   private built = false;
+  fleet: Fleet | undefined;
+  private fleetStore: FleetStore | undefined;
 
   private constructor(private readonly o: ServiceOptions, config: LoadedConfig) {
     this.config = config;
@@ -108,6 +121,7 @@ export class BantopService {
   static async start(o: ServiceOptions): Promise<BantopService> {
     const s = new BantopService(o, o.config ?? loadConfig(o.configDir));
     await s.build();
+    s.startFleet();
     const check = setInterval(() => void s.periodicCheck(), o.checkIntervalMs ?? 30_000);
     const positions = setInterval(() => o.store.flushPositions(), 1000);
     const purge = setInterval(() => s.purge(), 3600_000);
@@ -133,6 +147,7 @@ export class BantopService {
     const engine = this.pipeline.engine;
     engine.addPassiveJail(MANUAL_JAIL, MANUAL_BANTIME);
     engine.addPassiveJail(ESCALATION_JAIL, 604800);
+    engine.addPassiveJail(FLEET_JAIL, MANUAL_BANTIME);
     for (const w of store.whitelist()) engine.whitelist.add(w.entry);
     for (const op of this.operators.values()) op.release = engine.protectOperator(op.ip, op.label);
     this.banlog?.flush();
@@ -292,7 +307,11 @@ export class BantopService {
     this.banlog?.append({ kind: 'ban', time: e.time, jail: e.jail, ip: e.ip, bantime: e.bantime, rule });
     this.scheduleBlocklist();
     const jail = this.config.jails.find((j) => j.name === e.jail);
-    if (jail?.report && e.source !== 'import') this.reporter.report({ ip: e.ip, jail: e.jail, failures: e.failures, bantime: e.bantime, rule }, jail.report);
+    if (this.fleet && isShared(e, this.fleet.settings.share)) {
+      const fleet = this.fleet;
+      this.write(() => fleet.publish({ type: 'ban', ip: e.ip, jail: e.jail, bantime: e.expiresAt === null ? -1 : e.bantime, source: e.source, reason: e.reason ?? '', time: e.time }));
+    }
+    if (jail?.report && e.source !== 'import' && e.source !== 'fleet') this.reporter.report({ ip: e.ip, jail: e.jail, failures: e.failures, bantime: e.bantime, rule }, jail.report);
     if (!this.batch) this.escalate(e, jail?.escalation ?? this.config.escalation);
   }
 
@@ -300,6 +319,10 @@ export class BantopService {
     this.write(() => this.o.store.removeBan(e.jail, e.ip, e.time, e.reason));
     this.enforcer.remove(e.jail, e.ip);
     this.o.log.log('NOTICE', `[${e.jail}] Unban ${e.ip} (${e.reason})`);
+    if (e.jail === FLEET_JAIL && this.fleetStore) {
+      const fs = this.fleetStore;
+      this.write(() => fs.dropOrigin(e.ip));
+    }
     this.banlog?.append({ kind: 'unban', time: e.time, jail: e.jail, ip: e.ip, rule: e.rule });
     this.scheduleBlocklist();
   }
@@ -311,7 +334,7 @@ export class BantopService {
    * adds no time is never made.
    */
   private escalate(e: BanEvent, rules: EscalationRule[]): void {
-    if (e.source === 'escalation' || e.source === 'import' || e.jail === ESCALATION_JAIL) return;
+    if (e.source === 'escalation' || e.source === 'import' || e.source === 'fleet' || e.jail === ESCALATION_JAIL) return;
     if (rules.length === 0) return;
     const now = this.o.clock.now();
     const longest = Math.max(...rules.map((r) => r.window));
@@ -369,7 +392,7 @@ export class BantopService {
     const protect = [...(caller ? [caller] : []), ...(r.protect ?? []).map((p) => ({ ip: p, label: 'the operator\'s own address' }))];
     this.engine.ban(jail, ip, { seconds: r.seconds, source: 'manual', protect, force: r.force ?? false });
     await this.enforcer.settled();
-    return view(this.engine.getBan(jail, ip)!);
+    return view(this.engine.getBan(jail, ip)!, this.originOf);
   }
 
   /**
@@ -388,6 +411,7 @@ export class BantopService {
       this.o.store.setWatermark('*', ip, this.o.clock.now());
       jails = this.engine.unbanEverywhere(ip);
     }
+    this.fleet?.publish({ type: 'unban', ip, everywhere: r.jail === undefined, time: this.o.clock.now() });
     if (r.whitelist) await this.whitelistAdd(ip, 'unban --whitelist');
     await this.enforcer.settled();
     this.writeBlocklist();
@@ -410,12 +434,23 @@ export class BantopService {
 
   list(jail?: string): BanView[] {
     if (jail !== undefined) this.requireJail(jail);
-    return this.engine.bans(jail).map(view);
+    const originOf = this.originOf;
+    return this.engine.bans(jail).map((b) => view(b, originOf));
   }
 
+  private readonly originOf = (ip: string): string | undefined => this.fleetStore?.originOf(ip);
+
+  /** Whitelist an address or network (also unbans what it covers) here, and across the fleet. */
   async whitelistAdd(entry: string, comment?: string): Promise<{ entry: string; unbanned: Array<{ ip: string; jail: string }> }> {
     const e = requireBanTarget(entry);
-    this.o.store.whitelistAdd(e, this.o.clock.now(), comment);
+    const unbanned = this.whitelistLocal(e, comment);
+    this.fleet?.publish({ type: 'whitelist', ip: e, time: this.o.clock.now() });
+    await this.enforcer.settled();
+    return { entry: e, unbanned };
+  }
+
+  private whitelistLocal(e: string, comment?: string): Array<{ ip: string; jail: string }> {
+    this.write(() => this.o.store.whitelistAdd(e, this.o.clock.now(), comment));
     this.engine.whitelist.add(e);
     const unbanned: Array<{ ip: string; jail: string }> = [];
     for (const b of this.engine.bans()) {
@@ -424,14 +459,84 @@ export class BantopService {
         unbanned.push({ ip: b.ip, jail: b.jail });
       }
     }
-    await this.enforcer.settled();
-    return { entry: e, unbanned };
+    return unbanned;
   }
 
   whitelistRemove(entry: string): { entry: string; removed: boolean } {
     const e = requireBanTarget(entry);
     this.engine.whitelist.remove(e);
-    return { entry: e, removed: this.o.store.whitelistRemove(e) };
+    const removed = this.o.store.whitelistRemove(e);
+    this.fleet?.publish({ type: 'unwhitelist', ip: e, time: this.o.clock.now() });
+    return { entry: e, removed };
+  }
+
+  // --- the fleet ------------------------------------------------------------------
+
+  private startFleet(): void {
+    const f = this.config.settings.fleet;
+    if (!f) return;
+    const log = this.o.log;
+    this.fleetStore = new FleetStore(this.o.store.db, f.key);
+    const transport = this.o.fleetTransport ?? new RedisTransport(f.redis, f.key, () => {});
+    this.fleet = new Fleet(f, transport, this.fleetStore, {
+      applyRemote: (events, cursor) => this.applyRemote(events, cursor),
+      sharedPermanent: () => this.engine.bans(FLEET_JAIL).filter((b) => b.expiresAt === null).map((b) => b.ip),
+      log: (level, msg) => log.log(level, msg),
+    }, this.o.clock);
+    this.fleet.start();
+    log.log('INFO', `fleet: member ${f.name} of ${this.fleet.status().redis}, sharing ${[...f.share].join(', ')}`);
+  }
+
+  /**
+   * Events from other hosts, with the stream position, in one transaction.
+   * A shared ban goes to the fleet jail with its origin; it never lands on a
+   * whitelisted address or cuts this host's operator, and one this host
+   * already holds as long is left alone, so applying an event twice is a no-op.
+   */
+  private applyRemote(events: FleetEvent[], cursor: string): void {
+    const fs = this.fleetStore!;
+    const now = this.o.clock.now();
+    this.inBatch(() => {
+      for (const e of events) {
+        switch (e.type) {
+          case 'ban': {
+            const expiresAt = e.bantime === -1 ? null : e.time + e.bantime * 1000;
+            if (expiresAt !== null && expiresAt <= now) break;
+            if (this.engine.whitelist.conflict(e.ip)) break;
+            const have = this.engine.getBan(FLEET_JAIL, e.ip);
+            if (have && (have.expiresAt === null || (expiresAt !== null && have.expiresAt >= expiresAt))) break;
+            const why = this.engine.lockout(e.ip, []);
+            if (why) {
+              this.o.log.log('WARNING', `fleet: shared ban of ${e.ip} from ${e.origin} not applied here: ${why}`);
+              break;
+            }
+            this.engine.ban(FLEET_JAIL, e.ip, {
+              seconds: expiresAt === null ? -1 : Math.max(1, Math.round((expiresAt - now) / 1000)),
+              source: 'fleet', reason: `${e.origin} ${e.jail}${e.reason ? `: ${e.reason}` : ''}`,
+            });
+            this.write(() => fs.setOrigin(e.ip, e.origin, e.time));
+            break;
+          }
+          case 'unban':
+            if (e.everywhere) {
+              this.write(() => this.o.store.setWatermark('*', e.ip, now));
+              this.engine.unbanEverywhere(e.ip);
+            } else {
+              this.engine.unban(e.ip, FLEET_JAIL);
+            }
+            break;
+          case 'whitelist':
+            if (!this.engine.whitelist.entries().includes(e.ip)) this.whitelistLocal(e.ip, `fleet: from ${e.origin}`);
+            break;
+          case 'unwhitelist':
+            this.engine.whitelist.remove(e.ip);
+            this.write(() => this.o.store.whitelistRemove(e.ip));
+            break;
+        }
+      }
+      this.write(() => fs.setCursor(cursor));
+    });
+    if (events.length) this.scheduleBlocklist();
   }
 
   whitelistList() {
@@ -524,6 +629,7 @@ export class BantopService {
       banlog: this.config.settings.banlog,
       blocklist: this.config.settings.blocklist,
       reports: { ...this.reporter.stats },
+      fleet: this.fleet?.status() ?? null,
       firewallErrors: this.enforcer.errors,
       lastFirewallError: this.enforcer.lastError ?? null,
       warnings: [...this.config.warnings, ...this.warnings],
@@ -556,6 +662,7 @@ export class BantopService {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    await this.fleet?.stop();
     this.mirror?.unwatch();
     this.reporter.stop();
     this.banlog?.flush();

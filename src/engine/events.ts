@@ -1,5 +1,5 @@
 /** What the core decides, as typed events. The daemon, store, firewall and UI all consume these. */
-export type BanSource = 'filter' | 'manual' | 'escalation' | 'import';
+export type BanSource = 'filter' | 'manual' | 'escalation' | 'import' | 'fleet';
 
 export interface FailureEvent {
   type: 'failure';

@@ -65,6 +65,21 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
         SELECT jail, ip, MAX(time) FROM bantop_history WHERE event = 'unban' AND reason = 'manual' GROUP BY jail, ip;
       CREATE INDEX bantop_history_event_time ON bantop_history (event, time);`,
   },
+  {
+    // The fleet: events waiting for Redis (so a ban made while Redis is down is shared when it is back), and the
+    // host each shared ban came from. The stream position lives in bantop_cursors, written with the bans it covers.
+    version: 3,
+    sql: `
+      CREATE TABLE bantop_fleet_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        event TEXT NOT NULL
+      );
+      CREATE TABLE bantop_fleet_origins (
+        ip TEXT PRIMARY KEY,
+        origin TEXT NOT NULL,
+        time INTEGER NOT NULL
+      );`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

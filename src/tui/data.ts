@@ -61,7 +61,7 @@ export class BanTable {
       if (jail !== null && b.jail !== jail) continue;
       const row = byIp.get(b.ip);
       if (!row) {
-        byIp.set(b.ip, { ip: b.ip, jails: [b.jail], bannedAt: b.bannedAt, expiresAt: b.expiresAt, failures: b.failures, banCount: b.banCount, source: b.source });
+        byIp.set(b.ip, { ip: b.ip, jails: [b.jail], bannedAt: b.bannedAt, expiresAt: b.expiresAt, failures: b.failures, banCount: b.banCount, source: sourceOf(b) });
         continue;
       }
       row.jails.push(b.jail);
@@ -69,7 +69,7 @@ export class BanTable {
       row.expiresAt = row.expiresAt === null || b.expiresAt === null ? null : Math.max(row.expiresAt, b.expiresAt);
       row.failures = Math.max(row.failures, b.failures);
       row.banCount = Math.max(row.banCount, b.banCount);
-      if (b.source === 'escalation' || b.expiresAt === null) row.source = b.source;
+      if (b.source === 'escalation' || b.expiresAt === null) row.source = sourceOf(b);
     }
     const rows = [...byIp.values()].filter((r) => match(r.ip, `${r.jails.join(',')} ${r.source}`));
     const exp = (r: BanRow) => (r.expiresAt === null ? Infinity : r.expiresAt);
@@ -85,6 +85,9 @@ export class BanTable {
     return rows;
   }
 }
+
+/** A shared ban names the fleet host it came from. */
+const sourceOf = (b: BanView): string => (b.origin ? `${b.source}:${b.origin}` : b.source);
 
 /**
  * `/` filter: an address or CIDR matches the addresses it covers (and a

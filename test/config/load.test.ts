@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, loadSettings } from '../../src/config/load.js';
-import { ConfigError } from '../../src/util/errors.js';
+import { configError } from '../support/config-error.js';
 import { haveFail2ban } from '../support/fail2ban-regex.js';
 
 const ASSETS = join(import.meta.dirname, '..', '..', 'assets', 'config');
@@ -16,15 +16,6 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const local = (text: string, name = 'jail.local') => writeFileSync(join(dir, name), text);
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadConfig', () => {
   it('loads the shipped defaults: bantop.conf settings and the enabled sshd jail', () => {
