@@ -21,11 +21,13 @@ export function enforcementSkipReason() {
   return null;
 }
 
-function config(dir, jails) {
+export function config(dir, jails) {
   const cfg = join(dir, 'cfg');
   mkdirSync(cfg, { recursive: true });
   symlinkSync(join(ROOT, 'assets', 'config', 'filter.d'), join(cfg, 'filter.d'));
-  writeFileSync(join(cfg, 'bantop.conf'), `[Definition]\nlogtarget = ${join(dir, 'daemon.log')}\nsocket = ${join(dir, 's.sock')}\npidfile = ${join(dir, 'p.pid')}\ndbfile = ${join(dir, 'db.sqlite3')}\nfirewall = nftables\n`);
+  // Every path under `dir`: a bench daemon must never write the machine's own /var/lib/bantop or /var/log files.
+  writeFileSync(join(cfg, 'bantop.conf'), `[Definition]\nlogtarget = ${join(dir, 'daemon.log')}\nsocket = ${join(dir, 's.sock')}\npidfile = ${join(dir, 'p.pid')}\n` +
+    `dbfile = ${join(dir, 'db.sqlite3')}\nbanlog = ${join(dir, 'bans.log')}\nblocklist = ${join(dir, 'blocklist')}\nhostsdeny = ${join(dir, 'hosts.deny')}\nfirewall = nftables\n`);
   writeFileSync(join(cfg, 'jail.conf'), jails);
   return cfg;
 }
@@ -37,7 +39,7 @@ const answers = (sock) => new Promise((res) => {
   c.once('error', () => res(false));
 });
 
-async function startDaemon(ns, cfg, sock) {
+export async function startDaemon(ns, cfg, sock) {
   const t0 = now();
   const p = spawn('ip', ['netns', 'exec', ns, process.execPath, BIN, '--config', cfg, 'serve'], { stdio: 'ignore' });
   while (!(await answers(sock))) {
@@ -46,7 +48,7 @@ async function startDaemon(ns, cfg, sock) {
   }
   return { p, readyMs: now() - t0 };
 }
-const stop = (p) => new Promise((r) => { p.once('exit', r); p.kill('SIGTERM'); });
+export const stop = (p) => new Promise((r) => { p.once('exit', r); p.kill('SIGTERM'); });
 
 const addr = (i) => `10.${100 + ((i >> 16) & 63)}.${(i >> 8) & 255}.${i & 255}`;
 

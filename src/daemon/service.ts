@@ -18,7 +18,7 @@ import { BanLogWriter } from '../banlog/writer.js';
 import { ESCALATION_JAIL, escalationAddsTime, formatRule, matchEscalation, type EscalationRule } from '../engine/escalation.js';
 import { ruleOf } from '../engine/jail-core.js';
 import { AbuseReporter } from '../report/reporter.js';
-import { BlocklistMirror } from '../store/blocklist-mirror.js';
+import { BlocklistMirror, blocklistReason } from '../store/blocklist-mirror.js';
 import { parseSshConnection, sshOperator, type OperatorConnection } from '../util/ssh-connection.js';
 import type { Logger } from './logger.js';
 import { isShared, type FleetEvent } from '../fleet/events.js';
@@ -147,7 +147,7 @@ export class BantopService {
     const engine = this.pipeline.engine;
     engine.addPassiveJail(MANUAL_JAIL, MANUAL_BANTIME);
     engine.addPassiveJail(ESCALATION_JAIL, 604800);
-    engine.addPassiveJail(FLEET_JAIL, MANUAL_BANTIME);
+    if (this.config.settings.fleet) engine.addPassiveJail(FLEET_JAIL, MANUAL_BANTIME);
     for (const w of store.whitelist()) engine.whitelist.add(w.entry);
     for (const op of this.operators.values()) op.release = engine.protectOperator(op.ip, op.label);
     this.banlog?.flush();
@@ -233,7 +233,7 @@ export class BantopService {
           this.note(`blocklist: ${this.mirror!.path}:line ${e.line} [ip]: ${e.ip} not banned: ${why}`);
           continue;
         }
-        this.engine.ban(e.jail, e.ip, { seconds: -1, source: 'import', reason: e.comment ?? 'blocklist file' });
+        this.engine.ban(e.jail, e.ip, { seconds: -1, source: 'import', reason: e.comment ? blocklistReason(e.comment) : 'blocklist file' });
         added++;
       }
       if (removals) {

@@ -56,11 +56,22 @@ export class RedisTransport implements FleetTransport {
     this.keys = { events: `${prefix}:events`, permanent: `${prefix}:permanent`, meta: `${prefix}:permanent:meta`, whitelist: `${prefix}:whitelist` };
   }
 
+  /** Waits a little for a connection being (re)made, so the first command after start does not fail for nothing. */
+  private async up(c: Redis): Promise<void> {
+    if (c.status === 'ready') return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { c.off('ready', onReady); reject(new Error(`not connected to Redis (${c.status})`)); }, 3000);
+      const onReady = () => { clearTimeout(timer); resolve(); };
+      c.once('ready', onReady);
+    });
+  }
+
   get connected(): boolean {
     return this.cmd.status === 'ready' && this.reader.status === 'ready';
   }
 
   async publish(batch: Outgoing[]): Promise<void> {
+    await this.up(this.cmd);
     const m = this.cmd.multi();
     for (const o of batch) {
       m.xadd(this.keys.events, 'MAXLEN', '~', STREAM_MAXLEN, '*', ...o.fields);
@@ -81,22 +92,26 @@ export class RedisTransport implements FleetTransport {
   }
 
   async read(after: string, blockMs: number, count: number): Promise<StreamEntry[]> {
+    await this.up(this.reader);
     const r = await this.reader.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.keys.events, after);
     if (!r) return [];
     return r[0]![1].map(([id, fields]) => ({ id, fields }));
   }
 
   async head(): Promise<string> {
+    await this.up(this.cmd);
     const r = await this.cmd.xrevrange(this.keys.events, '+', '-', 'COUNT', 1);
     return r[0]?.[0] ?? '0-0';
   }
 
   async first(): Promise<string | null> {
+    await this.up(this.cmd);
     const r = await this.cmd.xrange(this.keys.events, '-', '+', 'COUNT', 1);
     return r[0]?.[0] ?? null;
   }
 
   async snapshot(): Promise<{ permanent: Array<{ ip: string; meta: string | null }>; whitelist: string[] }> {
+    await this.up(this.cmd);
     const [ips, meta, whitelist] = await Promise.all([
       this.cmd.smembers(this.keys.permanent), this.cmd.hgetall(this.keys.meta), this.cmd.smembers(this.keys.whitelist),
     ]);

@@ -20,6 +20,16 @@ export function blocklistLine(b: PermanentBan): string {
 }
 
 /**
+ * The reason in a line's comment. A line bantop wrote carries its own stamp
+ * around the reason; reading it back must give the reason, not a stamp that
+ * every rewrite would wrap once more.
+ */
+export function blocklistReason(comment: string): string {
+  const m = /^bantop \d{4}-\d\d-\d\d \d\d:\d\d:\d\d permanent \((.*)\)$/.exec(comment.trim());
+  return m ? blocklistReason(m[1]!) : comment.trim();
+}
+
+/**
  * The permanent list as a plain file an operator can read and edit. bantop
  * rewrites it whole (temp file, then rename) from its own state, one line per
  * address and jail. Edits by hand are read back as a difference against what

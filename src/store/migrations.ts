@@ -71,7 +71,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
     version: 3,
     sql: `
       CREATE TABLE bantop_fleet_outbox (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        id INTEGER PRIMARY KEY,
         event TEXT NOT NULL
       );
       CREATE TABLE bantop_fleet_origins (

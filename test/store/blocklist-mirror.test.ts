@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BlocklistMirror } from '../../src/store/blocklist-mirror.js';
+import { BlocklistMirror, blocklistLine, blocklistReason } from '../../src/store/blocklist-mirror.js';
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'bantop-mirror-')); });
@@ -11,6 +11,13 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const T = new Date(2026, 10, 21, 10, 0, 0).getTime();
 
 describe('BlocklistMirror', () => {
+  it('reads back the reason of a line it wrote, not its stamp, so rewrites never nest', () => {
+    expect(blocklistReason('bantop 2026-11-21 12:51:15 permanent (bantop 2026-11-21 12:41:24 permanent (ssh brute force))')).toBe('ssh brute force');
+    expect(blocklistReason('found in the honeypot (port 23)')).toBe('found in the honeypot (port 23)');
+    const line = blocklistLine({ ip: '203.0.113.9', jail: 'sshd', bannedAt: 0, source: 'filter', reason: '5 failures' });
+    expect(blocklistReason(line.slice(line.indexOf('#') + 1))).toBe('5 failures');
+  });
+
   it('writes one sorted line per address and jail, in the issue\'s format, atomically', () => {
     const m = new BlocklistMirror(join(dir, 'sub', 'blocklist'));
     m.write([
