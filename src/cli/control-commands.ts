@@ -59,7 +59,8 @@ type Status = {
   host: string; pid: number; uptime: number; firewall: string; backends: string[];
   totals: { bans: number; permanentBans: number; failuresLastMinute: number; whitelist: number };
   firewallErrors: number; lastFirewallError: string | null; warnings: string[];
-  fleet: { name: string; redis: string; share: string[]; connected: boolean; lagMs: number; pending: number; published: number; applied: number; lastError: string | null } | null;
+  fleet: { name: string; redis: string; share: string[]; connected: boolean; lagMs: number; pending: number; published: number; applied: number;
+    origins: Record<string, number>; lastError: string | null } | null;
   jails: Array<{ name: string; passive: boolean; maxretry: number; failuresInWindow: number; currentBans: number; permanentBans: number; totalBans: number;
     filter: { lines: number; matched: number; ignored: number; missed: number }; banned?: string[] }>;
 };
@@ -87,7 +88,8 @@ export async function runClientCommand(command: string, rest: string[], ctx: Cli
         }
         const f = s.fleet;
         const fleet = f ? `fleet: ${f.name} on ${f.redis}, ${f.connected ? `connected, lag ${f.lagMs} ms` : `DISCONNECTED${f.lastError ? ` (${f.lastError})` : ''}`}, ` +
-          `sharing ${f.share.join(', ')}; ${f.published} published, ${f.applied} applied, ${f.pending} waiting to be sent\n` : '';
+          `sharing ${f.share.join(', ')}; ${f.published} published, ${f.applied} applied, ${f.pending} waiting to be sent\n` +
+          `shared bans held here: ${Object.entries(f.origins).map(([o, n]) => `${n} from ${o}`).join(', ') || 'none'}\n` : '';
         const errs = s.firewallErrors ? `firewall errors: ${s.firewallErrors} (last: ${s.lastFirewallError})\n` : '';
         const warns = s.warnings.map((w) => `warning: ${w}\n`).join('');
         return head + fleet + table(rows) + '* reads no log (manual bans, or bans of a jail no longer configured)\n' + errs + warns;

@@ -440,6 +440,15 @@ export class BantopService {
 
   private readonly originOf = (ip: string): string | undefined => this.fleetStore?.originOf(ip);
 
+  private fleetOrigins(): Record<string, number> {
+    const n: Record<string, number> = {};
+    for (const b of this.engine.bans(FLEET_JAIL)) {
+      const o = this.originOf(b.ip) ?? 'unknown';
+      n[o] = (n[o] ?? 0) + 1;
+    }
+    return n;
+  }
+
   /** Whitelist an address or network (also unbans what it covers) here, and across the fleet. */
   async whitelistAdd(entry: string, comment?: string): Promise<{ entry: string; unbanned: Array<{ ip: string; jail: string }> }> {
     const e = requireBanTarget(entry);
@@ -629,7 +638,7 @@ export class BantopService {
       banlog: this.config.settings.banlog,
       blocklist: this.config.settings.blocklist,
       reports: { ...this.reporter.stats },
-      fleet: this.fleet?.status() ?? null,
+      fleet: this.fleet?.status(this.fleetOrigins()) ?? null,
       firewallErrors: this.enforcer.errors,
       lastFirewallError: this.enforcer.lastError ?? null,
       warnings: [...this.config.warnings, ...this.warnings],

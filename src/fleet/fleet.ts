@@ -77,7 +77,8 @@ export class Fleet {
     setImmediate(() => void this.drain());
   }
 
-  status() {
+  /** `origins`: how many of the shared bans held here came from each host. */
+  status(origins: Record<string, number> = {}) {
     return {
       name: this.settings.name,
       redis: redactUrl(this.settings.redis),
@@ -88,6 +89,7 @@ export class Fleet {
       cursor: this.store.cursor() ?? null,
       pending: this.store.pendingCount(),
       ...this.stats,
+      origins,
       lastError: this.lastError || null,
     };
   }

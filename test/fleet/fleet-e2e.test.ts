@@ -84,7 +84,9 @@ describe.skipIf(skip !== null)(`fleet: ban sharing through Redis${skip ? ` (skip
     expect(run(1, 'list').stdout).toMatch(new RegExp(`${attacker.replace(/\./g, '\\.')}\\s+fleet\\s.*permanent.*fleet from host-a`));
     expect(redis.cli('SISMEMBER', 'bantop:permanent', attacker).trim()).toBe('1');
     expect(fleet(1)).toMatchObject({ name: 'host-b', connected: true });
-    expect(run(1, 'status').stdout).toMatch(/^fleet: host-b on redis:\/\/10\.200\.\d+\.1:6379\/0, connected, lag \d+ ms, sharing permanent, escalation, manual/m);
+    const status = run(1, 'status').stdout;
+    expect(status).toMatch(/^fleet: host-b on redis:\/\/10\.200\.\d+\.1:6379\/0, connected, lag \d+ ms, sharing permanent, escalation, manual/m);
+    expect(status).toMatch(/^shared bans held here: 1 from host-a$/m);
   });
 
   it('an unban on A lifts it on B; a whitelist on B reaches A, which then refuses to ban the address', async () => {
