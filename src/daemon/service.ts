@@ -25,6 +25,7 @@ import { isShared, type FleetEvent } from '../fleet/events.js';
 import { Fleet } from '../fleet/fleet.js';
 import { FleetStore } from '../fleet/fleet-store.js';
 import { RedisTransport, type FleetTransport } from '../fleet/redis-transport.js';
+import { redactUrl } from '../fleet/settings.js';
 
 /** The built-in jail for manual bans and imports without a jail: all ports, the default firewall. */
 export const MANUAL_JAIL = 'manual';
@@ -408,14 +409,20 @@ export class BantopService {
       const jail = this.requireJail(r.jail);
       jails = this.engine.unban(ip, jail) ? [jail] : [];
     } else {
-      this.o.store.setWatermark('*', ip, this.o.clock.now());
-      jails = this.engine.unbanEverywhere(ip);
+      jails = this.unbanEverywhere(ip);
     }
     this.fleet?.publish({ type: 'unban', ip, everywhere: r.jail === undefined, time: this.o.clock.now() });
     if (r.whitelist) await this.whitelistAdd(ip, 'unban --whitelist');
     await this.enforcer.settled();
     this.writeBlocklist();
     return { ip, jails, whitelisted: r.whitelist ?? false };
+  }
+
+  /** Every jail, plus a watermark for every jail (in the caller's batch when there is one), so old lines never count. */
+  private unbanEverywhere(ip: string): string[] {
+    const now = this.o.clock.now();
+    this.write(() => this.o.store.setWatermark('*', ip, now));
+    return this.engine.unbanEverywhere(ip);
   }
 
   /** Protect an operator's address while a session (an attached TUI) lives; returns the release. */
@@ -434,8 +441,7 @@ export class BantopService {
 
   list(jail?: string): BanView[] {
     if (jail !== undefined) this.requireJail(jail);
-    const originOf = this.originOf;
-    return this.engine.bans(jail).map((b) => view(b, originOf));
+    return this.engine.bans(jail).map((b) => view(b, this.originOf));
   }
 
   private readonly originOf = (ip: string): string | undefined => this.fleetStore?.originOf(ip);
@@ -486,14 +492,14 @@ export class BantopService {
     if (!f) return;
     const log = this.o.log;
     this.fleetStore = new FleetStore(this.o.store.db, f.key);
-    const transport = this.o.fleetTransport ?? new RedisTransport(f.redis, f.key, () => {});
+    const transport = this.o.fleetTransport ?? new RedisTransport(f.redis, f.key);
     this.fleet = new Fleet(f, transport, this.fleetStore, {
       applyRemote: (events, cursor) => this.applyRemote(events, cursor),
       sharedPermanent: () => this.engine.bans(FLEET_JAIL).filter((b) => b.expiresAt === null).map((b) => b.ip),
       log: (level, msg) => log.log(level, msg),
     }, this.o.clock);
     this.fleet.start();
-    log.log('INFO', `fleet: member ${f.name} of ${this.fleet.status().redis}, sharing ${[...f.share].join(', ')}`);
+    log.log('INFO', `fleet: member ${f.name} of ${redactUrl(f.redis)}, sharing ${[...f.share].join(', ')}`);
   }
 
   /**
@@ -527,12 +533,8 @@ export class BantopService {
             break;
           }
           case 'unban':
-            if (e.everywhere) {
-              this.write(() => this.o.store.setWatermark('*', e.ip, now));
-              this.engine.unbanEverywhere(e.ip);
-            } else {
-              this.engine.unban(e.ip, FLEET_JAIL);
-            }
+            if (e.everywhere) this.unbanEverywhere(e.ip);
+            else this.engine.unban(e.ip, FLEET_JAIL);
             break;
           case 'whitelist':
             if (!this.engine.whitelist.entries().includes(e.ip)) this.whitelistLocal(e.ip, `fleet: from ${e.origin}`);

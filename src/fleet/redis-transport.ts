@@ -42,7 +42,7 @@ export class RedisTransport implements FleetTransport {
   private readonly reader: Redis;
   private readonly keys;
 
-  constructor(url: string, prefix: string, onError: (e: Error) => void) {
+  constructor(url: string, prefix: string) {
     const opts = {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -52,7 +52,9 @@ export class RedisTransport implements FleetTransport {
     };
     this.cmd = new Redis(url, opts);
     this.reader = new Redis(url, opts);
-    for (const c of [this.cmd, this.reader]) c.on('error', onError);
+    // Connection errors surface as failed commands, which the fleet logs and retries; the listener only keeps
+    // ioredis from treating them as unhandled.
+    for (const c of [this.cmd, this.reader]) c.on('error', () => {});
     this.keys = { events: `${prefix}:events`, permanent: `${prefix}:permanent`, meta: `${prefix}:permanent:meta`, whitelist: `${prefix}:whitelist` };
   }
 
