@@ -6,7 +6,7 @@
 // Baselines in the same run: the raw XADD → blocked XREAD round trip through
 // the same Redis (ioredis), and the raw SMEMBERS of the same list.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
