@@ -52,7 +52,9 @@ export interface ServiceOptions {
   fleetTransport?: FleetTransport;
 }
 
-export type ServiceEvent = EngineEvent | { type: 'line'; jail: string; line: string; origin: string; time: number };
+/** A shared ban's event names the fleet host it came from, so an attached TUI shows it as it arrives. */
+export type ServiceEvent = Exclude<EngineEvent, BanEvent> | (BanEvent & { origin?: string | undefined })
+  | { type: 'line'; jail: string; line: string; origin: string; time: number };
 
 export interface BanView {
   ip: string;
@@ -296,7 +298,7 @@ export class BantopService {
     if (e.type === 'ban') this.onBan(e);
     else if (e.type === 'unban') this.onUnban(e);
     else if (e.type === 'ignored' && e.reason === 'protected') this.o.log.log('WARNING', `[${e.jail}] ignored a failure from ${e.ip}: a protected address (operator session or loopback)`);
-    this.emit(e);
+    this.emit(e.type === 'ban' && e.jail === FLEET_JAIL ? { ...e, origin: this.originOf(e.ip) } : e);
   }
 
   private onBan(e: BanEvent): void {
@@ -525,6 +527,7 @@ export class BantopService {
               this.o.log.log('WARNING', `fleet: shared ban of ${e.ip} from ${e.origin} not applied here: ${why}`);
               break;
             }
+            fs.noteOrigin(e.ip, e.origin);
             this.engine.ban(FLEET_JAIL, e.ip, {
               seconds: expiresAt === null ? -1 : Math.max(1, Math.round((expiresAt - now) / 1000)),
               source: 'fleet', reason: `${e.origin} ${e.jail}${e.reason ? `: ${e.reason}` : ''}`,

@@ -56,6 +56,11 @@ export class FleetStore {
     this.originCache.set(ip, origin);
   }
 
+  /** Known before the ban is made, so that its event can name the origin; setOrigin stores it with the ban. */
+  noteOrigin(ip: string, origin: string): void {
+    this.originCache.set(ip, origin);
+  }
+
   dropOrigin(ip: string): void {
     this.stmt.dropOrigin.run(ip);
     this.originCache.delete(ip);

@@ -77,7 +77,7 @@ export function App({ source, readonly = false, frameMs = 250, onExit }: AppProp
         }
         case 'ignored': data.log.mark(e.jail, e.ip, 'ignored', e.reason); break;
         case 'ban':
-          data.bans.set({ ip: e.ip, jail: e.jail, bannedAt: e.time, expiresAt: e.expiresAt, permanent: e.expiresAt === null, failures: e.failures, banCount: e.banCount, source: e.source, reason: e.reason });
+          data.bans.set({ ip: e.ip, jail: e.jail, bannedAt: e.time, expiresAt: e.expiresAt, permanent: e.expiresAt === null, failures: e.failures, banCount: e.banCount, source: e.source, reason: e.reason, origin: e.origin });
           break;
         case 'unban': data.bans.delete(e.jail, e.ip); break;
       }

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subscribe } from '../../src/daemon/client.js';
 import { cli, cliJson, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
 import { createLab, listen, listening, netnsSkipReason, nftSet, tcpReaches, type Lab } from '../support/netns.js';
 import { createRedisLab, redisSkipReason, type RedisLab } from '../support/redis.js';
@@ -73,6 +74,10 @@ describe.skipIf(skip !== null)(`fleet: ban sharing through Redis${skip ? ` (skip
   it('a permanent ban on host A drops the address on host B within one second, and B names A as its origin', async () => {
     const attacker = labs[1]!.peerIp; // host B's attacker
     expect(tcpReaches(labs[1]!, 22)).toBe(true);
+    // What an attached TUI on B receives: the shared ban as it arrives, naming its origin.
+    const seen: Array<Record<string, unknown>> = [];
+    const sub = subscribe(hosts[1]!.socket, (e) => seen.push(e), () => {});
+    await new Promise((r) => setTimeout(r, 200));
     const r = run(0, 'permaban', attacker);
     expect(r.status, r.stderr).toBe(0);
     const t0 = Date.now();
@@ -80,6 +85,10 @@ describe.skipIf(skip !== null)(`fleet: ban sharing through Redis${skip ? ` (skip
     const ms = Date.now() - t0;
     expect(ms).toBeLessThan(1000);
     expect(tcpReaches(labs[1]!, 22)).toBe(false);
+    // The test's own synchronous probes hold its event loop: wait for the event to be read, not just sent.
+    await waitFor(() => seen.some((e) => e['type'] === 'ban'), 3000, 'the ban event on host B\'s subscription');
+    sub.close();
+    expect(seen.filter((e) => e['type'] === 'ban')).toEqual([expect.objectContaining({ ip: attacker, jail: 'fleet', source: 'fleet', origin: 'host-a' })]);
     expect(list(1, 'fleet')).toEqual([expect.objectContaining({ ip: attacker, jail: 'fleet', permanent: true, source: 'fleet', origin: 'host-a' })]);
     expect(run(1, 'list').stdout).toMatch(new RegExp(`${attacker.replace(/\./g, '\\.')}\\s+fleet\\s.*permanent.*fleet from host-a`));
     expect(redis.cli('SISMEMBER', 'bantop:permanent', attacker).trim()).toBe('1');
