@@ -176,7 +176,11 @@ export class FileTailer implements LogSource {
       st = statSync(t.path);
     } catch {
       // Renamed away and not (yet) recreated: finish the old file, then let it go.
+      // Files that came and went at this path since our last look (rotated
+      // twice, the last time without a successor) are read now: no later
+      // open of the path may ever come to pick them up.
       this.rotateOut(t);
+      this.readMissedRotations(t, -1);
       return;
     }
     if (st.ino !== t.inode) {

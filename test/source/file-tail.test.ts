@@ -102,6 +102,21 @@ describe('FileTailer', () => {
     expect(got).toEqual(Array.from({ length: 3000 }, (_, i) => `line ${i}`));
   });
 
+  it('reads a file that was created and rotated away between two looks, with no successor yet', async () => {
+    const log = join(dir, 'gone.log');
+    writeFileSync(log, '');
+    const { t, lines } = tail([log]);
+    await t.start();
+    appendFileSync(log, 'a 1\n');
+    await waitFor(() => lines().length === 1);
+    // No await in between: the tailer cannot look until both rotations are done.
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, 'b 1\nb 2\n');
+    renameSync(log, `${log}.2`);
+    await waitFor(() => lines().length === 3, 3000, 'the middle file');
+    expect(lines()).toEqual(['a 1', 'b 1', 'b 2']);
+  });
+
   it('follows copytruncate rotation without repeating a line', async () => {
     const got = await flowWithRotation((log, n) => {
       copyFileSync(log, `${log}.${n}`);
