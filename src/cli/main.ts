@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: it sets V8's regex backtrack budget before any filter is compiled.
+import '../util/regex-budget.js';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

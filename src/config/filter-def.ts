@@ -3,6 +3,8 @@ import { basename, dirname, join } from 'node:path';
 import { ConfigError } from '../util/errors.js';
 import type { FilterSpec } from '../filter/filter.js';
 import { ConfigStore } from './store.js';
+import { CompiledRegex } from '../filter/compiled-regex.js';
+import { regexRisk } from '../filter/regex-risk.js';
 import { substituteTags } from './tags.js';
 
 /** A filter as the jail asks for it, resolved into what the filter engine runs. */
@@ -92,4 +94,32 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
   };
   const journalmatch = (resolved('journalmatch') ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
   return { spec, journalmatch, file };
+}
+
+/**
+ * Warnings for a filter's regexes that can backtrack catastrophically. They
+ * still load (fail2ban would run them too); the warning tells the operator
+ * which one to fix and what bounds it meanwhile.
+ */
+export function filterRiskWarnings(jail: string, file: string, spec: FilterSpec): string[] {
+  const out: string[] = [];
+  const check = (key: string, patterns: string[]) => patterns.forEach((p, i) => {
+    let source: string;
+    try {
+      source = new CompiledRegex(p, { multiline: spec.maxlines > 1, useDns: spec.useDns }).re.source;
+    } catch {
+      return; // an untranslatable regex is reported where the filter is compiled
+    }
+    const risk = regexRisk(source);
+    if (!risk) return;
+    const which = patterns.length > 1 ? `${key} #${i + 1}` : key;
+    out.push(`jail "${jail}": ${file}: ${which} nests unbounded repetition (${risk.fragment}) and can backtrack catastrophically on long lines; ` +
+      (risk.unbounded
+        ? `it uses back-references or lookarounds, so only the line cap (maxlinelen ${spec.maxlinelen}) bounds it: rewrite it without the nesting`
+        : `bantop switches such a match to a linear-time engine, but rewrite it without the nesting`));
+  });
+  check('failregex', spec.failregex);
+  check('ignoreregex', spec.ignoreregex);
+  if (spec.prefregex) check('prefregex', [spec.prefregex]);
+  return out;
 }

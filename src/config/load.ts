@@ -6,7 +6,7 @@ import { parseDuration, DurationError } from '../util/duration.js';
 import { ConfigError } from '../util/errors.js';
 import { parseCidr } from '../util/ip.js';
 import { parseNameWithArgsAt, splitActionList } from './args.js';
-import { resolveFilter } from './filter-def.js';
+import { filterRiskWarnings, resolveFilter } from './filter-def.js';
 import {
   DEFAULT_SETTINGS, JailSchema, SettingsSchema,
   type JailConfig, type LoadedConfig, type Settings,
@@ -105,6 +105,8 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     maxlinelen: numberOpt(get('maxlinelen') ?? '10000', at('maxlinelen')),
     where: at('filter'),
   });
+
+  warnings.push(...filterRiskWarnings(name, filter.file, filter.spec));
 
   const logpath = (get('logpath') ?? '').split('\n').map((l) => l.trim().replace(/\s+(?:head|tail)$/, '')).filter(Boolean);
   if (backend !== 'systemd') {

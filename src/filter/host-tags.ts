@@ -4,7 +4,9 @@
  * user, ...) follow fail2ban so `<F-…>` captures mean the same thing.
  */
 const IP4 = String.raw`(?:\d{1,3}\.){3}\d{1,3}`;
-const IP6 = String.raw`(?:[0-9a-fA-F]{1,4}::?|::){1,7}(?:[0-9a-fA-F]{1,4}|(?<=:):)`;
+// Every repeated alternative ends in ":", so a closing ":" needs no lookbehind (fail2ban writes `(?<=:):`);
+// without one, V8 can hand a runaway match to its linear engine (util/regex-budget.ts).
+const IP6 = String.raw`(?:[0-9a-fA-F]{1,4}::?|::){1,7}(?:[0-9a-fA-F]{1,4}|:)`;
 const P_IP4 = String.raw`(?:::f{4,6}:)?(?P<ip4>${IP4})`;
 const P_IP6 = String.raw`\[?(?P<ip6>${IP6})\]?`;
 const P_DNS = String.raw`(?P<dns>[\w\-.^_]*\w)`;
