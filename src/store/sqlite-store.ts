@@ -187,7 +187,16 @@ export class SqliteStore implements PositionStore, BanHistory {
   }
 
   setFile(path: string, pos: FilePosition): void {
+    const before = this.getFile(path);
     this.fileCache.set(path, { ...pos });
+    if (before === undefined || before.inode !== pos.inode) {
+      // A first look starts at the end of the file: that choice must survive a
+      // crash, or a restart would start at the end again and skip every line
+      // written in between. The same for the first position in a new file.
+      this.stmt.setFile.run(path, pos.inode, pos.offset, pos.head);
+      this.pendingFiles.delete(path);
+      return;
+    }
     this.pendingFiles.set(path, { ...pos });
   }
 

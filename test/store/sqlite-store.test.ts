@@ -100,6 +100,27 @@ describe('SqliteStore', () => {
     again.close();
   });
 
+  it('writes the first position of a file, and of a new inode, at once: a crash before the next flush must not skip lines', () => {
+    const path = join(dir, 'pos.sqlite3');
+    const s = new SqliteStore(path);
+    const other = () => new Database(path, { readonly: true });
+    const row = () => {
+      const db = other();
+      try {
+        return db.prepare('SELECT inode, offset FROM bantop_positions WHERE path = ?').get('/l') as { inode: number; offset: number } | undefined;
+      } finally {
+        db.close();
+      }
+    };
+    s.setFile('/l', { inode: 5, offset: 100, head: 'ab' });
+    expect(row()).toEqual({ inode: 5, offset: 100 });
+    s.setFile('/l', { inode: 5, offset: 200, head: 'ab' });
+    expect(row()).toEqual({ inode: 5, offset: 100 }); // written behind
+    s.setFile('/l', { inode: 6, offset: 0, head: 'cd' });
+    expect(row()).toEqual({ inode: 6, offset: 0 });
+    s.close();
+  });
+
   it('loses no committed ban when the process is killed with SIGKILL mid-stream', async () => {
     const path = join(dir, 'crash.sqlite3');
     const script = `
