@@ -7,7 +7,13 @@ import { LineSplitter } from './line-splitter.js';
 import type { FilePosition, LineSink, LogSource, PositionStore, SourceLine } from './types.js';
 
 const CHUNK = 1 << 20;
-const HEAD = 64;
+/**
+ * Bytes from the start of a file that identify it. A copytruncate followed by
+ * new lines before we look shows only as different first bytes, and lines
+ * written in the same second share a long prefix (date, host, program, message
+ * up to the address), so the head has to reach past the first line's address.
+ */
+const HEAD = 256;
 
 interface Tracked {
   path: string;
@@ -189,15 +195,38 @@ export class FileTailer implements LogSource {
       return;
     }
     const head = readHead(t.fd);
-    if (st.size < t.readPos || !sameHead(t.head, head)) {
-      // copytruncate: what we had not read yet went to the copy; take it from there, then start over.
-      this.readTruncatedCopy(t);
-      t.readPos = 0;
-      t.offset = 0;
-      t.splitter.reset();
+    if (st.size < t.readPos || !sameHead(t.head, head) || this.copiedAway(t, head)) this.startOver(t, head);
+    else if (head.length > t.head.length) t.head = head;
+    // A truncation can also land while we read: then what we read is the new content, not ours.
+    if (this.readAvailable(t) === 'truncated') {
+      this.startOver(t, readHead(t.fd));
+      this.readAvailable(t);
     }
+  }
+
+  /**
+   * A file shorter than its head at our last look (often empty, right after a
+   * truncation) has no head to tell a second copytruncate by: its new content
+   * may start with the same few bytes, or grow past our offset. A fresh copy
+   * beside it that starts like what we read, while the file itself now starts
+   * differently, is that copy.
+   */
+  private copiedAway(t: Tracked, head: string): boolean {
+    if (t.head.length >= HEAD * 2) return false;
+    return this.siblings(t).some((s) => {
+      if (this.seen.has(s.ino) || s.mtimeMs < t.mtimeMs - 1000) return false;
+      const theirs = headOf(s.path);
+      return theirs !== null && theirs.startsWith(t.head) && !sameHead(theirs, head);
+    });
+  }
+
+  /** copytruncate: what we had not read yet went to the copy; take it from there, then read the file from its start. */
+  private startOver(t: Tracked, head: string): void {
+    this.readTruncatedCopy(t);
+    t.readPos = 0;
+    t.offset = 0;
+    t.splitter.reset();
     t.head = head;
-    this.readAvailable(t);
   }
 
   /** Rotated siblings of a tracked file: `auth.log.1`, `auth.log-20261121`, newest last. */
@@ -244,14 +273,8 @@ export class FileTailer implements LogSource {
     const fresh = this.siblings(t).filter((s) => !this.seen.has(s.ino) && s.mtimeMs >= t.mtimeMs - 1000);
     const ours = fresh.find((s) => {
       if (s.size < t.readPos || t.head === '') return false;
-      try {
-        const fd = openSync(s.path, 'r');
-        const same = sameHead(t.head, readHead(fd));
-        closeSync(fd);
-        return same;
-      } catch {
-        return false;
-      }
+      const theirs = headOf(s.path);
+      return theirs !== null && sameHead(t.head, theirs);
     });
     if (ours) this.readWhole(t, ours.path, ours.ino, t.offset);
     for (const s of fresh) if (s !== ours) this.readWhole(t, s.path, s.ino, 0);
@@ -278,7 +301,14 @@ export class FileTailer implements LogSource {
     this.draining.push({ t, until: this.o.clock.now() + (this.o.drainMs ?? 3000) });
   }
 
-  private readAvailable(t: Tracked): void {
+  /**
+   * Reads what was appended. For a followed file, each chunk is kept only if
+   * the file's head is still the one we know, checked after the read: a
+   * copytruncate by another process can land between two looks or in the
+   * middle of a read, and then the bytes at our offset are new content.
+   */
+  private readAvailable(t: Tracked): 'ok' | 'truncated' {
+    const live = this.files.get(t.path) === t;
     const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
       let got: number;
@@ -286,13 +316,17 @@ export class FileTailer implements LogSource {
         got = readSync(t.fd, buf, 0, CHUNK, t.readPos);
       } catch {
         this.readErrors++;
-        return;
+        return 'ok';
       }
       if (got === 0) break;
+      if (live || t.head.length < HEAD * 2) {
+        const head = readHead(t.fd);
+        if (live && !sameHead(t.head, head)) return 'truncated';
+        if (head.length > t.head.length) t.head = head;
+      }
       t.readPos += got;
       const { lines, bytes } = t.splitter.push(buf.subarray(0, got));
       t.offset += bytes;
-      if (t.head.length < HEAD * 2) t.head = readHead(t.fd);
       if (lines.length) this.emit(t, lines);
       if (got < CHUNK) break;
     }
@@ -302,6 +336,7 @@ export class FileTailer implements LogSource {
       /* closed underneath us */
     }
     this.save(t);
+    return 'ok';
   }
 
   private emitPartial(t: Tracked): void {
@@ -339,6 +374,19 @@ function readHead(fd: number): string {
     return '';
   }
   return b.subarray(0, n).toString('hex');
+}
+
+function headOf(path: string): string | null {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      return readHead(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
 }
 
 /** The saved head may be shorter (the file was smaller then): compare what both have. */

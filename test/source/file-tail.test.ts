@@ -126,6 +126,20 @@ describe('FileTailer', () => {
     expect(got).toEqual(Array.from({ length: 3000 }, (_, i) => `line ${i}`));
   });
 
+  it('copytruncate of a file it last saw empty: the copy is read, then the new content, nothing lost', async () => {
+    const log = join(dir, 'empty.log');
+    writeFileSync(log, '');
+    const { t, lines } = tail([log]);
+    await t.start();
+    // No await in between: lines arrive, are copied away and truncated before the tailer looks.
+    appendFileSync(log, 'a 1\na 2\n');
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, 'b 1 and a longer line than before\n');
+    await waitFor(() => lines().length === 3, 3000, 'three lines');
+    expect(lines()).toEqual(['a 1', 'a 2', 'b 1 and a longer line than before']);
+  });
+
   it('picks up a file that appears later, and glob paths', async () => {
     const sub = join(dir, 'nginx');
     mkdirSync(sub);
