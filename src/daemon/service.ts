@@ -26,6 +26,7 @@ import { Fleet } from '../fleet/fleet.js';
 import { FleetStore } from '../fleet/fleet-store.js';
 import { RedisTransport, type FleetTransport } from '../fleet/redis-transport.js';
 import { redactUrl } from '../fleet/settings.js';
+import { isStorageError } from '../store/storage-error.js';
 
 /** The built-in jail for manual bans and imports without a jail: all ports, the default firewall. */
 export const MANUAL_JAIL = 'manual';
@@ -96,6 +97,9 @@ export class BantopService {
   private unsubscribe: (() => void) | undefined;
   /** While set, store writes are collected and committed as one transaction (imports). */
   private batch: Array<() => void> | null = null;
+  /** Store writes that failed for want of disk, in order, retried every second. */
+  private unsaved: Array<() => void> = [];
+  private storeError: string | null = null;
   readonly warnings: string[] = [];
   private banlog: BanLogWriter | undefined;
   private mirror: BlocklistMirror | undefined;
@@ -126,11 +130,14 @@ export class BantopService {
     await s.build();
     s.startFleet();
     const check = setInterval(() => void s.periodicCheck(), o.checkIntervalMs ?? 30_000);
-    const positions = setInterval(() => o.store.flushPositions(), 1000);
-    const purge = setInterval(() => s.purge(), 3600_000);
+    const positions = setInterval(() => {
+      s.retryUnsaved();
+      s.housekeeping(() => o.store.flushPositions());
+    }, 1000);
+    const purge = setInterval(() => s.housekeeping(() => s.purge()), 3600_000);
     for (const t of [check, positions, purge]) t.unref();
     s.timers.push(check, positions, purge);
-    s.purge();
+    s.housekeeping(() => s.purge());
     return s;
   }
 
@@ -291,7 +298,55 @@ export class BantopService {
 
   private write(fn: () => void): void {
     if (this.batch) this.batch.push(fn);
-    else fn();
+    else if (this.unsaved.length) this.unsaved.push(fn); // behind earlier failed writes, in order
+    else {
+      try {
+        fn();
+      } catch (e) {
+        this.storeFailed(e, [fn]);
+      }
+    }
+  }
+
+  /**
+   * A store write failed for want of disk (full, I/O error, read-only): the
+   * ban is enforced all the same, and the writes wait in memory, in order,
+   * until `retryUnsaved` gets them in. A failed transaction rolls back whole,
+   * so the file never holds half a change.
+   */
+  private storeFailed(e: unknown, ops: Array<() => void>): void {
+    if (!isStorageError(e)) throw e;
+    this.unsaved.push(...ops);
+    if (this.storeError === null) {
+      this.o.log.log('ERROR', `cannot write the state database ${this.o.store.path}: ${e.message} (${e.code}); ` +
+        'bans stay enforced, and changes are kept in memory and saved when it is writable again (free space on its file system)');
+    }
+    this.storeError = `${e.message} (${e.code})`;
+  }
+
+  private retryUnsaved(): void {
+    if (this.unsaved.length === 0) return;
+    const ops = this.unsaved;
+    try {
+      this.o.store.db.transaction(() => { for (const op of ops) op(); })();
+    } catch (e) {
+      if (!isStorageError(e)) throw e;
+      this.storeError = `${e.message} (${e.code})`;
+      return;
+    }
+    this.unsaved = [];
+    this.storeError = null;
+    this.o.log.log('NOTICE', `the state database ${this.o.store.path} is writable again: saved ${ops.length} change(s) kept in memory`);
+  }
+
+  /** Positions and purges: a full disk keeps them pending (positions) or skipped (purge) until it has room. */
+  private housekeeping(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (!isStorageError(e)) throw e;
+      this.storeError ??= `${e.message} (${e.code})`;
+    }
   }
 
   private onEvent(e: EngineEvent): void {
@@ -368,7 +423,14 @@ export class BantopService {
     } finally {
       const ops = this.batch;
       this.batch = null;
-      this.o.store.db.transaction(() => { for (const op of ops) op(); })();
+      if (this.unsaved.length) this.unsaved.push(...ops);
+      else {
+        try {
+          this.o.store.db.transaction(() => { for (const op of ops) op(); })();
+        } catch (e) {
+          this.storeFailed(e, ops);
+        }
+      }
     }
   }
 
@@ -646,7 +708,9 @@ export class BantopService {
       fleet: this.fleet?.status(this.fleetOrigins()) ?? null,
       firewallErrors: this.enforcer.errors,
       lastFirewallError: this.enforcer.lastError ?? null,
-      warnings: [...this.config.warnings, ...this.warnings],
+      store: { path: this.o.store.path, error: this.storeError, unsaved: this.unsaved.length },
+      warnings: [...this.config.warnings, ...this.warnings,
+        ...(this.storeError ? [`the state database ${this.o.store.path} is not writable: ${this.storeError}; ${this.unsaved.length} change(s) kept in memory until it is`] : [])],
       jails,
     };
   }
@@ -655,7 +719,7 @@ export class BantopService {
   async reload(): Promise<{ jails: string[]; added: number; removed: number }> {
     const next = loadConfig(this.o.configDir);
     await this.pipeline.stop();
-    this.o.store.flushPositions();
+    this.housekeeping(() => this.o.store.flushPositions());
     this.config = next;
     const rec = await this.build();
     return { jails: this.engine.jailNames(), ...rec };
@@ -684,7 +748,9 @@ export class BantopService {
     await this.pipeline.stop();
     const perm = new Set(this.engine.bans().filter((b) => b.expiresAt === null).map((b) => `${b.jail}\u0000${b.ip}`));
     await this.enforcer.stop(this.o.flushOnStop ?? false, (jail, ip) => perm.has(`${jail}\u0000${ip}`));
-    this.o.store.flushPositions();
+    this.retryUnsaved();
+    if (this.unsaved.length) this.o.log.log('ERROR', `stopping with ${this.unsaved.length} change(s) the state database could not take: ${this.storeError}`);
+    this.housekeeping(() => this.o.store.flushPositions());
     this.writeBlocklist();
     this.banlog?.flush();
   }

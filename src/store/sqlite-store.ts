@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { isStorageError } from './storage-error.js';
 import type { BanSource } from '../engine/events.js';
 import type { ActiveBan, BanHistory } from '../engine/jail-core.js';
 import type { FilePosition, PositionStore } from '../source/types.js';
@@ -193,9 +194,14 @@ export class SqliteStore implements PositionStore, BanHistory {
       // A first look starts at the end of the file: that choice must survive a
       // crash, or a restart would start at the end again and skip every line
       // written in between. The same for the first position in a new file.
-      this.stmt.setFile.run(path, pos.inode, pos.offset, pos.head);
-      this.pendingFiles.delete(path);
-      return;
+      try {
+        this.stmt.setFile.run(path, pos.inode, pos.offset, pos.head);
+        this.pendingFiles.delete(path);
+        return;
+      } catch (e) {
+        if (!isStorageError(e)) throw e;
+        // No room now: written behind like the others once there is.
+      }
     }
     this.pendingFiles.set(path, { ...pos });
   }

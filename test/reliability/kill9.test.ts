@@ -4,23 +4,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliJson, sshdFailure, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
-import { createLab, inNs, netnsSkipReason, type Lab } from '../support/netns.js';
+import { createLab, netnsSkipReason, nftAddresses, type Lab } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';
 
 const STORM = 10_000;
 const KILLS = 20;
 const attacker = (i: number) => `10.${77 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
-
-/** Every address in bantop's nft table, with how many times the kernel holds it. */
-function kernelAddresses(ns: string): Map<string, number> {
-  let text = '';
-  try { text = inNs(ns, 'nft', ['list', 'table', 'inet', 'bantop']); } catch { return new Map(); }
-  const out = new Map<string, number>();
-  for (const block of text.matchAll(/elements = \{([^}]*)\}/gs)) {
-    for (const m of block[1]!.matchAll(/(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])/g)) out.set(m[1]!, (out.get(m[1]!) ?? 0) + 1);
-  }
-  return out;
-}
 
 const skip = netnsSkipReason(['nft']);
 describe.skipIf(skip !== null)(`kill -9${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -60,7 +49,7 @@ describe.skipIf(skip !== null)(`kill -9${skip ? ` (skipped: ${skip})` : ''}`, ()
   const consistent = (): { store: number; problems: string[] } => {
     const store = storeBans();
     const listed = new Set(cliJson<Array<{ ip: string }>>(cfg, ['list']).map((b) => b.ip));
-    const kernel = kernelAddresses(lab.host);
+    const kernel = nftAddresses(lab.host);
     const problems: string[] = [];
     if (new Set(store).size !== store.length) problems.push('the store holds an address twice');
     for (const ip of store) {

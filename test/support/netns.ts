@@ -114,3 +114,14 @@ export function nftSet(ns: string, set: string): string[] {
   const m = /elements = \{([^}]*)\}/s.exec(text);
   return m ? m[1]!.split(',').map((s) => s.trim()).filter(Boolean) : [];
 }
+
+/** Every IPv4 address in bantop's nft table, with how many times the kernel holds it. */
+export function nftAddresses(ns: string): Map<string, number> {
+  let text = '';
+  try { text = inNs(ns, 'nft', ['list', 'table', 'inet', 'bantop']); } catch { return new Map(); }
+  const out = new Map<string, number>();
+  for (const block of text.matchAll(/elements = \{([^}]*)\}/gs)) {
+    for (const m of block[1]!.matchAll(/(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])/g)) out.set(m[1]!, (out.get(m[1]!) ?? 0) + 1);
+  }
+  return out;
+}
