@@ -125,3 +125,22 @@ export function nftAddresses(ns: string): Map<string, number> {
   }
   return out;
 }
+
+/** Every IPv4 address bantop holds in the kernel with this backend, with how many times (rules, set elements). */
+export function kernelAddresses(firewall: string, ns: string): Map<string, number> {
+  if (firewall === 'nftables') return nftAddresses(ns);
+  const out = new Map<string, number>();
+  const add = (ip: string) => out.set(ip, (out.get(ip) ?? 0) + 1);
+  if (firewall === 'ipset') {
+    for (const l of inNs(ns, 'ipset', ['save']).split('\n')) {
+      const m = /^add bt\S+ (\d+\.\d+\.\d+\.\d+)$/.exec(l);
+      if (m) add(m[1]!);
+    }
+  } else {
+    for (const l of inNs(ns, 'iptables', ['-S']).split('\n')) {
+      const m = /-s (\d+\.\d+\.\d+\.\d+)\/32 .*-j DROP/.exec(l);
+      if (m) add(m[1]!);
+    }
+  }
+  return out;
+}
