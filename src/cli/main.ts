@@ -140,11 +140,16 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   }
 }
 
+/** Control bytes from a config file or an argument are shown, not sent to the terminal (an ESC could rewrite the screen). */
+function visible(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Print a user error as message + next step; anything else is a bug and keeps its stack. */
 export function reportError(e: unknown, err: NodeJS.WritableStream = process.stderr): number {
   if (isUserError(e)) {
-    err.write(`bantop: ${e.message}\n`);
-    if (e.hint) err.write(`  ${e instanceof ConfigError ? 'next' : 'try'}: ${e.hint}\n`);
+    err.write(`bantop: ${visible(e.message)}\n`);
+    if (e.hint) err.write(`  ${e instanceof ConfigError ? 'next' : 'try'}: ${visible(e.hint)}\n`);
     return e.exitCode;
   }
   err.write(`bantop: internal error (a bug, please report it):\n${(e as Error)?.stack ?? String(e)}\n`);

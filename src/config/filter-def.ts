@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ConfigError } from '../util/errors.js';
+import { ConfigError, RegexTranslationError } from '../util/errors.js';
 import type { FilterSpec } from '../filter/filter.js';
 import { ConfigStore } from './store.js';
 import { CompiledRegex } from '../filter/compiled-regex.js';
@@ -12,6 +12,8 @@ export interface ResolvedFilter {
   spec: FilterSpec;
   journalmatch: string[];
   file: string;
+  /** Where each regex key was set, for errors about a regex. */
+  where: (key: string) => { file: string; line?: number | undefined };
 }
 
 export interface FilterRequest {
@@ -93,27 +95,32 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
     useDns: req.useDns ?? true,
   };
   const journalmatch = (resolved('journalmatch') ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
-  return { spec, journalmatch, file };
+  return { spec, journalmatch, file, where };
 }
 
 /**
- * Warnings for a filter's regexes that can backtrack catastrophically. They
- * still load (fail2ban would run them too); the warning tells the operator
- * which one to fix and what bounds it meanwhile.
+ * Compiles every regex of a resolved filter, as the engine will: one that
+ * cannot be translated is a config error naming the filter file, line and key
+ * (not a surprise when the daemon starts). Returns warnings for regexes that
+ * can backtrack catastrophically; they still load (fail2ban would run them
+ * too), and the warning says which one to fix and what bounds it meanwhile.
  */
-export function filterRiskWarnings(jail: string, file: string, spec: FilterSpec): string[] {
+export function checkFilterRegexes(jail: string, filter: ResolvedFilter): string[] {
+  const { spec } = filter;
   const out: string[] = [];
   const check = (key: string, patterns: string[]) => patterns.forEach((p, i) => {
+    const which = patterns.length > 1 ? `${key} #${i + 1}` : key;
     let source: string;
     try {
       source = new CompiledRegex(p, { multiline: spec.maxlines > 1, useDns: spec.useDns }).re.source;
-    } catch {
-      return; // an untranslatable regex is reported where the filter is compiled
+    } catch (e) {
+      if (!(e instanceof RegexTranslationError) && !(e instanceof SyntaxError)) throw e;
+      throw new ConfigError({ ...filter.where(key), key: which }, `jail "${jail}", filter "${spec.name}": ${e.message}`,
+        e instanceof RegexTranslationError ? e.hint : 'fix the regex (it is Python syntax, as in fail2ban)');
     }
     const risk = regexRisk(source);
     if (!risk) return;
-    const which = patterns.length > 1 ? `${key} #${i + 1}` : key;
-    out.push(`jail "${jail}": ${file}: ${which} nests unbounded repetition (${risk.fragment}) and can backtrack catastrophically on long lines; ` +
+    out.push(`jail "${jail}": ${filter.file}: ${which} nests unbounded repetition (${risk.fragment}) and can backtrack catastrophically on long lines; ` +
       (risk.unbounded
         ? `it uses back-references or lookarounds, so only the line cap (maxlinelen ${spec.maxlinelen}) bounds it: rewrite it without the nesting`
         : `bantop switches such a match to a linear-time engine, but rewrite it without the nesting`));

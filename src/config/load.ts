@@ -6,7 +6,7 @@ import { parseDuration, DurationError } from '../util/duration.js';
 import { ConfigError } from '../util/errors.js';
 import { parseCidr } from '../util/ip.js';
 import { parseNameWithArgsAt, splitActionList } from './args.js';
-import { filterRiskWarnings, resolveFilter } from './filter-def.js';
+import { checkFilterRegexes, resolveFilter } from './filter-def.js';
 import {
   DEFAULT_SETTINGS, JailSchema, SettingsSchema,
   type JailConfig, type LoadedConfig, type Settings,
@@ -106,7 +106,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     where: at('filter'),
   });
 
-  warnings.push(...filterRiskWarnings(name, filter.file, filter.spec));
+  warnings.push(...checkFilterRegexes(name, filter));
 
   const logpath = (get('logpath') ?? '').split('\n').map((l) => l.trim().replace(/\s+(?:head|tail)$/, '')).filter(Boolean);
   if (backend !== 'systemd') {
