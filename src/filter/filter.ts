@@ -202,7 +202,12 @@ export class Filter {
     const addr = g['ip4'] ?? g['ip6'];
     if (addr !== undefined) {
       ip = normalizeIp(addr);
-      if (ip === null) return { kind: 'skipped', reason: 'invalid-address' };
+      // The unspecified address is never a peer: a log that names it is broken or forged.
+      if (ip === null || ip === '0.0.0.0' || ip === '::') return { kind: 'skipped', reason: 'invalid-address' };
+    } else if (g['dns'] !== undefined && NUMERIC_NAME.test(g['dns'])) {
+      // "1.2.3" or "10.1.1.1.5" is a broken address, not a host name: the resolver would
+      // read "1.2.3" as 1.2.0.3 and ban an address the log never named.
+      return { kind: 'skipped', reason: 'invalid-address' };
     } else if (g['fid'] !== undefined) {
       ip = normalizeIp(g['fid']);
     }
@@ -214,6 +219,8 @@ export class Filter {
 }
 
 const HOST_GROUPS = ['ip4', 'ip6', 'dns', 'fid'];
+/** No DNS name is all digits and dots (top-level domains are not numeric, RFC 3696 2). */
+const NUMERIC_NAME = /^[\d.]+$/;
 /** Per-line flags must not leak from one line of a session to the next. */
 const LINE_FLAGS = new Set(['nofail', 'mlfforget', 'mlfgained', 'content']);
 

@@ -31,6 +31,13 @@ describe('Filter', () => {
     expect(v6).toMatchObject({ kind: 'failure', failure: { host: '2001:DB8:0::1', ip: '2001:db8::1', time: NOW, dated: false } });
   });
 
+  it('skips addresses no peer can have and broken ones a resolver would still read (1.2.3 is 1.2.0.3 to getaddrinfo)', () => {
+    const f = new Filter(spec({ failregex: ['fail from <HOST>$'] }));
+    expect(hosts(f, ['fail from 0.0.0.0', 'fail from ::', 'fail from 1.2.3', 'fail from 10.1.1.1.5', 'fail from 010.1.1.1', 'fail from mail.example.org']))
+      .toEqual(['skipped', 'missed', 'skipped', 'skipped', 'skipped', 'mail.example.org']);
+    expect(f.stats.invalidAddress).toBe(4);
+  });
+
   it('uses <F-ID> as the failure id', () => {
     const f = new Filter(spec({ failregex: ['session <F-ID>\\w+</F-ID> failed'] }));
     expect(f.processLine('session abc123 failed', NOW)).toMatchObject({ kind: 'failure', failure: { host: 'abc123', ip: null } });
