@@ -134,7 +134,11 @@ class Parser {
       this.pos++;
     }
     if (atom.t === 'atom' && atom.kind === 'anchor') this.fail('nothing to repeat');
-    return this.parseQuant({ t: 'quant', body: atom, min, max, lazy, possessive });
+    // Python refuses a repeat of a repeat (`a+*`, `\S+{2}`): in JavaScript it would
+    // compile to a nested quantifier that backtracks catastrophically.
+    const next = s[this.pos];
+    if (next === '*' || next === '+' || next === '?' || (next === '{' && /^\{(?:\d+,?\d*|,\d+)\}/.test(s.slice(this.pos)))) this.fail('multiple repeat');
+    return { t: 'quant', body: atom, min, max, lazy, possessive };
   }
 
   private parseAtom(flags: Flags): Node | null {

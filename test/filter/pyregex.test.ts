@@ -56,6 +56,9 @@ describe('translatePythonRegex', () => {
     expect(() => translatePythonRegex('(?P<a>x)(?P<a>y)')).toThrow(RegexTranslationError);
     expect(() => translatePythonRegex('(?P<a>x)*(?(a)y|z)')).toThrow(/inside a repetition/);
     expect(() => translatePythonRegex('(?L)x')).toThrow(/locale/);
+    // Python's "multiple repeat": JavaScript would nest the quantifiers and backtrack catastrophically.
+    for (const p of ['a+*', 'a*?+', 'a{2}{3}', 'a?{2}']) expect(() => translatePythonRegex(p), p).toThrow(/multiple repeat/);
+    for (const p of ['a+?', 'a++', 'a{2}+', 'a*{', '(a+)*']) expect(() => translatePythonRegex(p), p).not.toThrow();
     expect(() => translatePythonRegex('(x')).toThrow(/missing "\)"/);
     expect(() => translatePythonRegex('*x')).toThrow(/nothing to repeat/);
   });
