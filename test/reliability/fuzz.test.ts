@@ -12,6 +12,8 @@ import { normalizeIp } from '../../src/util/ip.js';
 import '../../src/util/regex-budget.js';
 import { ConfigError, isUserError } from '../../src/util/errors.js';
 import { REPO } from '../support/daemon.js';
+// The same seeded generator as the generated logs.
+import { rng } from '../../bench/gen-logs.mjs';
 
 /**
  * Bounded fuzzing: mutate real inputs for a fixed time and check that every
@@ -20,17 +22,6 @@ import { REPO } from '../support/daemon.js';
  */
 const SECONDS = Number(process.env.BANTOP_FUZZ_SECONDS ?? 4);
 const SEED = Number(process.env.BANTOP_FUZZ_SEED ?? Date.now() % 1e9);
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SPECIAL = ['[', ']', '=', ':', '%(', ')s', '<', '>', '\n', '\n ', ';', '#', '\t', '\\', '(?P<', '(?', '|', '*', '+', '{', '}', '$', '^', '.', ' from ', '::', '%', '\u0000', '\u001b[2J', '\uFFFD', 'é'];
 
@@ -51,7 +42,7 @@ function mutate(text: string, r: () => number): string {
 
 /** Runs `body` with fresh randomness until the time is up; returns the iteration count. */
 function fuzz(body: (r: () => number, i: number) => void): number {
-  const r = rng(SEED);
+  const r: () => number = rng(SEED);
   const until = Date.now() + SECONDS * 1000;
   let i = 0;
   for (; Date.now() < until; i++) body(r, i);
