@@ -7,8 +7,11 @@
 export function onLines(conn: NodeJS.ReadableStream, onLine: (line: string) => void, o: { maxLine?: number; onOverflow?: () => void } = {}): void {
   let parts: string[] = [];
   let size = 0;
+  let overflowed = false;
   conn.setEncoding('utf8');
   conn.on('data', (chunk: string) => {
+    // After an overflow the stream cannot be resynchronised: what follows is dropped, not buffered.
+    if (overflowed) return;
     let start = 0;
     let nl: number;
     while ((nl = chunk.indexOf('\n', start)) >= 0) {
@@ -25,6 +28,7 @@ export function onLines(conn: NodeJS.ReadableStream, onLine: (line: string) => v
       if (o.maxLine !== undefined && size > o.maxLine) {
         parts = [];
         size = 0;
+        overflowed = true;
         o.onOverflow?.();
       }
     }
