@@ -1,0 +1,149 @@
+// Firewall scale: the time to restore N permanent bans at start with each
+// backend (nft set batch, ipset restore, iptables chain), against the raw tool
+// loading the same N entries, and one ban and one unban at the largest N. Also
+// the daemon's peak RSS holding N permanent bans. Every firewall change
+// happens inside a network namespace made here and deleted after.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { config, enforcementSkipReason, startDaemon, stop } from './enforce.mjs';
+
+const ROOT = join(import.meta.dirname, '..');
+const now = () => performance.now();
+const inNs = (ns, cmd, args, input) => spawnSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', input, maxBuffer: 1 << 30, timeout: 900_000 });
+const addr = (i) => `10.${100 + ((i >> 16) & 63)}.${(i >> 8) & 255}.${i & 255}`;
+
+/** One request on the control socket; resolves with the reply and the round trip in ms. */
+export function request(sock, req) {
+  return new Promise((resolve, reject) => {
+    const t0 = now();
+    const c = createConnection(sock);
+    let buf = '';
+    c.on('connect', () => c.write(JSON.stringify(req) + '\n'));
+    c.on('data', (d) => {
+      buf += d;
+      if (buf.includes('\n')) { c.destroy(); resolve({ reply: JSON.parse(buf), ms: now() - t0 }); }
+    });
+    c.on('error', reject);
+  });
+}
+
+const peakRssMb = (pid) => {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : null;
+};
+
+/** The node process under `ip netns exec` (which execs, so it is the same pid). */
+const daemonPid = (p) => p.pid;
+
+function kernelCount(ns, backend) {
+  if (backend === 'nftables') {
+    const j = JSON.parse(inNs(ns, 'nft', ['-j', 'list', 'set', 'inet', 'bantop', 'perm_4']).stdout);
+    return j.nftables.find((x) => x.set)?.set.elem?.length ?? 0;
+  }
+  if (backend === 'ipset') return Number(/Number of entries: (\d+)/.exec(inNs(ns, 'ipset', ['list', '-t', 'bt4-perm']).stdout)?.[1] ?? 0);
+  return inNs(ns, 'iptables', ['-S', 'bantop_perm']).stdout.split('\n').filter((l) => l.includes('-j DROP')).length;
+}
+
+/** The raw tool loading the same N entries in one batch: the floor for this backend. */
+function rawLoad(ns, backend, n) {
+  inNs(ns, 'nft', ['flush', 'ruleset']);
+  spawnSync('ip', ['netns', 'exec', ns, 'ipset', 'destroy'], { stdio: 'ignore' });
+  let input = '';
+  let cmd;
+  let args;
+  if (backend === 'nftables') {
+    input = 'add table inet base\nadd set inet base s { type ipv4_addr; }\n';
+    for (let i = 0; i < n; i += 5000) input += `add element inet base s { ${Array.from({ length: Math.min(5000, n - i) }, (_, k) => addr(i + k)).join(', ')} }\n`;
+    [cmd, args] = ['nft', ['-f', '-']];
+  } else if (backend === 'ipset') {
+    const lines = ['create base hash:net family inet maxelem 4194304'];
+    for (let i = 0; i < n; i++) lines.push(`add base ${addr(i)}`);
+    input = lines.join('\n') + '\n';
+    [cmd, args] = ['ipset', ['restore']];
+  } else {
+    const lines = ['*filter', ':base - [0:0]'];
+    for (let i = 0; i < n; i++) lines.push(`-A base -s ${addr(i)}/32 -j DROP`);
+    input = lines.join('\n') + '\nCOMMIT\n';
+    [cmd, args] = ['iptables-restore', ['-w', '--noflush']];
+  }
+  const t = now();
+  const r = inNs(ns, cmd, args, input);
+  if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr.slice(0, 300)}`);
+  return now() - t;
+}
+
+async function seedStore(dir, n) {
+  const { SqliteStore } = await import(join(ROOT, 'dist', 'store', 'sqlite-store.js'));
+  const store = new SqliteStore(join(dir, 'db.sqlite3'));
+  const t = Date.now();
+  for (let i = 0; i < n; i += 100_000) {
+    store.addBans(Array.from({ length: Math.min(100_000, n - i) }, (_, k) => ({ ban: { ip: addr(i + k), jail: 'sshd', bannedAt: t, expiresAt: null, failures: 5, source: 'import', banCount: 0 }, bantime: -1 })));
+  }
+  store.close();
+}
+
+async function one(backend, n, dbCopy) {
+  const dir = mkdtempSync(join(tmpdir(), 'bantop-scale-'));
+  const ns = `btscale${process.pid % 10000}`;
+  try {
+    spawnSync('ip', ['netns', 'add', ns]);
+    writeFileSync(join(dir, 'auth.log'), '');
+    const cfg = config(dir, `[sshd]\nenabled = true\nport = ssh\nlogpath = ${join(dir, 'auth.log')}\n`);
+    writeFileSync(join(cfg, 'bantop.conf'), readFileSync(join(cfg, 'bantop.conf'), 'utf8').replace('firewall = nftables', `firewall = ${backend}`));
+    writeFileSync(join(dir, 'db.sqlite3'), readFileSync(dbCopy));
+    const sock = join(dir, 's.sock');
+    const { p, readyMs } = await startDaemon(ns, cfg, sock);
+    const log = readFileSync(join(dir, 'daemon.log'), 'utf8');
+    const m = /restored (\d+) ban\(s\) \(\d+ expired\) in (\d+) ms; firewall: \+\d+ -\d+ in (\d+) ms/.exec(log);
+    const out = { backend, n, readyMs, restoreMs: Number(m?.[2]), reconcileMs: Number(m?.[3]), count: kernelCount(ns, backend), rssMb: peakRssMb(daemonPid(p)) };
+    if (n >= 1_000_000) {
+      out.banMs = (await request(sock, { cmd: 'ban', ip: '10.250.0.1', jail: 'sshd', seconds: -1 })).ms;
+      out.unbanMs = (await request(sock, { cmd: 'unban', ip: '10.250.0.1' })).ms;
+    }
+    await stop(p);
+    out.rawMs = rawLoad(ns, backend, n);
+    return out;
+  } finally {
+    spawnSync('ip', ['netns', 'del', ns]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Markdown lines for RESULTS.md. */
+export async function scaleBench({ sizes = [1_000, 10_000, 100_000, 1_000_000], backends = ['nftables', 'ipset', 'iptables'] } = {}) {
+  const md = ['## Firewall scale: permanent bans restored at start, per backend', ''];
+  const skip = enforcementSkipReason() ?? (spawnSync('sh', ['-c', 'command -v ipset && command -v iptables-restore']).status !== 0 ? 'ipset or iptables missing' : null);
+  if (skip) return [...md, `Skipped: ${skip}.`, ''];
+  md.push('The daemon starts (in a network namespace) on a store holding N permanent bans. "restore" is from reading the store to every entry in the kernel; "ready" is from spawn to the control socket answering. Baseline: the backend\'s own tool loading the same N entries in one batch (`nft -f`, `ipset restore`, `iptables-restore`), measured in the same run. At 1,000,000: one ban and one unban through the control socket, with the million in place. One start per cell.', '');
+  md.push('| backend | bans | restore | raw tool, same entries | restore / raw | ready | in the kernel | daemon peak RSS | one ban / unban |', '|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  const stores = new Map();
+  const seedDir = mkdtempSync(join(tmpdir(), 'bantop-scale-seed-'));
+  try {
+    for (const n of sizes) {
+      const d = join(seedDir, String(n));
+      spawnSync('mkdir', ['-p', d]);
+      await seedStore(d, n);
+      stores.set(n, join(d, 'db.sqlite3'));
+    }
+    for (const backend of backends) {
+      for (const n of sizes) {
+        const r = await one(backend, n, stores.get(n));
+        process.stderr.write(`scale ${backend} ${n}: restore ${r.restoreMs} ms, raw ${r.rawMs.toFixed(0)} ms, ready ${r.readyMs.toFixed(0)} ms, ${r.count} in kernel, RSS ${r.rssMb} MB${r.banMs ? `, ban ${r.banMs.toFixed(1)} ms, unban ${r.unbanMs.toFixed(1)} ms` : ''}\n`);
+        md.push(`| ${backend} | ${n.toLocaleString('en-US')} | ${r.restoreMs.toLocaleString('en-US')} ms | ${Math.round(r.rawMs).toLocaleString('en-US')} ms | ${(r.restoreMs / r.rawMs).toFixed(1)}x | ${Math.round(r.readyMs).toLocaleString('en-US')} ms | ${r.count.toLocaleString('en-US')} | ${r.rssMb} MB | ${r.banMs ? `${r.banMs.toFixed(1)} ms / ${r.unbanMs.toFixed(1)} ms` : ''} |`);
+      }
+    }
+  } finally {
+    rmSync(seedDir, { recursive: true, force: true });
+  }
+  md.push('');
+  return md;
+}
+
+if (process.argv[1] === import.meta.filename) {
+  const sizes = process.env.BENCH_SCALE_SIZES?.split(',').map(Number);
+  const backends = process.env.BENCH_SCALE_BACKENDS?.split(',');
+  process.stdout.write((await scaleBench({ ...(sizes ? { sizes } : {}), ...(backends ? { backends } : {}) })).join('\n') + '\n');
+}
