@@ -1,7 +1,8 @@
 // npm run bench: filter throughput of `bantop regex` against fail2ban-regex and
 // the physical floor (wc -l, grep -c) on the same generated files, measured in
-// the same run, then enforcement (bench/enforce.mjs: restore at start, ban
-// latency), then the fleet (bench/fleet.mjs: propagation through
+// the same run, then the full pipeline and flood memory (bench/pipeline.mjs),
+// ban latency against fail2ban-server (bench/enforce.mjs), firewall scale per
+// backend with memory (bench/scale.mjs), then the fleet (bench/fleet.mjs: propagation through
 // Redis, a new host loading a 100,000-address list) and the demo TUI at 5,000 lines/s (bench/tui.mjs). Writes bench/RESULTS.md. Timings are reported, never asserted.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { enforcementBench } from './enforce.mjs';
 import { tuiBench } from './tui.mjs';
 import { fleetBench } from './fleet.mjs';
+import { pipelineBench } from './pipeline.mjs';
+import { scaleBench } from './scale.mjs';
 import { GENERATORS, writeLog } from './gen-logs.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -119,7 +122,9 @@ const grepRow = rows.find((r) => r.tool.startsWith('grep') && r.scenario === 'ss
 const oursRow = rows.find((r) => r.tool.startsWith('bantop regex sshd (bantop'));
 if (grepRow && oursRow) md.push('', `Against the physical floor: \`grep -c\` reads the sshd log ${(grepRow.rate / oursRow.rate).toFixed(1)}x faster than bantop filters it with its shipped sshd filter.`);
 md.push('');
+md.push(...(await pipelineBench()));
 md.push(...(await enforcementBench()));
+md.push(...(await scaleBench()));
 md.push(...(await fleetBench()));
 md.push(...(await tuiBench({ bin: BIN })));
 writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), md.join('\n'));

@@ -18,7 +18,7 @@ import { BanLogWriter } from '../banlog/writer.js';
 import { ESCALATION_JAIL, escalationAddsTime, formatRule, matchEscalation, type EscalationRule } from '../engine/escalation.js';
 import { ruleOf } from '../engine/jail-core.js';
 import { AbuseReporter } from '../report/reporter.js';
-import { BlocklistMirror, blocklistReason } from '../store/blocklist-mirror.js';
+import { BlocklistMirror, blocklistReason, type MirrorChange } from '../store/blocklist-mirror.js';
 import { parseSshConnection, sshOperator, type OperatorConnection } from '../util/ssh-connection.js';
 import type { Logger } from './logger.js';
 import { isShared, type FleetEvent } from '../fleet/events.js';
@@ -104,6 +104,7 @@ export class BantopService {
   private banlog: BanLogWriter | undefined;
   private mirror: BlocklistMirror | undefined;
   private mirrorScheduled = false;
+  private mirrorChanges: MirrorChange[] = [];
   readonly reporter: AbuseReporter;
   /** Live operator sessions (the daemon's own SSH login, attached TUIs), re-applied to each engine a reload builds. */
   private readonly operators = new Map<number, OperatorConnection & { release: () => void }>();
@@ -258,8 +259,9 @@ export class BantopService {
   }
 
   private async onBlocklistEdit(): Promise<void> {
-    const listed = this.mirror?.read(MANUAL_JAIL);
-    if (!listed || this.mirror!.isOwn(listed.text)) return;
+    if (!this.mirror || this.mirror.unchanged()) return;
+    const listed = this.mirror.read(MANUAL_JAIL);
+    if (!listed) return;
     try {
       // A jail the engine does not know yet needs a firewall route: that takes a rebuild.
       if (listed.entries.some((e) => !this.engine.hasJail(e.jail))) {
@@ -274,16 +276,27 @@ export class BantopService {
     }
   }
 
-  private scheduleBlocklist(): void {
+  /** A permanent ban added or lifted: the file follows within the same turn of the event loop, in one write. */
+  private scheduleBlocklist(change: MirrorChange): void {
+    this.mirrorChanges.push(change);
     if (this.mirrorScheduled) return;
     this.mirrorScheduled = true;
-    setImmediate(() => {
-      this.mirrorScheduled = false;
-      this.writeBlocklist();
-    });
+    setImmediate(() => this.flushBlocklist());
+  }
+
+  private flushBlocklist(): void {
+    this.mirrorScheduled = false;
+    const changes = this.mirrorChanges;
+    this.mirrorChanges = [];
+    try {
+      this.mirror?.apply(changes);
+    } catch (e) {
+      this.o.log.log('ERROR', `cannot write the blocklist ${this.mirror!.path}: ${(e as Error).message}`);
+    }
   }
 
   private writeBlocklist(): void {
+    this.mirrorChanges = [];
     try {
       this.mirror?.write(this.engine.bans().filter((b) => b.expiresAt === null));
     } catch (e) {
@@ -363,7 +376,8 @@ export class BantopService {
     const rule = ruleOf(e);
     this.o.log.log('NOTICE', `[${e.jail}] Ban ${e.ip} (${e.expiresAt === null ? 'permanent' : `${e.bantime}s`}, ${e.source}${e.reason ? `: ${e.reason}` : ''})`);
     this.banlog?.append({ kind: 'ban', time: e.time, jail: e.jail, ip: e.ip, bantime: e.bantime, rule });
-    this.scheduleBlocklist();
+    // A timed ban that replaces a permanent one in the same jail takes its line out of the file.
+    this.scheduleBlocklist(e.expiresAt === null ? { op: 'add', ban } : { op: 'del', ip: e.ip, jail: e.jail });
     const jail = this.config.jails.find((j) => j.name === e.jail);
     if (this.fleet && isShared(e, this.fleet.settings.share)) {
       const fleet = this.fleet;
@@ -382,7 +396,7 @@ export class BantopService {
       this.write(() => fs.dropOrigin(e.ip));
     }
     this.banlog?.append({ kind: 'unban', time: e.time, jail: e.jail, ip: e.ip, rule: e.rule });
-    this.scheduleBlocklist();
+    this.scheduleBlocklist({ op: 'del', ip: e.ip, jail: e.jail });
   }
 
   /**
@@ -478,7 +492,7 @@ export class BantopService {
     this.fleet?.publish({ type: 'unban', ip, everywhere: r.jail === undefined, time: this.o.clock.now() });
     if (r.whitelist) await this.whitelistAdd(ip, 'unban --whitelist');
     await this.enforcer.settled();
-    this.writeBlocklist();
+    this.flushBlocklist();
     return { ip, jails, whitelisted: r.whitelist ?? false };
   }
 
@@ -612,7 +626,6 @@ export class BantopService {
       }
       this.write(() => fs.setCursor(cursor));
     });
-    if (events.length) this.scheduleBlocklist();
   }
 
   whitelistList() {

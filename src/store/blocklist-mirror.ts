@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { localDateTime } from '../banlog/format.js';
 import { scanBlocklist, type BlocklistEntry } from './blocklist-file.js';
@@ -29,16 +29,24 @@ export function blocklistReason(comment: string): string {
   return m ? blocklistReason(m[1]!) : comment.trim();
 }
 
+export type MirrorChange = { op: 'add'; ban: PermanentBan } | { op: 'del'; ip: string; jail: string };
+
+const HEADER = '# bantop permanent list: one "ip,jail" per line. Edit freely; bantop picks up\n' +
+  '# added and removed lines on reload or within a second. Lines starting with # are ignored.\n';
+
 /**
- * The permanent list as a plain file an operator can read and edit. bantop
- * rewrites it whole (temp file, then rename) from its own state, one line per
- * address and jail. Edits by hand are read back as a difference against what
- * bantop last wrote; a bad line is reported and skipped, never fatal.
+ * The permanent list as a plain file an operator can read and edit, one line
+ * per address and jail. A new permanent ban is appended; a removal rewrites
+ * the file (temp file, then rename) from the lines kept in memory, so a ban at
+ * a million entries costs one line, not a million. Edits by hand are read back
+ * as a difference against what bantop last wrote; a bad line is reported and
+ * skipped, never fatal.
  */
 export class BlocklistMirror {
-  private lastText: string | null = null;
-  /** address,jail pairs in the file bantop last wrote (or read). */
-  private lastKeys = new Set<string>();
+  /** address,jail -> its line, as in the file bantop last wrote (or read), in file order. */
+  private lines = new Map<string, string>();
+  /** The file as bantop left it, so its own writes are told from an operator's edit without reading it. */
+  private own: { ino: number; size: number; mtimeMs: number } | null = null;
   /** Problems of the last read; kept in the file as comments so an operator's bad line is not silently lost. */
   private skipped: string[] = [];
   private watcher: FSWatcher | undefined;
@@ -47,13 +55,13 @@ export class BlocklistMirror {
   constructor(readonly path: string) {}
 
   /** The file's entries (no jail means `defaultJail`), its problems, or null when there is no file. */
-  read(defaultJail: string): { entries: Array<BlocklistEntry & { jail: string }>; problems: string[]; text: string } | null {
+  read(defaultJail: string): { entries: Array<BlocklistEntry & { jail: string }>; problems: string[] } | null {
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      return { entries: [], problems: [`${this.path}: cannot read: ${(e as Error).message}`], text: '' };
+      return { entries: [], problems: [`${this.path}: cannot read: ${(e as Error).message}`] };
     }
     const { entries, problems } = scanBlocklist(text, this.path);
     this.skipped = problems.map((p) => p.slice(this.path.length + 1).replace(/[\r\n]+/g, ' '));
@@ -66,19 +74,25 @@ export class BlocklistMirror {
       seen.add(k);
       out.push({ ...e, jail });
     }
-    return { entries: out, problems, text };
+    return { entries: out, problems };
   }
 
-  /** Whether `text` is exactly what bantop wrote last (its own write, seen by the watch). */
-  isOwn(text: string): boolean {
-    return text === this.lastText;
+  /** Whether the file is still exactly as bantop left it (its own write, seen by the watch). */
+  unchanged(): boolean {
+    if (this.own === null) return false;
+    try {
+      const st = statSync(this.path);
+      return st.ino === this.own.ino && st.size === this.own.size && st.mtimeMs === this.own.mtimeMs;
+    } catch {
+      return false;
+    }
   }
 
   /** Pairs bantop wrote last that an edit removed. Empty until bantop has written the file once in this process. */
   removedBy(entries: ReadonlyArray<{ ip: string; jail: string }>): Array<{ ip: string; jail: string }> {
     const now = new Set(entries.map((e) => key(e.ip, e.jail)));
     const out: Array<{ ip: string; jail: string }> = [];
-    for (const k of this.lastKeys) {
+    for (const k of this.lines.keys()) {
       if (now.has(k)) continue;
       const comma = k.lastIndexOf(',');
       out.push({ ip: k.slice(0, comma), jail: k.slice(comma + 1) });
@@ -86,27 +100,52 @@ export class BlocklistMirror {
     return out;
   }
 
+  /** The whole list, written afresh (at start, on reload, after an edit was taken in). */
   write(bans: Iterable<PermanentBan>): void {
-    const lines: string[] = [];
-    const keys = new Set<string>();
+    const lines = new Map<string, string>();
     for (const b of bans) {
       const k = key(b.ip, b.jail);
-      if (keys.has(k)) continue;
-      keys.add(k);
-      lines.push(blocklistLine(b));
+      if (!lines.has(k)) lines.set(k, blocklistLine(b));
     }
-    lines.sort();
-    const text = `# bantop permanent list: one "ip,jail" per line. Edit freely; bantop picks up\n` +
-      `# added and removed lines on reload or within a second. Lines starting with # are ignored.\n` +
-      lines.map((l) => `${l}\n`).join('') +
-      this.skipped.map((p) => `# bantop skipped ${p}\n`).join('');
-    if (text === this.lastText) return;
+    this.lines = lines;
+    this.rewrite();
+  }
+
+  /** Changes since the last write, in order: additions only are appended; any removal rewrites. */
+  apply(changes: ReadonlyArray<MirrorChange>): void {
+    if (changes.length === 0) return;
+    const appended: string[] = [];
+    let removed = false;
+    for (const c of changes) {
+      if (c.op === 'add') {
+        const k = key(c.ban.ip, c.ban.jail);
+        if (this.lines.has(k)) continue;
+        const line = blocklistLine(c.ban);
+        this.lines.set(k, line);
+        appended.push(line);
+      } else if (this.lines.delete(key(c.ip, c.jail))) removed = true;
+    }
+    if (removed || this.own === null || !this.unchanged()) this.rewrite();
+    else if (appended.length) {
+      appendFileSync(this.path, appended.map((l) => `${l}\n`).join(''));
+      this.remember();
+    }
+  }
+
+  private rewrite(): void {
+    const parts = [HEADER];
+    for (const l of this.lines.values()) parts.push(l, '\n');
+    for (const p of this.skipped) parts.push(`# bantop skipped ${p}\n`);
     mkdirSync(dirname(this.path), { recursive: true });
     const tmp = `${this.path}.tmp-${process.pid}`;
-    writeFileSync(tmp, text, { mode: 0o644 });
+    writeFileSync(tmp, parts.join(''), { mode: 0o644 });
     renameSync(tmp, this.path);
-    this.lastText = text;
-    this.lastKeys = keys;
+    this.remember();
+  }
+
+  private remember(): void {
+    const st = statSync(this.path);
+    this.own = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
   }
 
   /** Call `onEdit` (debounced) when someone else changes the file. The directory is watched: renames replace the file. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ describe('BlocklistMirror', () => {
     expect(blocklistReason(line.slice(line.indexOf('#') + 1))).toBe('5 failures');
   });
 
-  it('writes one sorted line per address and jail, in the issue\'s format, atomically', () => {
+  it('writes one line per address and jail, in the issue\'s format, atomically', () => {
     const m = new BlocklistMirror(join(dir, 'sub', 'blocklist'));
     m.write([
       { ip: '203.0.113.9', jail: 'sshd', bannedAt: T, source: 'escalation', reason: '5 bans in 30d' },
@@ -27,15 +27,15 @@ describe('BlocklistMirror', () => {
     ]);
     const lines = readFileSync(m.path, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
     expect(lines).toEqual([
-      '198.51.100.1,manual  # bantop 2026-11-21 10:00:00 permanent (manual)',
       '203.0.113.9,sshd  # bantop 2026-11-21 10:00:00 permanent (5 bans in 30d)',
+      '198.51.100.1,manual  # bantop 2026-11-21 10:00:00 permanent (manual)',
     ]);
   });
 
   it('reads hand edits: duplicates collapse, no jail means the default jail, bad lines are reported by number and kept as comments', () => {
     const m = new BlocklistMirror(join(dir, 'blocklist'));
     m.write([{ ip: '198.51.100.1', jail: 'manual', bannedAt: T, source: 'manual' }, { ip: '198.51.100.2', jail: 'manual', bannedAt: T, source: 'manual' }]);
-    expect(m.isOwn(readFileSync(m.path, 'utf8'))).toBe(true);
+    expect(m.unchanged()).toBe(true);
     writeFileSync(m.path, '198.51.100.1,manual\n203.0.113.5\n203.0.113.5,manual  # again\n2001:db8::/64,sshd\nnonsense,sshd\n');
     const r = m.read('manual')!;
     expect(r.entries.map((e) => `${e.ip},${e.jail}`)).toEqual(['198.51.100.1,manual', '203.0.113.5,manual', '2001:db8::/64,sshd']);
@@ -44,5 +44,25 @@ describe('BlocklistMirror', () => {
     m.write(r.entries.map((e) => ({ ...e, bannedAt: T, source: 'import' })));
     expect(readFileSync(m.path, 'utf8')).toContain('# bantop skipped line 5 [ip]: "nonsense" is not an IP address or CIDR');
     expect(new BlocklistMirror(join(dir, 'none')).read('manual')).toBeNull();
+  });
+
+  it('appends a new permanent ban as one line, rewrites only for a removal, and tells its own writes from an edit', () => {
+    const m = new BlocklistMirror(join(dir, 'blocklist'));
+    const ban = (ip: string) => ({ ip, jail: 'manual', bannedAt: T, source: 'manual' });
+    m.write(Array.from({ length: 1000 }, (_, i) => ban(`10.0.${i >> 8}.${i & 255}`)));
+    const inode = statSync(m.path).ino;
+    m.apply([{ op: 'add', ban: ban('10.9.0.1') }, { op: 'add', ban: ban('10.0.0.1') }]);
+    expect(statSync(m.path).ino).toBe(inode); // appended in place
+    expect(m.unchanged()).toBe(true);
+    const body = () => readFileSync(m.path, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(body()).toHaveLength(1001);
+    expect(body().at(-1)).toMatch(/^10\.9\.0\.1,manual /);
+    m.apply([{ op: 'add', ban: ban('10.9.0.2') }, { op: 'del', ip: '10.9.0.1', jail: 'manual' }, { op: 'del', ip: '192.0.2.1', jail: 'manual' }]);
+    expect(statSync(m.path).ino).not.toBe(inode); // rewritten, atomically
+    expect(body()).toHaveLength(1001);
+    expect(body().some((l) => l.startsWith('10.9.0.1,'))).toBe(false);
+    expect(m.unchanged()).toBe(true);
+    appendFileSync(m.path, '203.0.113.7\n');
+    expect(m.unchanged()).toBe(false);
   });
 });
