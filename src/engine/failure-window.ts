@@ -11,6 +11,7 @@ export class FailureWindow {
   private readonly entries = new Map<string, number[]>();
   /** Addresses dropped because the window was full. */
   evicted = 0;
+  private oldest: MapIterator<string> | undefined;
 
   constructor(
     private readonly findtimeMs: number,
@@ -31,8 +32,15 @@ export class FailureWindow {
     if (times.length > this.maxretry) times.splice(0, times.length - this.maxretry);
     this.entries.set(ip, times);
     if (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value!;
-      this.entries.delete(oldest);
+      // A fresh keys() iterator would walk past every slot deleted since the Map was last
+      // compacted (each touch deletes one), making a flood quadratic. A live iterator kept
+      // at the front resumes where it stopped and still sees moved keys at their new place.
+      let next = this.oldest?.next();
+      if (!next || next.done) {
+        this.oldest = this.entries.keys();
+        next = this.oldest.next();
+      }
+      this.entries.delete(next.value!);
       this.evicted++;
     }
     return times.length;

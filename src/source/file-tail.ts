@@ -7,6 +7,8 @@ import { LineSplitter } from './line-splitter.js';
 import type { FilePosition, LineSink, LogSource, PositionStore, SourceLine } from './types.js';
 
 const CHUNK = 1 << 20;
+/** Just past chokidar's 50 ms change-event throttle. */
+const TRAIL_MS = 60;
 /**
  * Bytes from the start of a file that identify it. A copytruncate followed by
  * new lines before we look shows only as different first bytes, and lines
@@ -56,6 +58,7 @@ export class FileTailer implements LogSource {
   private readonly seen = new Set<number>();
   private draining: Array<{ t: Tracked; until: number }> = [];
   private watchers: FSWatcher[] = [];
+  private readonly trailing = new Map<string, NodeJS.Timeout>();
   private timer: NodeJS.Timeout | undefined;
   private readonly specs: ReturnType<typeof splitLogPath>[];
   private stopped = false;
@@ -68,7 +71,8 @@ export class FileTailer implements LogSource {
 
   async start(): Promise<void> {
     for (const path of this.matchingFiles()) this.open(path, 'initial');
-    for (const spec of this.specs) this.watchDir(spec.dir);
+    // Until a watcher is ready its events are lost; a line written then would wait for the poll.
+    await Promise.all(this.specs.map((spec) => this.watchDir(spec.dir)));
     this.timer = setInterval(() => this.poll(), this.o.pollMs ?? 1000);
     this.timer.unref();
   }
@@ -76,6 +80,8 @@ export class FileTailer implements LogSource {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    for (const t of this.trailing.values()) clearTimeout(t);
+    this.trailing.clear();
     await Promise.all(this.watchers.map((w) => w.close()));
     this.watchers = [];
     for (const t of this.files.values()) this.close(t);
@@ -91,8 +97,8 @@ export class FileTailer implements LogSource {
 
   private watchedDirs = new Set<string>();
 
-  private watchDir(dir: string): void {
-    if (this.watchedDirs.has(dir) || !existsSync(dir)) return;
+  private watchDir(dir: string): Promise<void> {
+    if (this.watchedDirs.has(dir) || !existsSync(dir)) return Promise.resolve();
     this.watchedDirs.add(dir);
     const specs = this.specs.filter((s) => s.dir === dir);
     const w = watch(dir, {
@@ -105,6 +111,13 @@ export class FileTailer implements LogSource {
     w.on('unlink', (p: string) => this.onEvent(p));
     w.on('error', () => { /* the poll keeps us going */ });
     this.watchers.push(w);
+    return new Promise((resolve) => {
+      const cap = setTimeout(resolve, 2000); // the poll covers a watcher that never gets ready
+      w.once('ready', () => {
+        clearTimeout(cap);
+        resolve();
+      });
+    });
   }
 
   private onEvent(path: string): void {
@@ -112,6 +125,24 @@ export class FileTailer implements LogSource {
     const t = this.files.get(path);
     if (t) this.check(t);
     else if (existsSync(path)) this.open(path, 'new');
+    this.trail(path);
+  }
+
+  /**
+   * chokidar drops a file's change events for 50 ms after one it emitted (it
+   * does not deliver them late), so lines appended in that window would wait
+   * for the poll. One more look just after the window closes catches them.
+   */
+  private trail(path: string): void {
+    if (this.trailing.has(path)) return;
+    const timer = setTimeout(() => {
+      this.trailing.delete(path);
+      if (this.stopped) return;
+      const t = this.files.get(path);
+      if (t) this.check(t);
+    }, TRAIL_MS);
+    timer.unref();
+    this.trailing.set(path, timer);
   }
 
   private matchingFiles(): string[] {
@@ -129,7 +160,7 @@ export class FileTailer implements LogSource {
 
   private poll(): void {
     if (this.stopped) return;
-    for (const s of this.specs) this.watchDir(s.dir);
+    for (const s of this.specs) void this.watchDir(s.dir);
     for (const p of this.matchingFiles()) if (!this.files.has(p)) this.open(p, 'new');
     for (const t of [...this.files.values()]) this.check(t);
     const now = this.o.clock.now();

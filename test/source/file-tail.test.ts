@@ -36,6 +36,20 @@ describe('FileTailer', () => {
     expect(lines()).toEqual(['new 1', 'new 2']);
   });
 
+  it('reads lines appended right after a change event without waiting for the poll (chokidar drops events for 50 ms)', async () => {
+    const log = join(dir, 'burst.log');
+    writeFileSync(log, '');
+    const got: string[] = [];
+    const t = new FileTailer({ jail: 'j', paths: [log], positions: new MemoryPositionStore(), sink: (l) => got.push(...l.map((x) => x.line)), clock: systemClock, pollMs: 60_000 });
+    tailers.push(t);
+    await t.start();
+    appendFileSync(log, 'first\n');
+    await waitFor(() => got.length === 1, 3000, 'the first line');
+    appendFileSync(log, 'second\n'); // inside chokidar's throttle window
+    await waitFor(() => got.length === 2, 1000, 'the second line before the 60 s poll');
+    expect(got).toEqual(['first', 'second']);
+  });
+
   it('holds a partial last line until its newline arrives', async () => {
     const log = join(dir, 'a.log');
     writeFileSync(log, '');
