@@ -32,6 +32,12 @@ export function config(dir, jails) {
   return cfg;
 }
 
+/** Now as a syslog line starts ("Nov 21 14:05:09"), local time. */
+export function syslogNow() {
+  const d = new Date();
+  return `${d.toLocaleString('en-US', { month: 'short' })} ${String(d.getDate()).padStart(2, ' ')} ${d.toTimeString().slice(0, 8)}`;
+}
+
 const answers = (sock) => new Promise((res) => {
   const c = createConnection(sock);
   c.once('connect', () => c.write('{"cmd":"ping"}\n'));
@@ -122,16 +128,12 @@ export async function latency(rounds, { noise = 0, engine = 'bantop' } = {}) {
       for (let i = 0; i < 200 && !readFileSync(join(dir, 'f2b.log'), { encoding: 'utf8', flag: 'a+' }).includes("Jail 'sshd' started"); i++) await new Promise((r) => setTimeout(r, 50));
     }
     await new Promise((r) => setTimeout(r, 500));
-    const stamp = () => {
-      const d = new Date();
-      return `${d.toLocaleString('en-US', { month: 'short' })} ${String(d.getDate()).padStart(2, ' ')} ${d.toTimeString().slice(0, 8)}`;
-    };
     if (noise > 0) {
       // Lines that every filter reads and none bans for: the work without the decisions.
       let n = 0;
       noiseTimer = setInterval(() => {
         let s = '';
-        const ts = stamp();
+        const ts = syslogNow();
         for (let k = 0; k < noise / 100; k++, n++) s += `${ts} web1 sshd[${1000 + (n % 30000)}]: Accepted publickey for deploy from 192.0.2.${n % 250} port ${1024 + (n % 60000)} ssh2: ED25519 SHA256:x\n`;
         appendFileSync(log, s);
       }, 10);
@@ -145,7 +147,7 @@ export async function latency(rounds, { noise = 0, engine = 'bantop' } = {}) {
       await new Promise((r) => probe.stdout.on('data', (d) => { text += d; if (text.includes('ready')) r(); }));
       await new Promise((r) => setTimeout(r, 20));
       const t0 = now();
-      appendFileSync(log, `${stamp()} web1 sshd[1]: Failed password for root from ${sources[i]} port 4000 ssh2\n`);
+      appendFileSync(log, `${syslogNow()} web1 sshd[1]: Failed password for root from ${sources[i]} port 4000 ssh2\n`);
       const timeout = setTimeout(() => probe.kill(), 20_000);
       await done;
       clearTimeout(timeout);

@@ -3,24 +3,20 @@
 // failure windows and the store. Reports, per rate, whether the daemon kept
 // up and counted every line, the highest such rate, and the peak RSS under a
 // flood of 1,000,000 distinct addresses each failing once (findtime 10m).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { config } from './enforce.mjs';
-import { request } from './scale.mjs';
+import { config, syslogNow } from './enforce.mjs';
+import { peakRssMb, request } from './scale.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'dist', 'cli', 'main.js');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const addr = (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 
-function stamp() {
-  const d = new Date();
-  return `${d.toLocaleString('en-US', { month: 'short' })} ${String(d.getDate()).padStart(2, ' ')} ${d.toTimeString().slice(0, 8)}`;
-}
 const lines = (from, n) => {
-  const ts = stamp();
+  const ts = syslogNow();
   let s = '';
   for (let i = from; i < from + n; i++) s += `${ts} web1 sshd[4242]: Failed password for invalid user u${i % 1000} from ${addr(i)} port ${1024 + (i % 60000)} ssh2\n`;
   return s;
@@ -47,7 +43,6 @@ async function withDaemon(fn) {
   }
 }
 
-const peakRssMb = (pid) => Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024);
 
 /** Appends `rate` lines/s for `secs` s in 10 ms ticks; then how long the daemon took to count them all. */
 async function atRate(rate, secs) {

@@ -4,7 +4,7 @@
 // the daemon's peak RSS holding N permanent bans. Every firewall change
 // happens inside a network namespace made here and deleted after.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,13 +31,11 @@ export function request(sock, req) {
   });
 }
 
-const peakRssMb = (pid) => {
+/** The peak RSS of a running process, MB. */
+export const peakRssMb = (pid) => {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : null;
 };
-
-/** The node process under `ip netns exec` (which execs, so it is the same pid). */
-const daemonPid = (p) => p.pid;
 
 function kernelCount(ns, backend) {
   if (backend === 'nftables') {
@@ -98,8 +96,8 @@ async function one(backend, n, dbCopy) {
     const sock = join(dir, 's.sock');
     const { p, readyMs } = await startDaemon(ns, cfg, sock);
     const log = readFileSync(join(dir, 'daemon.log'), 'utf8');
-    const m = /restored (\d+) ban\(s\) \(\d+ expired\) in (\d+) ms; firewall: \+\d+ -\d+ in (\d+) ms/.exec(log);
-    const out = { backend, n, readyMs, restoreMs: Number(m?.[2]), reconcileMs: Number(m?.[3]), count: kernelCount(ns, backend), rssMb: peakRssMb(daemonPid(p)) };
+    const m = /restored (\d+) ban\(s\) \(\d+ expired\) in (\d+) ms/.exec(log);
+    const out = { backend, n, readyMs, restoreMs: Number(m?.[2]), count: kernelCount(ns, backend), rssMb: peakRssMb(p.pid) /* `ip netns exec` execs node: the same pid */ };
     if (n >= 1_000_000) {
       out.banMs = (await request(sock, { cmd: 'ban', ip: '10.250.0.1', jail: 'sshd', seconds: -1 })).ms;
       out.unbanMs = (await request(sock, { cmd: 'unban', ip: '10.250.0.1' })).ms;
@@ -125,7 +123,7 @@ export async function scaleBench({ sizes = [1_000, 10_000, 100_000, 1_000_000], 
   try {
     for (const n of sizes) {
       const d = join(seedDir, String(n));
-      spawnSync('mkdir', ['-p', d]);
+      mkdirSync(d, { recursive: true });
       await seedStore(d, n);
       stores.set(n, join(d, 'db.sqlite3'));
     }

@@ -311,13 +311,19 @@ export class BantopService {
 
   private write(fn: () => void): void {
     if (this.batch) this.batch.push(fn);
-    else if (this.unsaved.length) this.unsaved.push(fn); // behind earlier failed writes, in order
-    else {
-      try {
-        fn();
-      } catch (e) {
-        this.storeFailed(e, [fn]);
-      }
+    else this.commit([fn]);
+  }
+
+  /** Store writes as one transaction; after a disk failure they queue behind the earlier ones, in order. */
+  private commit(ops: Array<() => void>): void {
+    if (this.unsaved.length) {
+      this.unsaved.push(...ops);
+      return;
+    }
+    try {
+      this.o.store.db.transaction(() => { for (const op of ops) op(); })();
+    } catch (e) {
+      this.storeFailed(e, ops);
     }
   }
 
@@ -340,14 +346,9 @@ export class BantopService {
   private retryUnsaved(): void {
     if (this.unsaved.length === 0) return;
     const ops = this.unsaved;
-    try {
-      this.o.store.db.transaction(() => { for (const op of ops) op(); })();
-    } catch (e) {
-      if (!isStorageError(e)) throw e;
-      this.storeError = `${e.message} (${e.code})`;
-      return;
-    }
     this.unsaved = [];
+    this.commit(ops);
+    if (this.unsaved.length) return; // still failing: storeFailed put them back, in order
     this.storeError = null;
     this.o.log.log('NOTICE', `the state database ${this.o.store.path} is writable again: saved ${ops.length} change(s) kept in memory`);
   }
@@ -437,14 +438,7 @@ export class BantopService {
     } finally {
       const ops = this.batch;
       this.batch = null;
-      if (this.unsaved.length) this.unsaved.push(...ops);
-      else {
-        try {
-          this.o.store.db.transaction(() => { for (const op of ops) op(); })();
-        } catch (e) {
-          this.storeFailed(e, ops);
-        }
-      }
+      this.commit(ops);
     }
   }
 

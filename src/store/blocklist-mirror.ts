@@ -125,7 +125,7 @@ export class BlocklistMirror {
         appended.push(line);
       } else if (this.lines.delete(key(c.ip, c.jail))) removed = true;
     }
-    if (removed || this.own === null || !this.unchanged()) this.rewrite();
+    if (removed || !this.unchanged()) this.rewrite();
     else if (appended.length) {
       appendFileSync(this.path, appended.map((l) => `${l}\n`).join(''));
       this.remember();

@@ -188,7 +188,7 @@ export class SqliteStore implements PositionStore, BanHistory {
   }
 
   setFile(path: string, pos: FilePosition): void {
-    const before = this.getFile(path);
+    const before = this.fileCache.get(path) ?? this.getFile(path);
     this.fileCache.set(path, { ...pos });
     if (before === undefined || before.inode !== pos.inode) {
       // A first look starts at the end of the file: that choice must survive a
