@@ -1,4 +1,3 @@
-import { detach } from '../util/detach.js';
 import { translatePythonRegex } from './pyregex.js';
 
 /**
@@ -77,6 +76,8 @@ const TAI64N_RE = String.raw`@(?P<tai>[0-9a-fA-F]{24})`;
 export interface DateTemplate {
   name: string;
   regex: RegExp;
+  /** The same pattern, sticky: tries position 0 only, and test() leaves the end in lastIndex. */
+  probe: RegExp;
   /** JS group index of each field name. */
   groups: Record<string, number>;
   /** Group index of the part of the line that is the date (cut out before the failregex). */
@@ -88,6 +89,9 @@ export interface DateMatch {
   m: RegExpExecArray;
   start: number;
   end: number;
+  /** The time read from this match, and the `now` it was read for (see dateMatchToTime). */
+  time?: number | null;
+  timeNow?: number;
 }
 
 function expandDirectives(fmt: string): string {
@@ -132,12 +136,14 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false): 
   const groups: Record<string, number> = {};
   for (const [name, idx] of t.names) groups[name] = idx[0]!;
   // Month and day names are case-insensitive (as in fail2ban); one flag is much faster than per-letter classes.
-  return [{ name: pattern, regex: new RegExp(t.source, t.flags.includes('i') ? t.flags : t.flags + 'i'), groups, dateGroup: groups['_date']! }];
+  const flags = t.flags.includes('i') ? t.flags : t.flags + 'i';
+  return [{ name: pattern, regex: new RegExp(t.source, flags), probe: new RegExp(t.source, flags + 'y'), groups, dateGroup: groups['_date']! }];
 }
 
 export class DateDetector {
   private readonly templates: DateTemplate[];
   private last: DateTemplate | undefined;
+  private prev: DateMatch | null = null;
 
   /** `patterns`: the filter's datepattern lines; empty means fail2ban's defaults. */
   constructor(patterns: string[] = []) {
@@ -153,6 +159,22 @@ export class DateDetector {
   }
 
   find(line: string): DateMatch | null {
+    // Log lines come in bursts that share a timestamp. When this line starts with
+    // the text the previous date matched, and the template matches exactly that
+    // much of it again, the previous match stands: test() builds no match array.
+    const prev = this.prev;
+    if (prev !== null && prev.m.index === 0) {
+      const probe = prev.template.probe;
+      const text = prev.m[0];
+      probe.lastIndex = 0;
+      if (line.startsWith(text) && probe.test(line) && probe.lastIndex === text.length) return prev;
+    }
+    const found = this.search(line);
+    if (found) this.prev = found;
+    return found;
+  }
+
+  private search(line: string): DateMatch | null {
     if (this.last) {
       const r = this.tryTemplate(this.last, line);
       if (r) return r;
@@ -185,59 +207,102 @@ export class DateDetector {
  */
 export function dateMatchToTime(dm: DateMatch, now: number): number | null {
   // A flood repeats the same timestamp thousands of times; reading it once is enough.
-  const text = dm.m[0];
-  const hit = timeCache.get(text);
-  if (hit !== undefined && Math.abs(hit.now - now) < 3_600_000) return hit.time;
+  if (dm.timeNow !== undefined && Math.abs(dm.timeNow - now) < 3_600_000) return dm.time!;
   const time = readDate(dm, now);
-  if (timeCache.size >= 4096) timeCache.clear();
-  timeCache.set(detach(text), { time, now });
+  dm.time = time;
+  dm.timeNow = now;
   return time;
 }
 
-const timeCache = new Map<string, { time: number | null; now: number }>();
+/** Where each date field sits in a template's match (-1: the template has no such field). */
+interface FieldIndex {
+  Y: number; y: number; m: number; b: number; d: number; H: number; I: number; p: number;
+  M: number; S: number; f: number; z: number; epoch: number; lepoch: number; tai: number;
+}
+
+const fieldIndexCache = new WeakMap<DateTemplate, FieldIndex>();
+
+function fieldIndex(t: DateTemplate): FieldIndex {
+  let fi = fieldIndexCache.get(t);
+  if (!fi) {
+    const at = (n: string) => t.groups[n] ?? -1;
+    fi = { Y: at('Y'), y: at('y'), m: at('m'), b: at('b'), d: at('d'), H: at('H'), I: at('I'), p: at('p'),
+      M: at('M'), S: at('S'), f: at('f'), z: at('z'), epoch: at('epoch'), lepoch: at('lepoch'), tai: at('tai') };
+    fieldIndexCache.set(t, fi);
+  }
+  return fi;
+}
+
+/** The year `now` falls in, remembered with the span it holds for. */
+let yearMemo = { from: 0, to: -1, year: 0 };
+
+function localYear(now: number): number {
+  if (now >= yearMemo.from && now < yearMemo.to) return yearMemo.year;
+  const year = new Date(now).getFullYear();
+  yearMemo = { from: new Date(year, 0, 1).getTime(), to: new Date(year + 1, 0, 1).getTime(), year };
+  return year;
+}
+
+/**
+ * The start of a local hour. Lines of one hour share it, and adding minutes
+ * and seconds to it gives what `new Date(y, m, d, h, mi, s)` gives, also
+ * across a DST change: both move a wall time in a skipped hour forward and
+ * take the first of a repeated hour.
+ */
+let hourMemo = { key: -1, start: 0 };
+
+function localHourStart(y: number, month: number, day: number, hour: number): number {
+  const key = ((y * 12 + month) * 32 + day) * 24 + hour;
+  if (key !== hourMemo.key) hourMemo = { key, start: new Date(y, month, day, hour).getTime() };
+  return hourMemo.start;
+}
 
 function readDate(dm: DateMatch, now: number): number | null {
-  const g = (name: string): string | undefined => {
-    const idx = dm.template.groups[name];
-    return idx === undefined ? undefined : dm.m[idx];
-  };
-  const epoch = g('epoch');
-  if (epoch !== undefined) return Number(epoch) * 1000 + fractionMs(g('f'));
-  const lepoch = g('lepoch');
+  const m = dm.m;
+  const fi = fieldIndex(dm.template);
+  const g = (i: number): string | undefined => (i < 0 ? undefined : m[i]);
+  const epoch = g(fi.epoch);
+  if (epoch !== undefined) return Number(epoch) * 1000 + fractionMs(g(fi.f));
+  const lepoch = g(fi.lepoch);
   if (lepoch !== undefined) return Number(lepoch);
-  const tai = g('tai');
+  const tai = g(fi.tai);
   if (tai !== undefined) {
     const secs = BigInt('0x' + tai.slice(0, 16)) - (1n << 62n) - 10n;
     const nanos = parseInt(tai.slice(16), 16);
     return Number(secs) * 1000 + Math.floor(nanos / 1e6);
   }
-  const nowDate = new Date(now);
-  let year: number | undefined = g('Y') !== undefined ? Number(g('Y')) : g('y') !== undefined ? 2000 + Number(g('y')) : undefined;
-  const b = g('b');
-  let month = g('m') !== undefined ? Number(g('m')) - 1 : b !== undefined ? MONTHS.indexOf(b.slice(0, 3).toLowerCase()) : undefined;
-  let day = g('d') !== undefined ? Number(g('d')!.trim()) : undefined;
-  let hour = g('H') !== undefined ? Number(g('H')!.trim()) : 0;
-  if (g('I') !== undefined) {
-    hour = Number(g('I')!.trim()) % 12;
-    if ((g('p') ?? '').toLowerCase() === 'pm') hour += 12;
+  const Y = g(fi.Y);
+  const y2 = g(fi.y);
+  let year: number | undefined = Y !== undefined ? Number(Y) : y2 !== undefined ? 2000 + Number(y2) : undefined;
+  const mo = g(fi.m);
+  const b = g(fi.b);
+  let month = mo !== undefined ? Number(mo) - 1 : b !== undefined ? MONTHS.indexOf(b.slice(0, 3).toLowerCase()) : undefined;
+  const d = g(fi.d);
+  let day = d !== undefined ? Number(d.trim()) : undefined;
+  const H = g(fi.H);
+  let hour = H !== undefined ? Number(H.trim()) : 0;
+  const I = g(fi.I);
+  if (I !== undefined) {
+    hour = Number(I.trim()) % 12;
+    if ((g(fi.p) ?? '').toLowerCase() === 'pm') hour += 12;
   }
-  const minute = Number(g('M') ?? 0);
-  const second = Math.min(59, Number(g('S') ?? 0));
-  const ms = fractionMs(g('f'));
-  const z = g('z');
-  const dateOnlyTime = month === undefined && day === undefined;
-  if (dateOnlyTime) {
+  const minute = Number(g(fi.M) ?? 0);
+  const second = Math.min(59, Number(g(fi.S) ?? 0));
+  const ms = fractionMs(g(fi.f));
+  const z = g(fi.z);
+  if (month === undefined && day === undefined) {
+    const nowDate = new Date(now);
     month = nowDate.getMonth();
     day = nowDate.getDate();
   }
-  const build = (y: number) => {
-    if (z !== undefined) {
-      return Date.UTC(y, month!, day!, hour, minute, second, ms) - tzOffsetMinutes(z) * 60000;
-    }
-    return new Date(y, month!, day!, hour, minute, second, ms).getTime();
+  const build = (yr: number): number => {
+    if (z !== undefined) return Date.UTC(yr, month!, day!, hour, minute, second, ms) - tzOffsetMinutes(z) * 60000;
+    // Out-of-range fields (day 31 of a 30-day month) roll over exactly as new Date() does.
+    if (day! > 28 || hour > 23) return new Date(yr, month!, day!, hour, minute, second, ms).getTime();
+    return localHourStart(yr, month!, day!, hour) + minute * 60000 + second * 1000 + ms;
   };
   if (year === undefined) {
-    year = nowDate.getFullYear();
+    year = localYear(now);
     const t = build(year);
     if (t > now + 86400_000) return build(year - 1);
     return t;

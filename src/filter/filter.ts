@@ -1,7 +1,8 @@
-import { detach } from '../util/detach.js';
 import { normalizeIp } from '../util/ip.js';
-import { CombinedRegex, CompiledRegex } from './compiled-regex.js';
+import { CombinedRegex, CompiledRegex, type Groups } from './compiled-regex.js';
 import { DateDetector, dateMatchToTime } from './dates.js';
+import { FirstCharRouter } from './first-char-router.js';
+import { SessionCache } from './session-cache.js';
 
 /** What a filter needs, already read from config (see config/filter-def.ts). */
 export interface FilterSpec {
@@ -48,8 +49,13 @@ export interface FilterStats {
 /** Groups fail2ban uses for its own bookkeeping; they are not reported as fields. */
 const INTERNAL = new Set(['ip4', 'ip6', 'dns', 'fid', 'mlfid', 'nofail', 'content', 'mlfforget', 'mlfgained', 'mlfpending', 'cidr', '_sep']);
 
-/** What a `<F-MLFID>` session remembers between its lines (line flags dropped). */
-type MlfEntry = Record<string, string>;
+/** One `<F-MLFID>` session: the values its lines captured, and the user names tried in it. */
+interface Session {
+  groups: Groups;
+  /** One name until a second one shows up (most sessions try one user). */
+  users: string | Set<string> | undefined;
+  expires: number;
+}
 
 /**
  * One filter instance: lines go through it in order, so multi-line state
@@ -59,21 +65,25 @@ export class Filter {
   readonly stats: FilterStats = { lines: 0, matched: 0, ignored: 0, missed: 0, truncated: 0, binary: 0, invalidAddress: 0 };
   private readonly fail: CompiledRegex[];
   private readonly combined: CombinedRegex | undefined;
+  private readonly router: FirstCharRouter | undefined;
   private readonly ignore: CompiledRegex[];
   private readonly pref: CompiledRegex | undefined;
   private readonly dates: DateDetector;
   private readonly multiline: boolean;
   private buffer: string[] = [];
-  private readonly mlf = new Map<string, MlfEntry>();
-  private static readonly MLF_MAX = 10_000;
+  private readonly sessions = new SessionCache<Session>();
+  /** Group names of the prefregex: a failregex group of the same name overrides it even when empty. */
+  private readonly prefNames: ReadonlySet<string>;
 
   constructor(readonly spec: FilterSpec) {
     this.multiline = spec.maxlines > 1;
     const o = { multiline: this.multiline, useDns: spec.useDns };
     this.fail = spec.failregex.map((r) => new CompiledRegex(r, o));
-    this.combined = CombinedRegex.canCombine(this.fail) ? new CombinedRegex(this.fail) : undefined;
+    this.router = FirstCharRouter.useful(this.fail) ? new FirstCharRouter(this.fail) : undefined;
+    this.combined = !this.router && CombinedRegex.canCombine(this.fail) ? new CombinedRegex(this.fail) : undefined;
     this.ignore = spec.ignoreregex.map((r) => new CompiledRegex(r, o));
     this.pref = spec.prefregex ? new CompiledRegex(spec.prefregex, o) : undefined;
+    this.prefNames = new Set(this.pref?.groupNameList ?? []);
     const noDate = spec.datepattern.length === 1 && /^\{NONE\}$/i.test(spec.datepattern[0]!.trim());
     this.dates = noDate ? DateDetector.none() : new DateDetector(spec.datepattern);
   }
@@ -107,7 +117,7 @@ export class Filter {
       line = line.slice(0, this.spec.maxlinelen);
       this.stats.truncated++;
     }
-    if (line.includes('\u0000')) return { kind: 'skipped', reason: 'binary' };
+    if (line.includes('\u0000')) return SKIPPED_BINARY;
     if (line.endsWith('\r')) line = line.slice(0, -1);
 
     const dm = this.dates.find(line);
@@ -126,27 +136,58 @@ export class Filter {
     let content = subject;
     if (this.pref) {
       pm = this.pref.exec(subject);
-      if (!pm) return { kind: 'missed' };
-      content = this.pref.group(pm, 'content') ?? subject;
+      if (!pm) return MISSED;
+      // An empty content replaces nothing, as in fail2ban.
+      content = this.pref.group(pm, 'content') || subject;
     }
 
     const hit = this.findFailure(content);
-    if (!hit) return { kind: 'missed' };
+    if (!hit) return MISSED;
     for (const ig of this.ignore) {
       if (ig.exec(subject) !== null) {
         if (this.multiline) this.buffer = [];
-        return { kind: 'ignored', reason: 'ignoreregex' };
+        return IGNORED_BY_REGEX;
       }
     }
     if (this.multiline) this.consumeBuffer(subject, content, hit.m);
+    // fail2ban's failure dict: the prefregex's groups (without the content), then the failregex's over them.
+    let fail: Groups = {};
+    if (pm && this.pref) {
+      this.pref.assignGroups(pm, fail);
+      fail['content'] = undefined;
+    }
+    this.fail[hit.index]!.assignGroups(hit.m, fail, this.prefNames);
+    const mlfid = fail['mlfid'];
+    if (mlfid !== undefined) {
+      fail = this.mergeSession(mlfid, fail, readTime);
+      if (fail['nofail']) return fail['mlfgained'] ? IGNORED_GAINED : IGNORED_NOFAIL;
+    }
+    // The failure id: an `<F-ID>` where the filter captures one, else the host as written.
+    const rawHost = fail['fid'] ?? fail['ip4'] ?? fail['ip6'] ?? fail['dns'];
+    if (rawHost === undefined) {
+      // A failure whose host comes on a later line of the session (fail2ban's "pending").
+      if (mlfid !== undefined) fail['mlfpending'] = '1';
+      return IGNORED_NO_HOST;
+    }
+    if (fail['nofail']) return IGNORED_NOFAIL;
     // The date is only read for lines that turn out to be failures.
     const t = dm ? dateMatchToTime(dm, readTime) : null;
-    const fields = this.fail[hit.index]!.groups(hit.m, pm && this.pref ? this.pref.groups(pm) : {});
-    return this.toVerdict(fields, t ?? readTime, t !== null, hit.index);
+    return this.toVerdict(fail, rawHost, t ?? readTime, t !== null, hit.index);
   }
 
   /** The first failregex that matches, in order, as fail2ban tries them. */
   private findFailure(content: string): { index: number; m: RegExpExecArray } | null {
+    if (this.router) {
+      const list = this.router.candidates(content);
+      for (let k = 0; k < list.length; k++) {
+        const i = list[k]!;
+        const rx = this.fail[i]!;
+        if (!rx.mayMatch(content)) continue;
+        const m = rx.exec(content);
+        if (m) return { index: i, m };
+      }
+      return null;
+    }
     if (this.combined) return this.combined.exec(content);
     for (let i = 0; i < this.fail.length; i++) {
       const rx = this.fail[i]!;
@@ -173,71 +214,90 @@ export class Filter {
     this.buffer = keep;
   }
 
-  private trimSessions(): void {
-    const keep = [...this.mlf].slice(-Math.floor(Filter.MLF_MAX / 2));
-    this.mlf.clear();
-    for (const [k, v] of keep) this.mlf.set(k, v);
+  /**
+   * Merge a line into its `<F-MLFID>` session, with fail2ban's rules: the
+   * session collects every value its lines captured; `nofail` and `mlfgained`
+   * hold only for the latest line; a second user name in one session, or a
+   * failure still waiting for its host, turns a line that is otherwise not a
+   * failure into one; `mlfforget` closes the session.
+   */
+  private mergeSession(mlfid: string, fail: Groups, now: number): Groups {
+    let nofail = false;
+    const gained = !!fail['mlfgained'];
+    if (gained) {
+      nofail = true;
+      if (!fail['nofail']) fail['nofail'] = fail['mlfgained'];
+    } else if (fail['nofail']) nofail = true;
+    const forget = !!fail['mlfforget'];
+    fail['mlfforget'] = undefined;
+    const user = fail['user'];
+    let manyUsers = false;
+    const session = this.sessions.get(mlfid, now);
+    if (session) {
+      if (user) {
+        const u = session.users;
+        if (u === undefined) session.users = user;
+        else if (typeof u === 'string') {
+          if (u !== user) session.users = new Set([u, user]);
+        } else u.add(user);
+      }
+      manyUsers = typeof session.users === 'object';
+      const g = session.groups;
+      g['nofail'] = undefined;
+      g['mlfgained'] = undefined;
+      if (gained) g['mlfpending'] = undefined;
+      for (const k in fail) {
+        const v = fail[k];
+        if (v !== undefined) g[k] = v;
+      }
+      fail = g;
+      if (forget) this.sessions.delete(mlfid);
+    } else if (!forget) {
+      // The session holds this very object, so what later steps set on it (pending) stays with the session.
+      this.sessions.set(mlfid, { groups: fail, users: user || undefined, expires: 0 }, now);
+    }
+    if (fail['mlfpending'] || manyUsers) {
+      fail['mlfpending'] = undefined;
+      fail['nofail'] = undefined;
+      fail['mlfgained'] = undefined;
+      nofail = false;
+    }
+    if (!nofail) fail['nofail'] = undefined;
+    return fail;
   }
 
-  private toVerdict(groups: Record<string, string>, time: number, dated: boolean, idx: number): LineVerdict {
-    let g = groups;
-    const mlfid = g['mlfid'];
-    if (mlfid !== undefined) {
-      const cached = this.mlf.get(mlfid);
-      if (cached) g = mergeFields(cached, g);
-      if (groups['mlfforget'] !== undefined) {
-        if (cached) this.mlf.delete(mlfid);
-      } else {
-        // Kept across lines: detached so a session does not pin the chunk of log it came from.
-        this.mlf.set(cached ? mlfid : detach(mlfid), detachFields(g));
-        // Trim in bulk: deleting Map entries one at a time from the front degrades to O(n) per call.
-        if (this.mlf.size > Filter.MLF_MAX) this.trimSessions();
-      }
-    }
-    if (groups['nofail'] !== undefined) return { kind: 'ignored', reason: 'nofail' };
-    if (groups['mlfgained'] !== undefined) return { kind: 'ignored', reason: 'gained' };
-    const rawHost = g['fid'] ?? g['ip4'] ?? g['ip6'] ?? g['dns'];
-    if (rawHost === undefined) return { kind: 'ignored', reason: 'nohost' };
+  private toVerdict(g: Groups, rawHost: string, time: number, dated: boolean, idx: number): LineVerdict {
     let ip: string | null = null;
     const addr = g['ip4'] ?? g['ip6'];
     if (addr !== undefined) {
       ip = normalizeIp(addr);
       // The unspecified address is never a peer: a log that names it is broken or forged.
-      if (ip === null || ip === '0.0.0.0' || ip === '::') return { kind: 'skipped', reason: 'invalid-address' };
+      if (ip === null || ip === '0.0.0.0' || ip === '::') return SKIPPED_INVALID;
     } else if (g['dns'] !== undefined && NUMERIC_NAME.test(g['dns'])) {
       // "1.2.3" or "10.1.1.1.5" is a broken address, not a host name: the resolver would
       // read "1.2.3" as 1.2.0.3 and ban an address the log never named.
-      return { kind: 'skipped', reason: 'invalid-address' };
+      return SKIPPED_INVALID;
     } else if (g['fid'] !== undefined) {
       ip = normalizeIp(g['fid']);
     }
     const fields: Record<string, string> = {};
-    for (const k in g) if (!INTERNAL.has(k)) fields[k] = g[k]!;
+    for (const k in g) {
+      const v = g[k];
+      if (v !== undefined && !INTERNAL.has(k)) fields[k] = v;
+    }
     if (g['cidr'] !== undefined) fields['cidr'] = g['cidr'];
     return { kind: 'failure', failure: { host: rawHost, ip, time, dated, fields, failregexIndex: idx } };
   }
 }
 
-const HOST_GROUPS = ['ip4', 'ip6', 'dns', 'fid'];
 /** No DNS name is all digits and dots (top-level domains are not numeric, RFC 3696 2). */
 const NUMERIC_NAME = /^[\d.]+$/;
-/** Per-line flags must not leak from one line of a session to the next. */
-const LINE_FLAGS = new Set(['nofail', 'mlfforget', 'mlfgained', 'content']);
 
-/** A session's fields without line flags, detached so they do not pin the log chunk they came from. */
-function detachFields(g: Record<string, string>): MlfEntry {
-  const out: MlfEntry = {};
-  for (const k in g) if (!LINE_FLAGS.has(k)) out[k] = detach(g[k]!);
-  return out;
-}
-
-function mergeFields(older: MlfEntry, newer: Record<string, string>): Record<string, string> {
-  // A line that names its own host replaces the session's host entirely (ip4 must not shadow a new ip6).
-  const ownHost = HOST_GROUPS.some((h) => newer[h] !== undefined);
-  const out: Record<string, string> = {};
-  for (const k in older) if (!(ownHost && HOST_GROUPS.includes(k))) out[k] = older[k]!;
-  for (const k in newer) out[k] = newer[k]!;
-  return out;
-}
-
-
+// Verdicts without data are shared: most lines end in one of these.
+const MISSED: LineVerdict = Object.freeze({ kind: 'missed' });
+const IGNORED_BY_REGEX: LineVerdict = Object.freeze({ kind: 'ignored', reason: 'ignoreregex' });
+const IGNORED_NOFAIL: LineVerdict = Object.freeze({ kind: 'ignored', reason: 'nofail' });
+const IGNORED_GAINED: LineVerdict = Object.freeze({ kind: 'ignored', reason: 'gained' });
+const IGNORED_NO_HOST: LineVerdict = Object.freeze({ kind: 'ignored', reason: 'nohost' });
+const SKIPPED_BINARY: LineVerdict = Object.freeze({ kind: 'skipped', reason: 'binary' });
+const SKIPPED_INVALID: LineVerdict = Object.freeze({ kind: 'skipped', reason: 'invalid-address' });

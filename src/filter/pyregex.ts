@@ -35,6 +35,12 @@ export interface TranslatedRegex {
   literals: string[] | null;
   /** Every alternative starts with `^`: safe to merge with other anchored regexes. */
   anchored: boolean;
+  /**
+   * For an anchored, single-line pattern: which ASCII characters (by code) a
+   * match can start with; null when it may start with anything or match
+   * nothing at all. Lets a filter skip regexes that cannot match a line.
+   */
+  firstChars: Uint8Array | null;
 }
 
 interface Flags {
@@ -487,6 +493,98 @@ function requiredLiterals(n: Node): string[] | null {
   }
 }
 
+// ---- first-character set ------------------------------------------------------
+
+interface FirstSet {
+  /** 1 for each ASCII code a match can start with here. */
+  chars: Uint8Array;
+  /** This node can match the empty string, so what follows it may come first. */
+  nullable: boolean;
+}
+
+/**
+ * The ASCII characters that can begin a match of an anchored pattern. Each
+ * atom is tested as JavaScript would run it on every ASCII character, so
+ * classes, escapes and case-insensitivity need no second interpretation here.
+ * Lookarounds and anchors count as empty: ignoring a constraint only widens
+ * the set, which keeps the answer safe.
+ */
+function firstCharsOf(variants: Node[], flags: string): Uint8Array | null {
+  const em = new Emitter('', 0, false);
+  const probeFlags = flags.replace('m', '');
+  const atomCache = new Map<string, FirstSet>();
+  const empty = (): FirstSet => ({ chars: new Uint8Array(128), nullable: true });
+  const all = (): FirstSet => ({ chars: new Uint8Array(128).fill(1), nullable: true });
+  const union = (into: Uint8Array, from: Uint8Array) => {
+    for (let i = 0; i < 128; i++) into[i]! |= from[i]!;
+  };
+  const atom = (n: Node & { t: 'atom' }): FirstSet => {
+    if (n.kind === 'anchor') return empty();
+    const text = em.emit(n);
+    const hit = atomCache.get(text);
+    if (hit) return hit;
+    const re = new RegExp(`^(?:${text})`, probeFlags);
+    const fs: FirstSet = { chars: new Uint8Array(128), nullable: false };
+    for (let c = 0; c < 128; c++) {
+      const m = re.exec(String.fromCharCode(c) + 'x');
+      if (!m) continue;
+      if (m[0].length === 0) return all();
+      fs.chars[c] = 1;
+    }
+    atomCache.set(text, fs);
+    return fs;
+  };
+  const walk = (n: Node): FirstSet => {
+    switch (n.t) {
+      case 'atom':
+        return atom(n);
+      case 'backref':
+        return all();
+      case 'seq': {
+        const acc = empty();
+        for (const item of n.items) {
+          const fs = walk(item);
+          union(acc.chars, fs.chars);
+          if (!fs.nullable) return { chars: acc.chars, nullable: false };
+        }
+        return acc;
+      }
+      case 'alt': {
+        const acc: FirstSet = { chars: new Uint8Array(128), nullable: false };
+        for (const b of n.branches) {
+          const fs = walk(b);
+          union(acc.chars, fs.chars);
+          acc.nullable ||= fs.nullable;
+        }
+        return acc;
+      }
+      case 'group':
+        return n.kind === 'cap' || n.kind === 'noncap' || n.kind === 'atomic' ? walk(n.body) : empty();
+      case 'quant': {
+        if (n.max === 0) return empty();
+        const fs = walk(n.body);
+        return { chars: fs.chars, nullable: fs.nullable || n.min === 0 };
+      }
+      case 'cond': {
+        const y = walk(n.yes);
+        const no = walk(n.no);
+        const chars = new Uint8Array(128);
+        union(chars, y.chars);
+        union(chars, no.chars);
+        return { chars, nullable: y.nullable || no.nullable };
+      }
+    }
+  };
+  const out = new Uint8Array(128);
+  for (const v of variants) {
+    const fs = walk(v);
+    // A pattern that can match the empty line gives no constraint.
+    if (fs.nullable) return null;
+    union(out, fs.chars);
+  }
+  return out;
+}
+
 // ---- emission -----------------------------------------------------------------
 
 class Emitter {
@@ -495,7 +593,12 @@ class Emitter {
   private pyToJs = new Map<number, number>();
   private nameToJs = new Map<string, number>();
 
-  constructor(private readonly src: string, offset = 0, private readonly capture = true) {
+  /**
+   * `numbered`: Python group numbers that a numeric back-reference uses. Other
+   * unnamed groups are emitted without capturing: fail2ban reads named groups
+   * only, and every capture costs V8 time and a string per match.
+   */
+  constructor(private readonly src: string, offset = 0, private readonly capture = true, private readonly numbered?: ReadonlySet<number>) {
     this.group = offset;
   }
 
@@ -522,6 +625,7 @@ class Emitter {
         switch (n.kind) {
           case 'cap': {
             if (!this.capture) return `(?:${this.emit(n.body)})`;
+            if (n.name === undefined && this.numbered && !(n.py !== undefined && this.numbered.has(n.py))) return `(?:${this.emit(n.body)})`;
             const idx = ++this.group;
             if (n.py !== undefined) this.pyToJs.set(n.py, idx);
             if (n.name !== undefined) {
@@ -633,7 +737,15 @@ export function translatePythonRegex(pattern: string, opts: { multiline?: boolea
     }
     if (variants.length === 0) throw new RegexTranslationError(pattern, 'no variant of the conditionals can match');
   }
-  const em = new Emitter(pattern, opts.groupOffset ?? 0, opts.capture ?? true);
+  const numbered = new Set<number>();
+  const findNumbered = (n: Node): void => {
+    if (n.t === 'backref' && typeof n.ref === 'number') numbered.add(n.ref);
+    else if (n.t === 'seq') n.items.forEach(findNumbered);
+    else if (n.t === 'alt') n.branches.forEach(findNumbered);
+    else if (n.t === 'group' || n.t === 'quant') findNumbered(n.body);
+  };
+  variants.forEach(findNumbered);
+  const em = new Emitter(pattern, opts.groupOffset ?? 0, opts.capture ?? true, numbered);
   const source = variants.length === 1 ? em.emit(variants[0]!) : variants.map((v) => `(?:${em.emit(v)})`).join('|');
   try {
     new RegExp(opts.groupOffset ? `${'()'.repeat(opts.groupOffset)}${source}` : source, flags);
@@ -641,7 +753,9 @@ export function translatePythonRegex(pattern: string, opts: { multiline?: boolea
     throw new RegexTranslationError(pattern, `the translated pattern is not valid JavaScript: ${(e as Error).message}`);
   }
   const lits = flags.includes('i') ? null : anyOf(variants.map(requiredLiterals));
-  return { source, flags, names: em.names, groupCount: em.group - (opts.groupOffset ?? 0), literals: lits, anchored: variants.every(startsAnchored) };
+  const anchored = variants.every(startsAnchored);
+  const firstChars = anchored && !flags.includes('m') ? firstCharsOf(variants, flags) : null;
+  return { source, flags, names: em.names, groupCount: em.group - (opts.groupOffset ?? 0), literals: lits, anchored, firstChars };
 
   function groupText(g: Node): string {
     return g.t === 'group' && g.name ? `(?P<${g.name}>` : '';

@@ -1,8 +1,15 @@
+import { isAscii } from 'node:buffer';
+
 /**
  * Turns byte chunks into whole lines. A partial last line is held (as bytes)
  * until its newline arrives, so a line written in two parts is read once,
- * whole. Decoding happens once per chunk, not per line: this is the hot path
- * of both `bantop regex` and the tailer.
+ * whole. This is the hot path of both `bantop regex` and the tailer.
+ *
+ * Each line is decoded on its own rather than cut out of one decoded chunk:
+ * V8 runs a RegExp on a substring of a large string about three times slower
+ * than on a string of its own (measured: 275 ns against 90 ns per exec of a
+ * typical failregex), and a substring kept in a map would pin its whole chunk.
+ * Decoding per line is also cheaper than slicing a decoded chunk.
  */
 export class LineSplitter {
   private pending: Buffer | null = null;
@@ -17,7 +24,7 @@ export class LineSplitter {
       this.pending = this.pending ? Buffer.concat([this.pending, chunk]) : Buffer.from(chunk);
       return { lines: [], bytes: 0 };
     }
-    let head = chunk.subarray(0, lastNl);
+    let head = chunk.subarray(0, lastNl + 1);
     let bytes = lastNl + 1;
     if (this.pending) {
       bytes += this.pending.length;
@@ -26,7 +33,7 @@ export class LineSplitter {
     }
     const rest = chunk.subarray(lastNl + 1);
     if (rest.length) this.pending = Buffer.from(rest);
-    return { lines: head.toString('utf8').split('\n'), bytes };
+    return { lines: splitDecoded(head), bytes };
   }
 
   /** Bytes of a partial line waiting for its newline. */
@@ -44,4 +51,20 @@ export class LineSplitter {
   reset(): void {
     this.pending = null;
   }
+}
+
+/** The lines of `buf`, which ends with a newline. */
+function splitDecoded(buf: Buffer): string[] {
+  const lines: string[] = [];
+  // ASCII decodes the same as latin1, which is the cheapest decoder; anything else goes through UTF-8
+  // (invalid sequences become U+FFFD, as with a whole-chunk decode: a newline never sits inside one).
+  const enc = isAscii(buf) ? 'latin1' : 'utf8';
+  let start = 0;
+  for (;;) {
+    const nl = buf.indexOf(10, start);
+    if (nl < 0) break;
+    lines.push(buf.toString(enc, start, nl));
+    start = nl + 1;
+  }
+  return lines;
 }

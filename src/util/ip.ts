@@ -56,6 +56,11 @@ function v6ToBig(ip: string): bigint {
 function bigToV6(n: bigint): string {
   const words: number[] = [];
   for (let i = 7; i >= 0; i--) words.push(Number((n >> BigInt(i * 16)) & 0xffffn));
+  return formatV6(words);
+}
+
+/** Eight 16-bit words in RFC 5952 text. */
+function formatV6(words: number[]): string {
   // RFC 5952: compress the longest run (length >= 2) of zero words, leftmost on a tie.
   let bestStart = -1;
   let bestLen = 1;
@@ -77,8 +82,6 @@ function bigToV6(n: bigint): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
-const MAPPED_PREFIX = 0xffffn << 32n;
-
 /** Canonical form of an address, or null when it is not a valid IP. */
 const PLAIN_V4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
@@ -93,9 +96,12 @@ export function normalizeIp(raw: string): string | null {
     return s;
   }
   if (isIPv6(s)) {
-    const n = v6ToBig(s);
-    if (n >> 32n === MAPPED_PREFIX >> 32n) return bigToV4(n & 0xffffffffn);
-    return bigToV6(n);
+    // Words rather than a bigint: this runs for every IPv6 failure in a log.
+    const w = expandV6(s);
+    if (w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w[4] === 0 && w[5] === 0xffff) {
+      return `${w[6]! >> 8}.${w[6]! & 0xff}.${w[7]! >> 8}.${w[7]! & 0xff}`;
+    }
+    return formatV6(w);
   }
   return null;
 }

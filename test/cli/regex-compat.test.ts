@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM module without types (shared with the bench)
 import { GENERATORS, writeLog } from '../../bench/gen-logs.mjs';
@@ -43,6 +44,21 @@ describe.skipIf(!haveFail2ban)('bantop regex agrees with fail2ban-regex on Debia
     // fail2ban's row shows the normalised address; ours keeps the raw host and adds `ip`.
     const oursRows = ours.matches.map((m) => ({ host: m.ip ?? m.host, time: m.time === null ? null : Date.parse(`${m.time}Z`) / 1000 }));
     expect(oursRows).toEqual(theirs.rows);
+  });
+
+  // Sessions by hand: two users in one session, host-less failures waiting for a host, an accepted
+  // login, IPv4 then IPv6 in one session, and 150 interleaved sessions against fail2ban's 100-entry cache.
+  it('sshd sessions (<F-MLFID>): the same failures as fail2ban, which reports what its server would ban', () => {
+    const path = fileURLToPath(new URL('../fixtures/sshd-sessions.log', import.meta.url));
+    const theirs = fail2banRegex(path, 'sshd');
+    const ours = runRegex(filterFromArgument('/etc/fail2ban', 'sshd').spec, path);
+    const oursRows = ours.matches.map((m) => ({ host: m.ip ?? m.host, time: Date.parse(`${m.time}Z`) / 1000 }));
+    expect(oursRows).toEqual(theirs.rows);
+    expect(theirs.rows.length).toBeGreaterThan(100);
+    // fail2ban-regex's own counts try every failregex on a line and count a host-less failure as
+    // matched; bantop counts what the engine acts on, so its matched lines are exactly the failures.
+    expect(ours.matched).toBe(theirs.rows.length);
+    expect(ours.lines).toBe(theirs.lines);
   });
 });
 

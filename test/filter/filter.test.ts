@@ -75,4 +75,58 @@ describe('Filter', () => {
       .toEqual(['1.2.3.4', 'skipped', 'skipped', '1.2.3.4']);
     expect(f.stats).toMatchObject({ truncated: 1, binary: 1, invalidAddress: 1 });
   });
+
+  describe('<F-MLFID> sessions follow fail2ban', () => {
+    const sessionSpec = spec({
+      prefregex: '^<F-MLFID>\\S+\\[\\d+\\]: </F-MLFID><F-CONTENT>.+</F-CONTENT>$',
+      failregex: [
+        '^Failed (?:<F-NOFAIL>publickey</F-NOFAIL>|password) for <F-USER>\\S+</F-USER> from <HOST>$',
+        '^too many failures$',
+        '^<F-NOFAIL><F-MLFFORGET>closed</F-MLFFORGET></F-NOFAIL> by <HOST>$',
+        '^<F-MLFFORGET><F-MLFGAINED>Accepted</F-MLFGAINED></F-MLFFORGET> for <F-USER>\\S+</F-USER> from <HOST>$',
+        '^via <F-ALT_USER>\\S+</F-ALT_USER> from <HOST>$',
+        '^from <HOST> as <F-USER>\\S+</F-USER>$',
+      ],
+    });
+
+    it('a second user name in one session makes a NOFAIL line a failure', () => {
+      const f = new Filter(sessionSpec);
+      expect(hosts(f, ['d[1]: Failed publickey for root from 1.2.3.4', 'd[1]: Failed publickey for root from 1.2.3.4', 'd[1]: Failed publickey for admin from 1.2.3.4']))
+        .toEqual(['ignored', 'ignored', '1.2.3.4']);
+    });
+
+    it('a failure without a host waits for one: the next line of the session reports it, even a NOFAIL line', () => {
+      const f = new Filter(sessionSpec);
+      expect(hosts(f, ['d[2]: too many failures', 'd[2]: closed by 5.6.7.8', 'd[2]: closed by 5.6.7.8'])).toEqual(['ignored', '5.6.7.8', 'ignored']);
+      expect(f.stats).toMatchObject({ matched: 1, ignored: 2 });
+    });
+
+    it('an accepted login ends the pending failure and is not a failure itself', () => {
+      const f = new Filter(sessionSpec);
+      expect(hosts(f, ['d[3]: too many failures', 'd[3]: Accepted for bob from 1.2.3.4', 'd[3]: closed by 1.2.3.4'])).toEqual(['ignored', 'ignored', 'ignored']);
+    });
+
+    it('keeps every value the session captured: an earlier IPv4 address still names the failure', () => {
+      const f = new Filter(sessionSpec);
+      expect(hosts(f, ['d[4]: Failed publickey for a from 10.0.0.4', 'd[4]: Failed password for a from 2001:db8::4'])).toEqual(['ignored', '10.0.0.4']);
+    });
+
+    it('fills a missing field from its alt_ group', () => {
+      const f = new Filter(sessionSpec);
+      expect(f.processLine('d[5]: via carol from 1.2.3.5', NOW)).toMatchObject({ kind: 'failure', failure: { fields: { user: 'carol', alt_user: 'carol' } } });
+      expect(f.processLine('d[6]: from 1.2.3.6 as dave', NOW)).toMatchObject({ kind: 'failure', failure: { fields: { user: 'dave' } } });
+    });
+
+    it('holds 100 sessions, forgetting the oldest first and any after 5 minutes', () => {
+      const f = new Filter(sessionSpec);
+      for (let i = 0; i <= 100; i++) f.processLine(`d[${100 + i}]: too many failures`, NOW);
+      // Session 100 was pushed out by the 101st; session 101 is still waiting for its host.
+      expect(hosts(f, ['d[100]: closed by 9.9.9.1', 'd[101]: closed by 9.9.9.2'])).toEqual(['ignored', '9.9.9.2']);
+      const g = new Filter(sessionSpec);
+      g.processLine('d[7]: too many failures', NOW);
+      expect(g.processLine('d[7]: closed by 9.9.9.3', NOW + 5 * 60_000 + 1)).toMatchObject({ kind: 'ignored' });
+      g.processLine('d[8]: too many failures', NOW);
+      expect(g.processLine('d[8]: closed by 9.9.9.4', NOW + 5 * 60_000 - 1)).toMatchObject({ kind: 'failure' });
+    });
+  });
 });

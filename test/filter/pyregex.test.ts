@@ -63,3 +63,27 @@ describe('translatePythonRegex', () => {
     expect(() => translatePythonRegex('*x')).toThrow(/nothing to repeat/);
   });
 });
+
+describe('first characters of an anchored pattern', () => {
+  const first = (re: string, opts: { multiline?: boolean } = {}): string | null => {
+    const f = translatePythonRegex(re, opts).firstChars;
+    return f === null ? null : [...f].map((on, c) => (on ? String.fromCharCode(c) : '')).join('');
+  };
+
+  it('collects what can come first, through optional parts, alternatives, classes and flags', () => {
+    expect(first('^Failed (a|b)')).toBe('F');
+    expect(first('^[aA]uthentication|^User')).toBe('AUa');
+    expect(first('(?i)^abc')).toBe('Aa');
+    expect(first('^(?:x )?(?P<u>y|\\d)')).toBe('0123456789xy');
+    expect(first('^\\s*foo')).toBe('\t\n\u000b\f\r f');
+    expect(first('^(?=a)b')).toBe('b');
+    expect(first('^(?P<w>a)(?P=w)')).toBe('a');
+  });
+
+  it('gives no answer where a match may start anywhere or be empty', () => {
+    expect(first('Failed')).toBeNull();
+    expect(first('^(?:a*)')).toBeNull();
+    expect(first('^$')).toBeNull();
+    expect(first('^abc', { multiline: true })).toBeNull();
+  });
+});
