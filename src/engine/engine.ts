@@ -136,7 +136,7 @@ export class Engine {
       this.failure(j, f.ip, f.host, f.time, f.fields);
     } else if (j.def.usedns === 'yes' || j.def.usedns === 'warn') {
       const resolve = this.opts.resolveHost;
-      if (resolve && !f.fields['fid']) {
+      if (resolve && !f.isId) {
         resolve(f.host).then(
           (addrs) => {
             for (const a of addrs) {

@@ -2,17 +2,10 @@ import { RegexTranslationError } from '../util/errors.js';
 import { expandRegexTags, fieldGroupName } from './host-tags.js';
 import { translatePythonRegex } from './pyregex.js';
 
-/** Named groups of a match by fail2ban name; undefined is Python's None. */
-export type Groups = Record<string, string | undefined>;
-
 /** A fail2ban regex (tags expanded, Python syntax translated), ready to run. */
 export class CompiledRegex {
   readonly re: RegExp;
   private readonly names: Map<string, number[]>;
-  /** The named groups as arrays, for the per-line loops. */
-  private readonly groupNames: string[];
-  private readonly groupIndices: number[][];
-  /** `alt_user` -> `user` style fallbacks, sorted by group name as fail2ban applies them. */
   private readonly altValues: Array<[from: string, to: string]>;
   private readonly literals: string[] | null;
 
@@ -52,9 +45,7 @@ export class CompiledRegex {
     this.names = t.names;
     this.literals = t.literals;
     this.firstChars = t.firstChars;
-    this.groupNames = [...this.names.keys()];
-    this.groupIndices = [...this.names.values()];
-    this.altValues = this.groupNames
+    this.altValues = [...this.names.keys()]
       .map((n) => [n, /^alt_(.*?)(?:_\d+)?$/.exec(n)] as const)
       .filter((x): x is readonly [string, RegExpExecArray] => x[1] !== null && x[1][1] !== '')
       .map(([n, m]): [string, string] => [n, fieldGroupName(m[1]!)])
@@ -90,46 +81,14 @@ export class CompiledRegex {
     return this.names.has(name);
   }
 
-  /**
-   * The named groups written into `out`, as Python's groupdict() followed by
-   * dict.update(): a group that did not take part clears a value `out` had
-   * (only names in `shared` can have one; others are left out to keep the
-   * object small). `alt_X` groups then fill an empty `X`.
-   */
-  assignGroups(m: RegExpExecArray, out: Groups, shared?: ReadonlySet<string>): Groups {
-    const names = this.groupNames;
-    const indices = this.groupIndices;
-    for (let k = 0; k < names.length; k++) {
-      const idx = indices[k]!;
-      let v: string | undefined = m[idx[0]!];
-      for (let j = 1; v === undefined && j < idx.length; j++) v = m[idx[j]!];
-      if (v !== undefined) out[names[k]!] = v;
-      else if (shared?.has(names[k]!)) out[names[k]!] = undefined;
-    }
-    for (const [from, to] of this.altValues) {
-      const v = out[from];
-      if (v && !out[to]) out[to] = v;
-    }
-    return out;
+  /** Python group name -> JS group indices (several where conditional variants repeat a group). */
+  get namedGroups(): ReadonlyMap<string, number[]> {
+    return this.names;
   }
 
-  /** Names of the groups, for callers that need to know what a match can set. */
-  get groupNameList(): readonly string[] {
-    return this.groupNames;
-  }
-
-  /** Every named group that took part, added to `out`. */
-  groups(m: RegExpExecArray, out: Record<string, string> = {}): Record<string, string> {
-    for (const [name, idx] of this.names) {
-      for (const i of idx) {
-        const v = m[i];
-        if (v !== undefined) {
-          out[name] = v;
-          break;
-        }
-      }
-    }
-    return out;
+  /** `alt_user` -> `user` style fallbacks, sorted by group name as fail2ban applies them. */
+  get altPairs(): ReadonlyArray<readonly [from: string, to: string]> {
+    return this.altValues;
   }
 }
 

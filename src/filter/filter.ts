@@ -1,7 +1,8 @@
 import { normalizeIp } from '../util/ip.js';
-import { CombinedRegex, CompiledRegex, type Groups } from './compiled-regex.js';
+import { CombinedRegex, CompiledRegex } from './compiled-regex.js';
 import { DateDetector, dateMatchToTime } from './dates.js';
 import { FirstCharRouter } from './first-char-router.js';
+import { GroupLayout, type FillPlan, type Slots } from './group-layout.js';
 import { SessionCache } from './session-cache.js';
 
 /** What a filter needs, already read from config (see config/filter-def.ts). */
@@ -27,6 +28,8 @@ export interface Failure {
   dated: boolean;
   /** Captured fields (user, …) without fail2ban's internal groups. */
   fields: Record<string, string>;
+  /** `host` is an `<F-ID>` value, not a host name: never resolved. */
+  isId: boolean;
   failregexIndex: number;
 }
 
@@ -46,12 +49,9 @@ export interface FilterStats {
   invalidAddress: number;
 }
 
-/** Groups fail2ban uses for its own bookkeeping; they are not reported as fields. */
-const INTERNAL = new Set(['ip4', 'ip6', 'dns', 'fid', 'mlfid', 'nofail', 'content', 'mlfforget', 'mlfgained', 'mlfpending', 'cidr', '_sep']);
-
 /** One `<F-MLFID>` session: the values its lines captured, and the user names tried in it. */
 interface Session {
-  groups: Groups;
+  values: Slots;
   /** One name until a second one shows up (most sessions try one user). */
   users: string | Set<string> | undefined;
   expires: number;
@@ -72,8 +72,9 @@ export class Filter {
   private readonly multiline: boolean;
   private buffer: string[] = [];
   private readonly sessions = new SessionCache<Session>();
-  /** Group names of the prefregex: a failregex group of the same name overrides it even when empty. */
-  private readonly prefNames: ReadonlySet<string>;
+  private readonly layout: GroupLayout;
+  private readonly prefPlan: FillPlan | undefined;
+  private readonly failPlans: FillPlan[];
 
   constructor(readonly spec: FilterSpec) {
     this.multiline = spec.maxlines > 1;
@@ -83,7 +84,11 @@ export class Filter {
     this.combined = !this.router && CombinedRegex.canCombine(this.fail) ? new CombinedRegex(this.fail) : undefined;
     this.ignore = spec.ignoreregex.map((r) => new CompiledRegex(r, o));
     this.pref = spec.prefregex ? new CompiledRegex(spec.prefregex, o) : undefined;
-    this.prefNames = new Set(this.pref?.groupNameList ?? []);
+    this.layout = new GroupLayout(this.pref ? [this.pref, ...this.fail] : this.fail);
+    this.prefPlan = this.pref ? this.layout.plan(this.pref) : undefined;
+    // A failregex group that shares a prefregex group's name replaces it even when empty, as dict.update() does.
+    const prefNames = new Set(this.pref?.namedGroups.keys() ?? []);
+    this.failPlans = this.fail.map((rx) => this.layout.plan(rx, prefNames));
     const noDate = spec.datepattern.length === 1 && /^\{NONE\}$/i.test(spec.datepattern[0]!.trim());
     this.dates = noDate ? DateDetector.none() : new DateDetector(spec.datepattern);
   }
@@ -151,28 +156,30 @@ export class Filter {
     }
     if (this.multiline) this.consumeBuffer(subject, content, hit.m);
     // fail2ban's failure dict: the prefregex's groups (without the content), then the failregex's over them.
-    let fail: Groups = {};
-    if (pm && this.pref) {
-      this.pref.assignGroups(pm, fail);
-      fail['content'] = undefined;
+    const L = this.layout;
+    let v = L.blank();
+    if (pm && this.prefPlan) {
+      L.fill(this.prefPlan, pm, v);
+      v[L.content] = undefined;
     }
-    this.fail[hit.index]!.assignGroups(hit.m, fail, this.prefNames);
-    const mlfid = fail['mlfid'];
+    L.fill(this.failPlans[hit.index]!, hit.m, v);
+    const mlfid = v[L.mlfid];
     if (mlfid !== undefined) {
-      fail = this.mergeSession(mlfid, fail, readTime);
-      if (fail['nofail']) return fail['mlfgained'] ? IGNORED_GAINED : IGNORED_NOFAIL;
+      v = this.mergeSession(mlfid, v, readTime);
+      if (v[L.nofail]) return v[L.mlfgained] ? IGNORED_GAINED : IGNORED_NOFAIL;
     }
     // The failure id: an `<F-ID>` where the filter captures one, else the host as written.
-    const rawHost = fail['fid'] ?? fail['ip4'] ?? fail['ip6'] ?? fail['dns'];
+    const fid = v[L.fid];
+    const rawHost = fid ?? v[L.ip4] ?? v[L.ip6] ?? v[L.dns];
     if (rawHost === undefined) {
       // A failure whose host comes on a later line of the session (fail2ban's "pending").
-      if (mlfid !== undefined) fail['mlfpending'] = '1';
+      if (mlfid !== undefined) v[L.mlfpending] = '1';
       return IGNORED_NO_HOST;
     }
-    if (fail['nofail']) return IGNORED_NOFAIL;
+    if (v[L.nofail]) return IGNORED_NOFAIL;
     // The date is only read for lines that turn out to be failures.
     const t = dm ? dateMatchToTime(dm, readTime) : null;
-    return this.toVerdict(fail, rawHost, t ?? readTime, t !== null, hit.index);
+    return this.toVerdict(v, rawHost, fid !== undefined, t ?? readTime, t !== null, hit.index);
   }
 
   /** The first failregex that matches, in order, as fail2ban tries them. */
@@ -221,17 +228,19 @@ export class Filter {
    * failure still waiting for its host, turns a line that is otherwise not a
    * failure into one; `mlfforget` closes the session.
    */
-  private mergeSession(mlfid: string, fail: Groups, now: number): Groups {
+  private mergeSession(mlfid: string, fail: Slots, now: number): Slots {
+    const L = this.layout;
     let nofail = false;
-    const gained = !!fail['mlfgained'];
+    const gained = !!fail[L.mlfgained];
     if (gained) {
       nofail = true;
-      if (!fail['nofail']) fail['nofail'] = fail['mlfgained'];
-    } else if (fail['nofail']) nofail = true;
-    const forget = !!fail['mlfforget'];
-    fail['mlfforget'] = undefined;
-    const user = fail['user'];
+      if (!fail[L.nofail]) fail[L.nofail] = fail[L.mlfgained];
+    } else if (fail[L.nofail]) nofail = true;
+    const forget = !!fail[L.mlfforget];
+    fail[L.mlfforget] = undefined;
+    const user = fail[L.user];
     let manyUsers = false;
+    let v = fail;
     const session = this.sessions.get(mlfid, now);
     if (session) {
       if (user) {
@@ -242,51 +251,47 @@ export class Filter {
         } else u.add(user);
       }
       manyUsers = typeof session.users === 'object';
-      const g = session.groups;
-      g['nofail'] = undefined;
-      g['mlfgained'] = undefined;
-      if (gained) g['mlfpending'] = undefined;
-      for (const k in fail) {
-        const v = fail[k];
-        if (v !== undefined) g[k] = v;
+      const g = session.values;
+      g[L.nofail] = undefined;
+      g[L.mlfgained] = undefined;
+      if (gained) g[L.mlfpending] = undefined;
+      for (let i = 0; i < fail.length; i++) {
+        const x = fail[i];
+        if (x !== undefined) g[i] = x;
       }
-      fail = g;
+      v = g;
       if (forget) this.sessions.delete(mlfid);
     } else if (!forget) {
-      // The session holds this very object, so what later steps set on it (pending) stays with the session.
-      this.sessions.set(mlfid, { groups: fail, users: user || undefined, expires: 0 }, now);
+      // The session holds this very array, so what later steps set on it (pending) stays with the session.
+      this.sessions.set(mlfid, { values: fail, users: user || undefined, expires: 0 }, now);
     }
-    if (fail['mlfpending'] || manyUsers) {
-      fail['mlfpending'] = undefined;
-      fail['nofail'] = undefined;
-      fail['mlfgained'] = undefined;
+    if (v[L.mlfpending] || manyUsers) {
+      v[L.mlfpending] = undefined;
+      v[L.nofail] = undefined;
+      v[L.mlfgained] = undefined;
       nofail = false;
     }
-    if (!nofail) fail['nofail'] = undefined;
-    return fail;
+    if (!nofail) v[L.nofail] = undefined;
+    return v;
   }
 
-  private toVerdict(g: Groups, rawHost: string, time: number, dated: boolean, idx: number): LineVerdict {
+  private toVerdict(v: Slots, rawHost: string, isId: boolean, time: number, dated: boolean, idx: number): LineVerdict {
+    const L = this.layout;
     let ip: string | null = null;
-    const addr = g['ip4'] ?? g['ip6'];
+    const addr = v[L.ip4] ?? v[L.ip6];
+    const dns = v[L.dns];
     if (addr !== undefined) {
       ip = normalizeIp(addr);
       // The unspecified address is never a peer: a log that names it is broken or forged.
       if (ip === null || ip === '0.0.0.0' || ip === '::') return SKIPPED_INVALID;
-    } else if (g['dns'] !== undefined && NUMERIC_NAME.test(g['dns'])) {
+    } else if (dns !== undefined && NUMERIC_NAME.test(dns)) {
       // "1.2.3" or "10.1.1.1.5" is a broken address, not a host name: the resolver would
       // read "1.2.3" as 1.2.0.3 and ban an address the log never named.
       return SKIPPED_INVALID;
-    } else if (g['fid'] !== undefined) {
-      ip = normalizeIp(g['fid']);
+    } else if (isId) {
+      ip = normalizeIp(rawHost);
     }
-    const fields: Record<string, string> = {};
-    for (const k in g) {
-      const v = g[k];
-      if (v !== undefined && !INTERNAL.has(k)) fields[k] = v;
-    }
-    if (g['cidr'] !== undefined) fields['cidr'] = g['cidr'];
-    return { kind: 'failure', failure: { host: rawHost, ip, time, dated, fields, failregexIndex: idx } };
+    return { kind: 'failure', failure: { host: rawHost, ip, time, dated, fields: L.fields(v), isId, failregexIndex: idx } };
   }
 }
 

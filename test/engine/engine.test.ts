@@ -60,6 +60,16 @@ describe('Engine', () => {
     expect(events.filter((e) => e.type === 'ban').map((e) => e.ip)).toEqual(['203.0.113.1', '2001:db8::1']);
   });
 
+  it('never resolves an <F-ID> value as a host name', async () => {
+    const asked: string[] = [];
+    const filter = { ...def().filter, failregex: ['session <F-ID>\\S+</F-ID> failed$'] };
+    const { engine, events } = setup([def({ maxretry: 1, filter })], { resolveHost: async (n) => { asked.push(n); return ['203.0.113.9']; } });
+    expect(engine.line('app', 'session evil.example failed')).toMatchObject({ kind: 'failure', failure: { host: 'evil.example', isId: true } });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(asked).toEqual([]);
+    expect(events.filter((e) => e.type === 'ban')).toEqual([]);
+  });
+
   it('snapshots per-jail counts and filter health', () => {
     const { engine } = setup([def({ maxretry: 5 })]);
     engine.line('app', 'fail from 1.2.3.4');
