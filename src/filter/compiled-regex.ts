@@ -16,6 +16,12 @@ export class CompiledRegex {
   readonly firstChars: Uint8Array | null;
   private readonly python: string;
   private readonly multiline: boolean;
+  /** Variant pruning (see pruned()): literals that only some alternatives need, and the regexes built per absent set. */
+  private readonly pruning: {
+    literals: string[];
+    variants: Array<{ source: string; needs: string[] }>;
+    versions: Array<RegExp | null | undefined>;
+  } | null;
 
   /**
    * This regex for use inside a combined router: without capturing groups when
@@ -45,6 +51,13 @@ export class CompiledRegex {
     this.names = t.names;
     this.literals = t.literals;
     this.firstChars = t.firstChars;
+    this.pruning = null;
+    if (t.variants) {
+      // Literals every alternative needs prune nothing; at most 4 others keep the versions few.
+      const all = t.variants.map((v) => v.needs);
+      const lits = [...new Set(all.flat())].filter((l) => !all.every((n) => n.includes(l))).slice(0, 4);
+      if (lits.length) this.pruning = { literals: lits, variants: t.variants, versions: [] };
+    }
     this.altValues = [...this.names.keys()]
       .map((n) => [n, /^alt_(.*?)(?:_\d+)?$/.exec(n)] as const)
       .filter((x): x is readonly [string, RegExpExecArray] => x[1] !== null && x[1][1] !== '')
@@ -62,8 +75,36 @@ export class CompiledRegex {
 
 
   exec(text: string): RegExpExecArray | null {
-    this.re.lastIndex = 0;
-    return this.re.exec(text);
+    const p = this.pruning;
+    let re = this.re;
+    if (p !== null) {
+      let mask = 0;
+      for (let i = 0; i < p.literals.length; i++) if (!text.includes(p.literals[i]!)) mask |= 1 << i;
+      if (mask !== 0) {
+        const v = p.versions[mask] ?? this.pruned(mask);
+        if (v === null) return null;
+        re = v;
+      }
+    }
+    re.lastIndex = 0;
+    return re.exec(text);
+  }
+
+  /**
+   * A conditional expands into alternatives that V8 tries one after another,
+   * and a failing one can backtrack long before it fails (sshd's "Failed …"
+   * regex: 500 ns a line). An alternative that needs a text the line lacks
+   * cannot match, so it is replaced by an instant failure. The groups stay, so
+   * group numbers and the first alternative that matches are unchanged.
+   */
+  private pruned(mask: number): RegExp | null {
+    const p = this.pruning!;
+    const missing = new Set(p.literals.filter((_, i) => mask & (1 << i)));
+    const parts = p.variants.map((v) => ({ v, dead: v.needs.some((l) => missing.has(l)) }));
+    const re = parts.every((x) => x.dead) ? null
+      : new RegExp(parts.map(({ v, dead }) => (dead ? `(?:(?!)${v.source})` : `(?:${v.source})`)).join('|'), this.flags);
+    p.versions[mask] = re;
+    return re;
   }
 
   /** The value of a named group; with repeated names the first that took part. */

@@ -41,6 +41,11 @@ export interface TranslatedRegex {
    * nothing at all. Lets a filter skip regexes that cannot match a line.
    */
   firstChars: Uint8Array | null;
+  /**
+   * The alternatives a conditional was expanded into (null for one), each
+   * with the literal texts it cannot match without, all of them.
+   */
+  variants: Array<{ source: string; needs: string[] }> | null;
 }
 
 interface Flags {
@@ -455,6 +460,42 @@ function anyOf(lists: Array<string[] | null>): string[] | null {
   return [...new Set(lists.flat() as string[])];
 }
 
+/** Every literal run (2+ characters) that a match must contain, from the parts that cannot be skipped. */
+function mandatoryLiterals(n: Node): string[] {
+  const out: string[] = [];
+  const walk = (x: Node): void => {
+    switch (x.t) {
+      case 'seq': {
+        let run = '';
+        const flush = () => {
+          if (run.length >= 2) out.push(run);
+          run = '';
+        };
+        for (const item of x.items) {
+          const c = literalChar(item);
+          if (c !== null) run += c;
+          else {
+            flush();
+            walk(item);
+          }
+        }
+        flush();
+        return;
+      }
+      case 'group':
+        if (x.kind === 'cap' || x.kind === 'noncap' || x.kind === 'atomic') walk(x.body);
+        return;
+      case 'quant':
+        if (x.min >= 1) walk(x.body);
+        return;
+      default:
+        return;
+    }
+  };
+  walk(n);
+  return [...new Set(out)];
+}
+
 /** What any match must contain, as alternatives; null when nothing useful is certain. */
 function requiredLiterals(n: Node): string[] | null {
   switch (n.t) {
@@ -746,7 +787,8 @@ export function translatePythonRegex(pattern: string, opts: { multiline?: boolea
   };
   variants.forEach(findNumbered);
   const em = new Emitter(pattern, opts.groupOffset ?? 0, opts.capture ?? true, numbered);
-  const source = variants.length === 1 ? em.emit(variants[0]!) : variants.map((v) => `(?:${em.emit(v)})`).join('|');
+  const variantSources = variants.map((v) => em.emit(v));
+  const source = variants.length === 1 ? variantSources[0]! : variantSources.map((v) => `(?:${v})`).join('|');
   try {
     new RegExp(opts.groupOffset ? `${'()'.repeat(opts.groupOffset)}${source}` : source, flags);
   } catch (e) {
@@ -755,7 +797,10 @@ export function translatePythonRegex(pattern: string, opts: { multiline?: boolea
   const lits = flags.includes('i') ? null : anyOf(variants.map(requiredLiterals));
   const anchored = variants.every(startsAnchored);
   const firstChars = anchored && !flags.includes('m') ? firstCharsOf(variants, flags) : null;
-  return { source, flags, names: em.names, groupCount: em.group - (opts.groupOffset ?? 0), literals: lits, anchored, firstChars };
+  const variantInfo = variants.length > 1 && !flags.includes('i')
+    ? variants.map((v, i) => ({ source: variantSources[i]!, needs: mandatoryLiterals(v) }))
+    : null;
+  return { source, flags, names: em.names, groupCount: em.group - (opts.groupOffset ?? 0), literals: lits, anchored, firstChars, variants: variantInfo };
 
   function groupText(g: Node): string {
     return g.t === 'group' && g.name ? `(?P<${g.name}>` : '';
