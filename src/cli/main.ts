@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { DEFAULT_CONFIG_DIR, loadConfig, loadSettings } from '../config/load.js';
 import { ConfigError, isUserError, UserError } from '../util/errors.js';
 import { parseArgv, validate, type OptionSpec } from './args.js';
-import { filterFromArgument, formatRegexReport, regexJson, scanLog } from './regex.js';
+import { filterFromArgument, regexCommand } from './regex.js';
 
 const GLOBAL: OptionSpec = {
   config: 'value', socket: 'value', json: 'flag', help: 'flag', version: 'flag',
@@ -114,8 +114,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
         z.tuple([z.string().min(1, 'LOG is empty'), z.string().min(1, 'FILTER is empty')]),
         rest, 'bantop regex LOG FILTER');
       const { spec, label } = filterFromArgument(configDir, filterArg);
-      if (json) regexJson(spec, log, (s) => out.write(s));
-      else out.write(formatRegexReport(scanLog(spec, log), label, log));
+      await regexCommand(spec, log, label, json, (s) => out.write(s));
       return 0;
     }
     case 'ports': {

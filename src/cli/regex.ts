@@ -2,19 +2,13 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseNameWithArgs } from '../config/args.js';
 import { filterFilePath, resolveFilter } from '../config/filter-def.js';
-import { Filter, type FilterSpec } from '../filter/filter.js';
-import { isoLocal } from '../filter/dates.js';
+import type { FilterSpec } from '../filter/filter.js';
 import { forEachLine } from '../source/read-lines.js';
-import { detach } from '../util/detach.js';
 import { UserError } from '../util/errors.js';
+import { scanFile } from './regex-parallel.js';
+import { matchOf, RegexScanner, summaryOf, type RegexMatch, type RegexSummary } from './regex-scan.js';
 
-export interface RegexMatch {
-  line: number;
-  host: string;
-  ip: string | null;
-  time: string | null;
-  [field: string]: unknown;
-}
+export type { RegexMatch, RegexSummary } from './regex-scan.js';
 
 export interface RegexReport {
   lines: number;
@@ -22,15 +16,6 @@ export interface RegexReport {
   ignored: number;
   missed: number;
   matches: RegexMatch[];
-}
-
-export interface RegexSummary {
-  lines: number;
-  matched: number;
-  ignored: number;
-  missed: number;
-  /** Failures per host, for the readable summary. */
-  hosts: Map<string, number>;
 }
 
 /** FILTER: a name from filter.d with fail2ban-style options, a .conf path, or a raw failregex. */
@@ -62,22 +47,10 @@ export function filterFromArgument(configDir: string, arg: string): { spec: Filt
  * handing each match to `onMatch` so a million matches need not sit in memory.
  */
 export function scanLog(spec: FilterSpec, log: string, onMatch?: (m: RegexMatch) => void, now: number = Date.now()): RegexSummary {
-  const filter = new Filter(spec);
-  const hosts = new Map<string, number>();
-  const onLine = (line: string, lineNo: number) => {
-    const v = filter.processLine(line, now);
-    if (v.kind !== 'failure') return;
-    const f = v.failure;
-    const n = hosts.get(f.host);
-    if (n === undefined) hosts.set(detach(f.host), 1);
-    else hosts.set(f.host, n + 1);
-    // The summary only counts hosts: a match object per failure would be a third of its time.
-    if (onMatch) onMatch({ line: lineNo, host: f.host, ip: f.ip, time: f.dated ? isoLocal(f.time) : null, ...f.fields });
-  };
-  if (isFile(log)) forEachLine(log, onLine);
-  else onLine(log, 1);
-  const s = filter.stats;
-  return { lines: s.lines, matched: s.matched, ignored: s.ignored, missed: s.missed, hosts };
+  const scanner = new RegexScanner(spec, now, onMatch ? (line, f) => onMatch(matchOf(line, f)) : undefined);
+  if (isFile(log)) forEachLine(log, (l) => scanner.line(l));
+  else scanner.line(log);
+  return summaryOf(scanner.stats, scanner.counts);
 }
 
 /** All matches in memory: for tests and small logs. */
@@ -88,14 +61,26 @@ export function runRegex(spec: FilterSpec, log: string, now: number = Date.now()
 }
 
 /**
- * `--json`: one JSON object. The counts come first in the object but are known
- * only at the end, so matches are kept as compact JSON text (a fraction of the
- * objects' size) and written after.
+ * The `bantop regex` command: a file is read with two threads when it is
+ * large (regex-parallel.ts), one line from the command line directly. The
+ * JSON's counts come first but are known only at the end, so matches are
+ * kept as JSON text (a fraction of the objects' size) and written after.
  */
-export function regexJson(spec: FilterSpec, log: string, write: (s: string) => void): void {
-  const parts: string[] = [];
-  const s = scanLog(spec, log, (m) => parts.push(JSON.stringify(m)));
-  write(`{"lines":${s.lines},"matched":${s.matched},"ignored":${s.ignored},"missed":${s.missed},"matches":[`);
+export async function regexCommand(spec: FilterSpec, log: string, label: string, json: boolean, write: (s: string) => void): Promise<void> {
+  let summary: RegexSummary;
+  let parts: string[] = [];
+  if (isFile(log)) {
+    const r = await scanFile(spec, log, { json });
+    summary = r.summary;
+    parts = r.parts ?? [];
+  } else {
+    summary = scanLog(spec, log, json ? (m) => parts.push(JSON.stringify(m)) : undefined);
+  }
+  if (!json) {
+    write(formatRegexReport(summary, label, log));
+    return;
+  }
+  write(`{"lines":${summary.lines},"matched":${summary.matched},"ignored":${summary.ignored},"missed":${summary.missed},"matches":[`);
   for (let i = 0; i < parts.length; i += 10_000) write((i ? ',' : '') + parts.slice(i, i + 10_000).join(','));
   write(']}\n');
 }

@@ -151,6 +151,11 @@ export class DateDetector {
     this.templates = list.length === 0 ? compileDatePattern('') : list.flatMap((p) => compileDatePattern(p));
   }
 
+  /** Which template is tried first: the only part of the detector's history that can change a result. */
+  get state(): number {
+    return this.last === undefined ? -1 : this.templates.indexOf(this.last);
+  }
+
   /** `{NONE}`: the filter says its lines carry no date. */
   static none(): DateDetector {
     const d = new DateDetector(['{^LN-BEG}']);

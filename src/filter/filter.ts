@@ -93,6 +93,16 @@ export class Filter {
     this.dates = noDate ? DateDetector.none() : new DateDetector(spec.datepattern);
   }
 
+  /**
+   * Everything that carries from one line to the next and can change a later
+   * result, as text: two filters with the same fingerprint give the same
+   * results from here on (the parallel `bantop regex` relies on it).
+   */
+  fingerprint(): string {
+    const sessions = this.sessions.list().map(([k, s]) => [k, s.values, typeof s.users === 'object' ? [...s.users].sort() : s.users ?? null, s.expires]);
+    return JSON.stringify([this.dates.state, this.buffer, sessions]);
+  }
+
   /** Feed one line (without its newline). `readTime` is used when the line has no date. */
   processLine(rawLine: string, readTime: number): LineVerdict {
     const v = this.classify(rawLine, readTime);

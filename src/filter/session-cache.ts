@@ -40,6 +40,11 @@ export class SessionCache<V extends { expires: number }> {
     if (this.entries.delete(key)) this.changed();
   }
 
+  /** The sessions, oldest first. */
+  list(): Array<[string, V]> {
+    return [...this.entries];
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -5,12 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliJson, REPO, sshdFailure, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
 import { waitFor } from '../support/wait.js';
 
-/** The corpus: one JSON object per line, `line` (text, `{date}` for now) or `hex` (raw bytes). */
+/**
+ * The corpus: one JSON object per line, `line` (text, `{date}` for now) or `hex` (raw bytes). Each line
+ * gets its own sshd pid: one pid is one connection, and lines of one connection share what they
+ * captured (fail2ban's <F-MLFID> sessions), so a shared pid would let one line's address name another's.
+ */
 function corpus(): Buffer[] {
   const date = sshdFailure('192.0.2.1').slice(0, 15);
-  return readFileSync(join(REPO, 'test', 'reliability', 'corpus', 'hostile-lines.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => {
+  return readFileSync(join(REPO, 'test', 'reliability', 'corpus', 'hostile-lines.jsonl'), 'utf8').split('\n').filter(Boolean).map((l, i) => {
     const e = JSON.parse(l) as { line?: string; hex?: string };
-    return e.line !== undefined ? Buffer.from(e.line.replaceAll('{date}', date)) : Buffer.from(e.hex!, 'hex');
+    const bytes = e.line !== undefined ? Buffer.from(e.line.replaceAll('{date}', date)) : Buffer.from(e.hex!, 'hex');
+    return Buffer.from(bytes.toString('latin1').replace('sshd[4242]', `sshd[${5000 + i}]`), 'latin1');
   });
 }
 

@@ -1,0 +1,68 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import '../util/regex-budget.js';
+import type { FilterSpec, FilterStats } from '../filter/filter.js';
+import { forEachLineInRange } from '../source/read-lines.js';
+import { RegexScanner, matchOf } from './regex-scan.js';
+
+/** What the parallel `bantop regex` asks of its worker (see regex-parallel.ts). */
+export interface WorkerTask {
+  spec: FilterSpec;
+  path: string;
+  start: number;
+  end: number;
+  now: number;
+  json: boolean;
+  /** Checkpoints: every `every` lines, `count` of them. */
+  every: number;
+  count: number;
+}
+
+export type WorkerReply =
+  | { kind: 'checkpoints'; prints: string[] }
+  | {
+    kind: 'done';
+    totals: FilterStats;
+    /** Stats after each checkpoint. */
+    snaps: FilterStats[];
+    counts: Map<string, number>;
+    /** Failures up to the last checkpoint: their lines and hosts, to take back out. */
+    earlyLines: number[];
+    earlyHosts: string[];
+    /** --json: each failure's line and its JSON text without the line. */
+    matchLines: number[];
+    matchTexts: string[];
+  };
+
+const task = workerData as WorkerTask;
+const port = parentPort!;
+const horizon = task.every * task.count;
+const earlyLines: number[] = [];
+const earlyHosts: string[] = [];
+const matchLines: number[] = [];
+const matchTexts: string[] = [];
+const scanner = new RegexScanner(task.spec, task.now, (line, f) => {
+  if (line <= horizon) {
+    earlyLines.push(line);
+    earlyHosts.push(f.host);
+  }
+  if (task.json) {
+    matchLines.push(line);
+    const { line: _omit, ...rest } = matchOf(line, f);
+    matchTexts.push(JSON.stringify(rest));
+  }
+});
+const prints: string[] = [];
+const snaps: FilterStats[] = [];
+forEachLineInRange(task.path, task.start, task.end, (text) => {
+  scanner.line(text);
+  if (scanner.lines <= horizon && scanner.lines % task.every === 0) {
+    prints.push(scanner.filter.fingerprint());
+    snaps.push({ ...scanner.stats });
+    if (scanner.lines === horizon) port.postMessage({ kind: 'checkpoints', prints } satisfies WorkerReply);
+  }
+  return true;
+});
+if (scanner.lines < horizon) port.postMessage({ kind: 'checkpoints', prints } satisfies WorkerReply);
+const counts = new Map<string, number>();
+for (const [h, c] of scanner.counts) counts.set(h, c.n);
+port.postMessage({ kind: 'done', totals: { ...scanner.stats }, snaps, counts, earlyLines, earlyHosts, matchLines, matchTexts } satisfies WorkerReply);

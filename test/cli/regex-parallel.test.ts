@@ -1,0 +1,48 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error plain ESM module without types (shared with the bench)
+import { GENERATORS, writeLog } from '../../bench/gen-logs.mjs';
+import { scanFile } from '../../src/cli/regex-parallel.js';
+import { filterFromArgument } from '../../src/cli/regex.js';
+
+const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
+const SHIPPED = fileURLToPath(new URL('../../assets/config', import.meta.url));
+
+describe('bantop regex with two threads gives the sequential result', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bantop-par-'));
+    await writeLog(join(dir, 'sshd.log'), GENERATORS['sshd'], 60_000);
+    // Sessions that cross the middle of the file: opened before it, closed after it.
+    const sessions = readFileSync(fileURLToPath(new URL('../fixtures/sshd-sessions.log', import.meta.url)), 'utf8');
+    writeFileSync(join(dir, 'sessions.log'), sessions.repeat(200));
+    // One session that never closes, and whose first line set a value no later line sets again:
+    // the worker's fresh filter never reaches the true state, so the first thread reads it all.
+    const one = Array.from({ length: 30_000 }, (_, i) => `Nov  1 10:${String(Math.floor(i / 600) % 60).padStart(2, '0')}:00 web1 sshd[42]: ${i === 0
+      ? 'Failed password for invalid user bob from 10.9.9.9 port 22 ssh2'
+      : i % 3 ? `Failed publickey for u${i % 7} from 10.0.${i % 250}.1 port 22 ssh2: RSA x` : 'Disconnecting: Too many authentication failures [preauth]'}`);
+    writeFileSync(join(dir, 'one-session.log'), one.join('\n') + '\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    ['sshd.log', 'sshd', true],
+    ['sshd.log', 'sshd[mode=aggressive]', true],
+    ['sessions.log', 'sshd', true],
+    ['one-session.log', 'sshd', false],
+  ])('%s with %s: same counts, hosts and matches (the threads\' states meet: %s)', async (log, filter, meets) => {
+    const { spec } = filterFromArgument(SHIPPED, filter);
+    const path = join(dir, log);
+    const seq = await scanFile(spec, path, { json: true, now: NOW, minBytes: Infinity });
+    const par = await scanFile(spec, path, { json: true, now: NOW, minBytes: 0 });
+    expect(seq.parallel.used).toBe(false);
+    expect(par.parallel.used).toBe(true);
+    expect(par.parallel.metAfterLines !== null).toBe(meets);
+    expect(par.summary).toEqual(seq.summary);
+    expect(par.parts).toEqual(seq.parts);
+    expect(seq.summary.matched).toBeGreaterThan(0);
+  });
+});
