@@ -49,7 +49,7 @@ describe.skipIf(!haveFail2ban)('bantop regex agrees with fail2ban-regex on Debia
   // Sessions by hand: two users in one session, host-less failures waiting for a host, an accepted
   // login, IPv4 then IPv6 in one session, and 150 interleaved sessions against fail2ban's 100-entry cache.
   it('sshd sessions (<F-MLFID>): the same failures as fail2ban, which reports what its server would ban', () => {
-    const path = fileURLToPath(new URL('../fixtures/sshd-sessions.log', import.meta.url));
+    const path = fileURLToPath(new URL('../fixtures/sshd-sessions.txt', import.meta.url));
     const theirs = fail2banRegex(path, 'sshd');
     const ours = runRegex(filterFromArgument('/etc/fail2ban', 'sshd').spec, path);
     const oursRows = ours.matches.map((m) => ({ host: m.ip ?? m.host, time: Date.parse(`${m.time}Z`) / 1000 }));

@@ -17,7 +17,7 @@ describe('bantop regex with two threads gives the sequential result', () => {
     dir = mkdtempSync(join(tmpdir(), 'bantop-par-'));
     await writeLog(join(dir, 'sshd.log'), GENERATORS['sshd'], 60_000);
     // Sessions that cross the middle of the file: opened before it, closed after it.
-    const sessions = readFileSync(fileURLToPath(new URL('../fixtures/sshd-sessions.log', import.meta.url)), 'utf8');
+    const sessions = readFileSync(fileURLToPath(new URL('../fixtures/sshd-sessions.txt', import.meta.url)), 'utf8');
     writeFileSync(join(dir, 'sessions.log'), sessions.repeat(200));
     // One session that never closes, and whose first line set a value no later line sets again:
     // the worker's fresh filter never reaches the true state, so the first thread reads it all.
