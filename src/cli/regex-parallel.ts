@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { FilterSpec, FilterStats } from '../filter/filter.js';
-import { forEachLineInRange } from '../source/read-lines.js';
+import { forEachLine, forEachLineInRange } from '../source/read-lines.js';
 import { matchOf, RegexScanner, summaryOf, type RegexSummary } from './regex-scan.js';
 import type { WorkerReply, WorkerTask } from './regex-worker.js';
 
@@ -42,7 +42,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: { json: boo
   const minBytes = opts.minBytes ?? Number(process.env['BANTOP_PARALLEL_MIN_BYTES'] ?? DEFAULT_MIN_BYTES);
   const cut = size >= minBytes && spec.maxlines === 1 && availableParallelism() >= 2 ? lineStartNear(path, Math.floor(size / 2)) : size;
   if (cut >= size) {
-    forEachLineInRange(path, 0, Infinity, (l) => (scanner.line(l), true));
+    forEachLine(path, (l) => scanner.line(l));
     return { summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: false, metAfterLines: null } };
   }
 

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import '../util/regex-budget.js';
 import type { FilterSpec, FilterStats } from '../filter/filter.js';
 import { forEachLineInRange } from '../source/read-lines.js';
-import { RegexScanner, matchOf } from './regex-scan.js';
+import { matchOf, RegexScanner, summaryOf } from './regex-scan.js';
 
 /** What the parallel `bantop regex` asks of its worker (see regex-parallel.ts). */
 export interface WorkerTask {
@@ -63,6 +63,5 @@ forEachLineInRange(task.path, task.start, task.end, (text) => {
   return true;
 });
 if (scanner.lines < horizon) port.postMessage({ kind: 'checkpoints', prints } satisfies WorkerReply);
-const counts = new Map<string, number>();
-for (const [h, c] of scanner.counts) counts.set(h, c.n);
+const counts = summaryOf(scanner.stats, scanner.counts).hosts;
 port.postMessage({ kind: 'done', totals: { ...scanner.stats }, snaps, counts, earlyLines, earlyHosts, matchLines, matchTexts } satisfies WorkerReply);

@@ -80,6 +80,8 @@ export interface DateTemplate {
   probe: RegExp;
   /** JS group index of each field name. */
   groups: Record<string, number>;
+  /** The same indices for the fields readDate() reads, -1 where absent. */
+  fields: FieldIndex;
   /** Group index of the part of the line that is the date (cut out before the failregex). */
   dateGroup: number;
 }
@@ -137,7 +139,10 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false): 
   for (const [name, idx] of t.names) groups[name] = idx[0]!;
   // Month and day names are case-insensitive (as in fail2ban); one flag is much faster than per-letter classes.
   const flags = t.flags.includes('i') ? t.flags : t.flags + 'i';
-  return [{ name: pattern, regex: new RegExp(t.source, flags), probe: new RegExp(t.source, flags + 'y'), groups, dateGroup: groups['_date']! }];
+  const at = (n: string) => groups[n] ?? -1;
+  const fields: FieldIndex = { Y: at('Y'), y: at('y'), m: at('m'), b: at('b'), d: at('d'), H: at('H'), I: at('I'), p: at('p'),
+    M: at('M'), S: at('S'), f: at('f'), z: at('z'), epoch: at('epoch'), lepoch: at('lepoch'), tai: at('tai') };
+  return [{ name: pattern, regex: new RegExp(t.source, flags), probe: new RegExp(t.source, flags + 'y'), groups, fields, dateGroup: groups['_date']! }];
 }
 
 export class DateDetector {
@@ -225,19 +230,6 @@ interface FieldIndex {
   M: number; S: number; f: number; z: number; epoch: number; lepoch: number; tai: number;
 }
 
-const fieldIndexCache = new WeakMap<DateTemplate, FieldIndex>();
-
-function fieldIndex(t: DateTemplate): FieldIndex {
-  let fi = fieldIndexCache.get(t);
-  if (!fi) {
-    const at = (n: string) => t.groups[n] ?? -1;
-    fi = { Y: at('Y'), y: at('y'), m: at('m'), b: at('b'), d: at('d'), H: at('H'), I: at('I'), p: at('p'),
-      M: at('M'), S: at('S'), f: at('f'), z: at('z'), epoch: at('epoch'), lepoch: at('lepoch'), tai: at('tai') };
-    fieldIndexCache.set(t, fi);
-  }
-  return fi;
-}
-
 /** The year `now` falls in, remembered with the span it holds for. */
 let yearMemo = { from: 0, to: -1, year: 0 };
 
@@ -264,7 +256,7 @@ function localHourStart(y: number, month: number, day: number, hour: number): nu
 
 function readDate(dm: DateMatch, now: number): number | null {
   const m = dm.m;
-  const fi = fieldIndex(dm.template);
+  const fi = dm.template.fields;
   const g = (i: number): string | undefined => (i < 0 ? undefined : m[i]);
   const epoch = g(fi.epoch);
   if (epoch !== undefined) return Number(epoch) * 1000 + fractionMs(g(fi.f));

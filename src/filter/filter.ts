@@ -65,7 +65,8 @@ export class Filter {
   readonly stats: FilterStats = { lines: 0, matched: 0, ignored: 0, missed: 0, truncated: 0, binary: 0, invalidAddress: 0 };
   private readonly fail: CompiledRegex[];
   private readonly combined: CombinedRegex | undefined;
-  private readonly router: FirstCharRouter | undefined;
+  /** The failregexes a line can match, in order (all of them where no first character is known). */
+  private readonly router: FirstCharRouter;
   private readonly ignore: CompiledRegex[];
   private readonly pref: CompiledRegex | undefined;
   private readonly dates: DateDetector;
@@ -80,8 +81,9 @@ export class Filter {
     this.multiline = spec.maxlines > 1;
     const o = { multiline: this.multiline, useDns: spec.useDns };
     this.fail = spec.failregex.map((r) => new CompiledRegex(r, o));
-    this.router = FirstCharRouter.useful(this.fail) ? new FirstCharRouter(this.fail) : undefined;
-    this.combined = !this.router && CombinedRegex.canCombine(this.fail) ? new CombinedRegex(this.fail) : undefined;
+    this.router = new FirstCharRouter(this.fail);
+    // Multi-line anchored regexes have no first character to route by; one combined RegExp tries them in order.
+    this.combined = !FirstCharRouter.useful(this.fail) && CombinedRegex.canCombine(this.fail) ? new CombinedRegex(this.fail) : undefined;
     this.ignore = spec.ignoreregex.map((r) => new CompiledRegex(r, o));
     this.pref = spec.prefregex ? new CompiledRegex(spec.prefregex, o) : undefined;
     this.layout = new GroupLayout(this.pref ? [this.pref, ...this.fail] : this.fail);
@@ -194,19 +196,10 @@ export class Filter {
 
   /** The first failregex that matches, in order, as fail2ban tries them. */
   private findFailure(content: string): { index: number; m: RegExpExecArray } | null {
-    if (this.router) {
-      const list = this.router.candidates(content);
-      for (let k = 0; k < list.length; k++) {
-        const i = list[k]!;
-        const rx = this.fail[i]!;
-        if (!rx.mayMatch(content)) continue;
-        const m = rx.exec(content);
-        if (m) return { index: i, m };
-      }
-      return null;
-    }
     if (this.combined) return this.combined.exec(content);
-    for (let i = 0; i < this.fail.length; i++) {
+    const list = this.router.candidates(content);
+    for (let k = 0; k < list.length; k++) {
+      const i = list[k]!;
       const rx = this.fail[i]!;
       if (!rx.mayMatch(content)) continue;
       const m = rx.exec(content);
