@@ -89,12 +89,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: { json: boo
     const h = done.earlyHosts[i]!;
     theirs.set(h, theirs.get(h)! - 1);
   }
-  for (const [h, n] of theirs) {
-    if (n === 0) continue;
-    const c = counts.get(h);
-    if (c) c.n += n;
-    else counts.set(h, { n });
-  }
+  for (const [h, n] of theirs) if (n > 0) counts.add(h, n);
   if (parts) {
     for (let i = 0; i < done.matchLines.length; i++) {
       const local = done.matchLines[i]!;

@@ -1,6 +1,6 @@
 import { isoLocal } from '../filter/dates.js';
 import { Filter, type Failure, type FilterSpec, type FilterStats } from '../filter/filter.js';
-import { detach } from '../util/detach.js';
+import { HostCounter } from './host-counter.js';
 
 export interface RegexMatch {
   line: number;
@@ -15,13 +15,10 @@ export function matchOf(line: number, f: Failure): RegexMatch {
   return { line, host: f.host, ip: f.ip, time: f.dated ? isoLocal(f.time) : null, ...f.fields };
 }
 
-/**
- * One filter instance fed lines in order, counting failures per host. The
- * host counts are boxed: one Map lookup per failure instead of a get and a set.
- */
+/** One filter instance fed lines in order, counting failures per host. */
 export class RegexScanner {
   readonly filter: Filter;
-  readonly counts = new Map<string, { n: number }>();
+  readonly counts = new HostCounter();
   lines = 0;
 
   constructor(
@@ -36,11 +33,8 @@ export class RegexScanner {
     const lineNo = ++this.lines;
     const v = this.filter.processLine(text, this.now);
     if (v.kind !== 'failure') return;
-    const f = v.failure;
-    const c = this.counts.get(f.host);
-    if (c === undefined) this.counts.set(detach(f.host), { n: 1 });
-    else c.n++;
-    if (this.onFailure) this.onFailure(lineNo, f);
+    this.counts.add(v.failure.host);
+    if (this.onFailure) this.onFailure(lineNo, v.failure);
   }
 
   get stats(): FilterStats {
@@ -57,8 +51,7 @@ export interface RegexSummary {
   hosts: Map<string, number>;
 }
 
-export function summaryOf(stats: FilterStats, counts: Map<string, { n: number }>): RegexSummary {
-  const hosts = new Map<string, number>();
-  for (const [h, c] of counts) hosts.set(h, c.n);
+export function summaryOf(stats: FilterStats, counts: HostCounter): RegexSummary {
+  const hosts = counts.toMap();
   return { lines: stats.lines, matched: stats.matched, ignored: stats.ignored, missed: stats.missed, hosts };
 }
