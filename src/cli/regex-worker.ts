@@ -3,13 +3,14 @@ import '../util/regex-budget.js';
 import type { FilterSpec, FilterStats } from '../filter/filter.js';
 import { forEachLineInRange } from '../source/read-lines.js';
 import { matchOf, RegexScanner, summaryOf } from './regex-scan.js';
+import { SplitControl } from './split-control.js';
 
 /** What the parallel `bantop regex` asks of its worker (see regex-parallel.ts). */
 export interface WorkerTask {
   spec: FilterSpec;
   path: string;
-  start: number;
-  end: number;
+  /** A SplitControl's buffer: the worker learns there where to start. */
+  ctl: SharedArrayBuffer;
   now: number;
   json: boolean;
   /** Checkpoints: every `every` lines, `count` of them. */
@@ -51,17 +52,20 @@ const scanner = new RegexScanner(task.spec, task.now, (line, f) => {
     matchTexts.push(JSON.stringify(rest));
   }
 });
-const prints: string[] = [];
-const snaps: FilterStats[] = [];
-forEachLineInRange(task.path, task.start, task.end, (text) => {
-  scanner.line(text);
-  if (scanner.lines <= horizon && scanner.lines % task.every === 0) {
-    prints.push(scanner.filter.fingerprint());
-    snaps.push({ ...scanner.stats });
-    if (scanner.lines === horizon) port.postMessage({ kind: 'checkpoints', prints } satisfies WorkerReply);
-  }
-  return true;
-});
-if (scanner.lines < horizon) port.postMessage({ kind: 'checkpoints', prints } satisfies WorkerReply);
-const counts = summaryOf(scanner.stats, scanner.counts).hosts;
-port.postMessage({ kind: 'done', totals: { ...scanner.stats }, snaps, counts, earlyLines, earlyHosts, matchLines, matchTexts } satisfies WorkerReply);
+const start = new SplitControl(task.ctl).awaitCut();
+if (start !== null) {
+  const prints: string[] = [];
+  const snaps: FilterStats[] = [];
+  forEachLineInRange(task.path, start, Infinity, (text) => {
+    scanner.line(text);
+    if (scanner.lines <= horizon && scanner.lines % task.every === 0) {
+      prints.push(scanner.filter.fingerprint());
+      snaps.push({ ...scanner.stats });
+      if (scanner.lines === horizon) port.postMessage({ kind: 'checkpoints', prints } satisfies WorkerReply);
+    }
+    return true;
+  });
+  if (scanner.lines < horizon) port.postMessage({ kind: 'checkpoints', prints } satisfies WorkerReply);
+  const counts = summaryOf(scanner.stats, scanner.counts).hosts;
+  port.postMessage({ kind: 'done', totals: { ...scanner.stats }, snaps, counts, earlyLines, earlyHosts, matchLines, matchTexts } satisfies WorkerReply);
+}

@@ -37,10 +37,33 @@ describe('bantop regex with two threads gives the sequential result', () => {
     const { spec } = filterFromArgument(SHIPPED, filter);
     const path = join(dir, log);
     const seq = await scanFile(spec, path, { json: true, now: NOW, minBytes: Infinity });
-    const par = await scanFile(spec, path, { json: true, now: NOW, minBytes: 0 });
+    const par = await scanFile(spec, path, { json: true, now: NOW, minBytes: 0, split: 'half' });
     expect(seq.parallel.used).toBe(false);
     expect(par.parallel.used).toBe(true);
     expect(par.parallel.metAfterLines !== null).toBe(meets);
+    expect(par.summary).toEqual(seq.summary);
+    expect(par.parts).toEqual(seq.parts);
+    expect(seq.summary.matched).toBeGreaterThan(0);
+  });
+
+  it('with the cut placed when the worker is ready: the sequential result, whichever thread read what', async () => {
+    const { spec } = filterFromArgument(SHIPPED, 'sshd');
+    const path = join(dir, 'sshd.log');
+    const seq = await scanFile(spec, path, { json: true, now: NOW, minBytes: Infinity });
+    for (let i = 0; i < 3; i++) {
+      const par = await scanFile(spec, path, { json: true, now: NOW, minBytes: 0 });
+      expect(par.summary).toEqual(seq.summary);
+      expect(par.parts).toEqual(seq.parts);
+    }
+  });
+
+  it('a file read before the worker is ready is read by one thread alone, and the worker is stopped', async () => {
+    const { spec } = filterFromArgument(SHIPPED, 'sshd');
+    const path = join(dir, 'small.log');
+    writeFileSync(path, readFileSync(join(dir, 'sshd.log'), 'utf8').split('\n').slice(0, 200).join('\n') + '\n');
+    const seq = await scanFile(spec, path, { json: true, now: NOW, minBytes: Infinity });
+    const par = await scanFile(spec, path, { json: true, now: NOW, minBytes: 0 });
+    expect(par.parallel.used).toBe(false);
     expect(par.summary).toEqual(seq.summary);
     expect(par.parts).toEqual(seq.parts);
     expect(seq.summary.matched).toBeGreaterThan(0);
