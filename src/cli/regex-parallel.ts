@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { FilterSpec, FilterStats } from '../filter/filter.js';
 import { forEachLine, forEachLineInRange } from '../source/read-lines.js';
+import { HostCounter } from './host-counter.js';
 import { matchOf, RegexScanner, summaryOf, type RegexSummary } from './regex-scan.js';
 import type { WorkerReply, WorkerTask } from './regex-worker.js';
 import { SplitControl } from './split-control.js';
@@ -123,13 +124,9 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   const snap = done.snaps[met / EVERY - 1]!;
   const stats = scanner.stats;
   for (const k of Object.keys(stats) as Array<keyof FilterStats>) stats[k] += done.totals[k] - snap[k];
-  const counts = scanner.counts;
-  const theirs = new Map(done.counts);
-  for (let i = 0; i < done.earlyLines.length && done.earlyLines[i]! <= met; i++) {
-    const h = done.earlyHosts[i]!;
-    theirs.set(h, theirs.get(h)! - 1);
-  }
-  for (const [h, n] of theirs) if (n > 0) counts.add(h, n);
+  const early = new HostCounter();
+  for (let i = 0; i < done.earlyLines.length && done.earlyLines[i]! <= met; i++) early.add(done.earlyHosts[i]!);
+  scanner.counts.merge(done.counts, early);
   if (parts) {
     for (let i = 0; i < done.matchLines.length; i++) {
       const local = done.matchLines[i]!;
@@ -137,7 +134,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
       parts.push(`{"line":${before + local},${done.matchTexts[i]!.slice(1)}`);
     }
   }
-  return { summary: summaryOf(stats, counts), parts, parallel: { used: true, metAfterLines: met } };
+  return { summary: summaryOf(stats, scanner.counts), parts, parallel: { used: true, metAfterLines: met } };
 }
 
 /** The start of the first line at or after `pos`. */

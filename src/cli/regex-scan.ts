@@ -48,10 +48,9 @@ export interface RegexSummary {
   ignored: number;
   missed: number;
   /** Failures per host, for the readable summary. */
-  hosts: Map<string, number>;
+  hosts: HostCounter;
 }
 
-export function summaryOf(stats: FilterStats, counts: HostCounter): RegexSummary {
-  const hosts = counts.toMap();
+export function summaryOf(stats: FilterStats, hosts: HostCounter): RegexSummary {
   return { lines: stats.lines, matched: stats.matched, ignored: stats.ignored, missed: stats.missed, hosts };
 }

@@ -2,7 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import '../util/regex-budget.js';
 import type { FilterSpec, FilterStats } from '../filter/filter.js';
 import { forEachLineInRange } from '../source/read-lines.js';
-import { matchOf, RegexScanner, summaryOf } from './regex-scan.js';
+import type { HostCounts } from './host-counter.js';
+import { matchOf, RegexScanner } from './regex-scan.js';
 import { SplitControl } from './split-control.js';
 
 /** What the parallel `bantop regex` asks of its worker (see regex-parallel.ts). */
@@ -25,7 +26,7 @@ export type WorkerReply =
     totals: FilterStats;
     /** Stats after each checkpoint. */
     snaps: FilterStats[];
-    counts: Map<string, number>;
+    counts: HostCounts;
     /** Failures up to the last checkpoint: their lines and hosts, to take back out. */
     earlyLines: number[];
     earlyHosts: string[];
@@ -66,6 +67,6 @@ if (start !== null) {
     return true;
   });
   if (scanner.lines < horizon) port.postMessage({ kind: 'checkpoints', prints } satisfies WorkerReply);
-  const counts = summaryOf(scanner.stats, scanner.counts).hosts;
+  const counts = scanner.counts.export();
   port.postMessage({ kind: 'done', totals: { ...scanner.stats }, snaps, counts, earlyLines, earlyHosts, matchLines, matchTexts } satisfies WorkerReply);
 }

@@ -99,26 +99,12 @@ export function formatRegexReport(r: RegexSummary, label: string, log: string): 
   out.push(`Log:    ${isFile(log) ? resolve(log) : 'one line from the command line'}`);
   out.push('');
   out.push(`Lines: ${r.lines} lines, ${r.ignored} ignored, ${r.matched} matched, ${r.missed} missed`);
-  const byHost = r.hosts;
-  const top = topN([...byHost], 10);
+  const top = r.hosts.top(10);
   if (top.length) {
     out.push('');
-    out.push(`Top hosts (${byHost.size} distinct):`);
+    out.push(`Top hosts (${r.hosts.size} distinct):`);
     const w = Math.max(...top.map(([, n]) => String(n).length));
     for (const [h, n] of top) out.push(`  ${String(n).padStart(w)}  ${h}`);
   }
   return out.join('\n') + '\n';
-}
-
-/** The n largest counts without sorting every host (50,000 hosts in a big log). */
-function topN(entries: Array<[string, number]>, n: number): Array<[string, number]> {
-  const cmp = (a: [string, number], b: [string, number]) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-  const top: Array<[string, number]> = [];
-  for (const e of entries) {
-    if (top.length === n && cmp(e, top[n - 1]!) >= 0) continue;
-    top.push(e);
-    top.sort(cmp);
-    if (top.length > n) top.pop();
-  }
-  return top;
 }

@@ -43,4 +43,33 @@ describe('HostCounter', () => {
     c.add('1.2.3.4');
     expect(c.toMap()).toEqual(new Map([['1.2.3.4', 2], ['001.2.3.4', 1]]));
   });
+
+  it('gives the top hosts, most failures first and ties by host text, as a full sort would', () => {
+    const c = new HostCounter();
+    const all = new Map<string, number>();
+    for (let i = 0; i < 5000; i++) {
+      const h = i % 7 === 0 ? `host${i % 50}` : `10.0.${i % 40}.${i % 23}`;
+      c.add(h);
+      all.set(h, (all.get(h) ?? 0) + 1);
+    }
+    const sorted = [...all].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    expect(c.top(10)).toEqual(sorted.slice(0, 10));
+    expect(c.top(1000)).toEqual(sorted.slice(0, 1000));
+  });
+
+  it('merges another thread\'s counts less the ones it counted twice', () => {
+    const mine = new HostCounter();
+    mine.add('1.1.1.1', 2);
+    const theirs = new HostCounter();
+    theirs.add('1.1.1.1', 3);
+    theirs.add('2.2.2.2', 1);
+    theirs.add('name.example', 4);
+    theirs.add('3.3.3.3', 2);
+    const twice = new HostCounter();
+    twice.add('2.2.2.2');
+    twice.add('name.example');
+    twice.add('3.3.3.3');
+    mine.merge(structuredClone(theirs.export()), twice);
+    expect(new Map([...mine.toMap()].sort())).toEqual(new Map([['1.1.1.1', 5], ['3.3.3.3', 1], ['name.example', 3]]));
+  });
 });

@@ -6,9 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM module without types (shared with the bench)
 import { GENERATORS, writeLog } from '../../bench/gen-logs.mjs';
 import { scanFile } from '../../src/cli/regex-parallel.js';
-import { filterFromArgument } from '../../src/cli/regex.js';
+import { filterFromArgument, type RegexSummary } from '../../src/cli/regex.js';
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
+/** A summary with its host counts as a sorted list, comparable whatever order the counts were added in. */
+const plain = (s: RegexSummary) => ({ ...s, hosts: [...s.hosts.toMap()].sort() });
 const SHIPPED = fileURLToPath(new URL('../../assets/config', import.meta.url));
 
 describe('bantop regex with two threads gives the sequential result', () => {
@@ -41,7 +43,7 @@ describe('bantop regex with two threads gives the sequential result', () => {
     expect(seq.parallel.used).toBe(false);
     expect(par.parallel.used).toBe(true);
     expect(par.parallel.metAfterLines !== null).toBe(meets);
-    expect(par.summary).toEqual(seq.summary);
+    expect(plain(par.summary)).toEqual(plain(seq.summary));
     expect(par.parts).toEqual(seq.parts);
     expect(seq.summary.matched).toBeGreaterThan(0);
   });
@@ -52,7 +54,7 @@ describe('bantop regex with two threads gives the sequential result', () => {
     const seq = await scanFile(spec, path, { json: true, now: NOW, minBytes: Infinity });
     for (let i = 0; i < 3; i++) {
       const par = await scanFile(spec, path, { json: true, now: NOW, minBytes: 0 });
-      expect(par.summary).toEqual(seq.summary);
+      expect(plain(par.summary)).toEqual(plain(seq.summary));
       expect(par.parts).toEqual(seq.parts);
     }
   });
@@ -64,7 +66,7 @@ describe('bantop regex with two threads gives the sequential result', () => {
     const seq = await scanFile(spec, path, { json: true, now: NOW, minBytes: Infinity });
     const par = await scanFile(spec, path, { json: true, now: NOW, minBytes: 0 });
     expect(par.parallel.used).toBe(false);
-    expect(par.summary).toEqual(seq.summary);
+    expect(plain(par.summary)).toEqual(plain(seq.summary));
     expect(par.parts).toEqual(seq.parts);
     expect(seq.summary.matched).toBeGreaterThan(0);
   });
