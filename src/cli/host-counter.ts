@@ -1,3 +1,5 @@
+import { canonicalV4 } from '../util/ip.js';
+
 /**
  * Failures per host for `bantop regex`'s summary. A log of a million lines
  * has a few hundred thousand failures over tens of thousands of hosts, and a
@@ -130,31 +132,4 @@ export interface HostCounts {
 
 function quad(k: number): string {
   return `${k >>> 24}.${(k >>> 16) & 255}.${(k >>> 8) & 255}.${k & 255}`;
-}
-
-/** The address of a canonical dotted quad (no leading zeros), or -1. */
-export function canonicalV4(s: string): number {
-  const len = s.length;
-  if (len < 7 || len > 15) return -1;
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < len; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || dots === 3) return -1;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && part === 0) return -1;
-      part = part * 10 + (c - 48);
-      if (part > 255) return -1;
-      digits++;
-    } else return -1;
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return value * 256 + part;
 }

@@ -107,12 +107,15 @@ export class CompiledRegex {
     return re;
   }
 
-  /** The value of a named group; with repeated names the first that took part. */
-  group(m: RegExpExecArray, name: string): string | undefined {
-    const idx = this.names.get(name);
+  /**
+   * The value of a named group; with repeated names the first that took part.
+   * Per-line callers pass the group's indices (from namedGroups) instead of its name.
+   */
+  group(m: RegExpExecArray, name: string | readonly number[]): string | undefined {
+    const idx = typeof name === 'string' ? this.names.get(name) : name;
     if (!idx) return undefined;
-    for (const i of idx) {
-      const v = m[i];
+    for (let k = 0; k < idx.length; k++) {
+      const v = m[idx[k]!];
       if (v !== undefined) return v;
     }
     return undefined;

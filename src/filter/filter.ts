@@ -75,6 +75,8 @@ export class Filter {
   private readonly sessions = new SessionCache<Session>();
   private readonly layout: GroupLayout;
   private readonly prefPlan: FillPlan | undefined;
+  /** The JS group indices of the prefregex's `<F-CONTENT>`. */
+  private readonly prefContent: readonly number[];
   private readonly failPlans: FillPlan[];
 
   constructor(readonly spec: FilterSpec) {
@@ -88,6 +90,7 @@ export class Filter {
     this.pref = spec.prefregex ? new CompiledRegex(spec.prefregex, o) : undefined;
     this.layout = new GroupLayout(this.pref ? [this.pref, ...this.fail] : this.fail);
     this.prefPlan = this.pref ? this.layout.plan(this.pref) : undefined;
+    this.prefContent = this.pref?.namedGroups.get('content') ?? [];
     // A failregex group that shares a prefregex group's name replaces it even when empty, as dict.update() does.
     const prefNames = new Set(this.pref?.namedGroups.keys() ?? []);
     this.failPlans = this.fail.map((rx) => this.layout.plan(rx, prefNames));
@@ -155,7 +158,7 @@ export class Filter {
       pm = this.pref.exec(subject);
       if (!pm) return MISSED;
       // An empty content replaces nothing, as in fail2ban.
-      content = this.pref.group(pm, 'content') || subject;
+      content = this.pref.group(pm, this.prefContent) || subject;
     }
 
     const hit = this.findFailure(content);

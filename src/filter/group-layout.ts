@@ -38,6 +38,7 @@ export class GroupLayout {
   readonly cidr: number;
   /** Slots reported as captured fields. */
   private readonly visible: number[];
+  private readonly empty: Slots;
 
   constructor(regexes: CompiledRegex[]) {
     this.mlfid = this.slotOf('mlfid');
@@ -57,6 +58,7 @@ export class GroupLayout {
       for (const [, to] of rx.altPairs) this.slotOf(to);
     }
     this.visible = this.names.map((n, i) => (INTERNAL.has(n) ? -1 : i)).filter((i) => i >= 0);
+    this.empty = this.names.map(() => undefined);
   }
 
   private slotOf(name: string): number {
@@ -85,7 +87,8 @@ export class GroupLayout {
   }
 
   blank(): Slots {
-    return new Array<string | undefined>(this.names.length).fill(undefined);
+    // Copying a packed template is cheaper than filling a new holey array.
+    return this.empty.slice();
   }
 
   /** Write a match's groups into `out`. */

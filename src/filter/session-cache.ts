@@ -8,6 +8,16 @@
 export class SessionCache<V extends { expires: number }> {
   private entries = new Map<string, V>();
   private changes = 0;
+  /**
+   * The sessions in the order they were opened, with their keys, from `head`
+   * on. A session deleted since is skipped when its turn comes; comparing the
+   * session itself tells a reopened key from its old place in the queue.
+   * (Walking the Map for its oldest entry allocated an iterator and an entry
+   * pair per step, once per new session.)
+   */
+  private queueKeys: string[] = [];
+  private queueValues: V[] = [];
+  private head = 0;
 
   constructor(
     private readonly maxCount = 100,
@@ -26,13 +36,19 @@ export class SessionCache<V extends { expires: number }> {
   set(key: string, value: V, now: number): void {
     if (this.entries.size >= this.maxCount) {
       // Expired sessions at the front go too; the first live one makes room and ends the sweep.
-      for (const [k, e] of this.entries) {
+      while (this.head < this.queueKeys.length) {
+        const k = this.queueKeys[this.head]!;
+        const e = this.queueValues[this.head]!;
+        this.head++;
+        if (this.entries.get(k) !== e) continue;
         this.entries.delete(k);
         if (e.expires > now && this.entries.size < this.maxCount) break;
       }
     }
     value.expires = now + this.maxAgeMs;
     this.entries.set(key, value);
+    this.queueKeys.push(key);
+    this.queueValues.push(value);
     this.changed();
   }
 
@@ -60,5 +76,9 @@ export class SessionCache<V extends { expires: number }> {
     if (++this.changes < 256) return;
     this.changes = 0;
     this.entries = new Map(this.entries);
+    // The queue is renewed with the Map: the part already walked goes.
+    this.queueKeys = this.queueKeys.slice(this.head);
+    this.queueValues = this.queueValues.slice(this.head);
+    this.head = 0;
   }
 }

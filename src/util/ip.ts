@@ -83,11 +83,9 @@ function formatV6(words: number[]): string {
 }
 
 /** Canonical form of an address, or null when it is not a valid IP. */
-const PLAIN_V4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
 export function normalizeIp(raw: string): string | null {
   // The common case, a canonical dotted quad, without the general parser.
-  if (PLAIN_V4.test(raw)) return detach(raw);
+  if (canonicalV4(raw) >= 0) return detach(raw);
   let s = raw.trim();
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
   if (isIPv4(s)) {
@@ -104,6 +102,33 @@ export function normalizeIp(raw: string): string | null {
     return formatV6(w);
   }
   return null;
+}
+
+/** The address of a canonical dotted quad (no leading zeros) as a number, or -1. */
+export function canonicalV4(s: string): number {
+  const len = s.length;
+  if (len < 7 || len > 15) return -1;
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1;
+      part = part * 10 + (c - 48);
+      if (part > 255) return -1;
+      digits++;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + part;
 }
 
 export function ipFamily(ip: string): Family {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cidrContains, cidrSize, normalizeIp, parseCidr } from '../../src/util/ip.js';
+import { canonicalV4, cidrContains, cidrSize, normalizeIp, parseCidr } from '../../src/util/ip.js';
 
 describe('normalizeIp', () => {
   it('keeps IPv4 and collapses IPv4-mapped IPv6', () => {
@@ -34,5 +34,20 @@ describe('CIDR', () => {
     expect(parseCidr('1.2.3.4/33')).toBeNull();
     expect(parseCidr('1.2.3.4/x')).toBeNull();
     expect(parseCidr('0.0.0.0/0')!.prefix).toBe(0);
+  });
+});
+
+describe('canonicalV4', () => {
+  it('reads a canonical dotted quad as its 32-bit address', () => {
+    expect(canonicalV4('0.0.0.0')).toBe(0);
+    expect(canonicalV4('1.2.3.4')).toBe(0x01020304);
+    expect(canonicalV4('255.255.255.255')).toBe(0xffffffff);
+    expect(canonicalV4('10.200.0.1')).toBe(0x0ac80001);
+  });
+
+  it('refuses what would not format back to the same text', () => {
+    for (const s of ['01.2.3.4', '1.2.3.04', '1.2.3.00', '256.1.1.1', '1.2.3', '1.2.3.4.5', '1..2.3', '.1.2.3', '1.2.3.', ' 1.2.3.4', '1.2.3.4 ', '::1', 'host', '1.2.3.4a', '1234.1.1.1', '']) {
+      expect(canonicalV4(s), s).toBe(-1);
+    }
   });
 });
