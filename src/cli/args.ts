@@ -1,49 +1,9 @@
 import { z } from 'zod';
 import { UserError } from '../util/errors.js';
 
-/**
- * A small argv parser: `--flag`, `--opt value`, `--opt=value`, positionals.
- * Each command declares its options; values are then checked with zod so a
- * bad argument names itself and exits 2.
- */
-export interface OptionSpec {
-  [name: string]: 'flag' | 'value';
-}
+export { parseArgv, type OptionSpec, type ParsedArgs } from './argv.js';
 
-export interface ParsedArgs {
-  options: Record<string, string | boolean>;
-  positionals: string[];
-}
-
-export function parseArgv(argv: string[], spec: OptionSpec): ParsedArgs {
-  const options: Record<string, string | boolean> = {};
-  const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('--') && a.length > 2) {
-      const eq = a.indexOf('=');
-      const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
-      const kind = spec[name];
-      if (!kind) throw new UserError(`unknown option --${name}`, { hint: 'run "bantop --help" for the options' });
-      if (kind === 'flag') {
-        if (eq >= 0) throw new UserError(`--${name} takes no value`);
-        options[name] = true;
-      } else {
-        const v = eq >= 0 ? a.slice(eq + 1) : argv[++i];
-        if (v === undefined) throw new UserError(`--${name} needs a value`);
-        options[name] = v;
-      }
-      continue;
-    }
-    positionals.push(a);
-  }
-  return { options, positionals };
-}
-
+/** Checks a parsed argument with zod, so a bad one names itself and exits 2. */
 export function validate<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;

@@ -1,12 +1,10 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { FilterSpec, FilterStats } from '../filter/filter.js';
 import { forEachLine, forEachLineInRange } from '../source/read-lines.js';
 import { HostCounter } from './host-counter.js';
 import { matchOf, RegexScanner, summaryOf, type RegexSummary } from './regex-scan.js';
-import type { WorkerReply, WorkerTask } from './regex-worker.js';
-import { SplitControl } from './split-control.js';
+import { parallelMinBytes, spawnRegexThread, takeEarlyRegexThread } from './regex-thread.js';
 
 /**
  * `bantop regex` on a large file with two threads, giving exactly the
@@ -25,8 +23,6 @@ import { SplitControl } from './split-control.js';
 
 const EVERY = 256;
 const COUNT = 64;
-/** Below this a second thread costs more (its start-up, ~0.1 s) than it saves. */
-const DEFAULT_MIN_BYTES = 32 * 1024 * 1024;
 /** Left to read when the worker is ready: below this, this thread reads it alone. */
 const MIN_LEFT = 4 * 1024 * 1024;
 
@@ -56,9 +52,11 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   const parts: string[] | null = opts.json ? [] : null;
   const scanner = new RegexScanner(spec, now, parts ? (line, f) => parts.push(JSON.stringify(matchOf(line, f))) : undefined);
   const size = statSync(path).size;
-  const minBytes = opts.minBytes ?? Number(process.env['BANTOP_PARALLEL_MIN_BYTES'] ?? DEFAULT_MIN_BYTES);
+  const minBytes = opts.minBytes ?? parallelMinBytes();
   const sequential = () => ({ summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: false, metAfterLines: null } });
   if (!(size >= minBytes && spec.maxlines === 1 && availableParallelism() >= 2)) {
+    // A worker started early (for a filter that turns out to be multi-line) is not needed.
+    void takeEarlyRegexThread(path)?.worker.terminate();
     forEachLine(path, (l) => scanner.line(l));
     return sequential();
   }
@@ -66,18 +64,15 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   // The worker starts up (modules, filter) while this thread reads. Cutting in the middle from the
   // start left this thread idle at the end for as long as that start-up took (measured, 0.18 s of
   // 1.2 s); the cut is placed when the worker is ready, halfway through what is left by then.
-  const ctl = new SplitControl();
+  const thread = takeEarlyRegexThread(path) ?? spawnRegexThread();
+  const { worker, ctl } = thread;
   let cut: number | null = null;
   const place = (at: number) => {
     cut = at;
     ctl.decide(at);
   };
   if (opts.split === 'half') place(lineStartNear(path, Math.floor(size / 2)));
-  const task: WorkerTask = { spec, path, ctl: ctl.buffer, now, json: opts.json, every: EVERY, count: COUNT };
-  // A small young generation keeps the worker's heap (and the command's peak memory) small: measured,
-  // 8 MB took peak RSS from 160 to 126 MB without slowing the worker.
-  const worker = new Worker(workerUrl(), { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
-  const replies = collect(worker);
+  thread.start({ spec, path, now, json: opts.json, every: EVERY, count: COUNT });
   forEachLineInRange(path, 0, (pos) => {
     if (cut === null && ctl.workerReady()) {
       const at = size - pos > MIN_LEFT ? lineStartNear(path, pos + Math.floor((size - pos) / 2)) : Infinity;
@@ -94,7 +89,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   }
   const from: number = cut;
   const before = scanner.lines;
-  const prints = await replies.checkpoints.catch(() => null);
+  const prints = await thread.checkpoints.catch(() => null);
 
   let met: number | null = null;
   forEachLineInRange(path, from, Infinity, (l) => {
@@ -108,7 +103,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
     }
     return true;
   });
-  const done = met === null ? null : await replies.done.catch(() => null);
+  const done = met === null ? null : await thread.done.catch(() => null);
   await worker.terminate();
   if (met === null || done === null) {
     if (met !== null) {
@@ -151,30 +146,4 @@ function lineStartNear(path: string, pos: number): number {
   } finally {
     closeSync(fd);
   }
-}
-
-/** The compiled worker: tests run this module from src/ through vitest, the worker always from dist/. */
-function workerUrl(): URL {
-  const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('../../dist/cli/regex-worker.js', here) : new URL('./regex-worker.js', here);
-}
-
-function collect(worker: Worker): { checkpoints: Promise<string[]>; done: Promise<Extract<WorkerReply, { kind: 'done' }>> } {
-  let onPrints!: (p: string[]) => void;
-  let onDone!: (d: Extract<WorkerReply, { kind: 'done' }>) => void;
-  let fail!: (e: unknown) => void;
-  let fail2!: (e: unknown) => void;
-  const checkpoints = new Promise<string[]>((res, rej) => { onPrints = res; fail = rej; });
-  const done = new Promise<Extract<WorkerReply, { kind: 'done' }>>((res, rej) => { onDone = res; fail2 = rej; });
-  // Either may never be awaited; an unhandled rejection must not end the process.
-  checkpoints.catch(() => {});
-  done.catch(() => {});
-  worker.on('message', (m: WorkerReply) => (m.kind === 'checkpoints' ? onPrints(m.prints) : onDone(m)));
-  const stop = (e: unknown) => {
-    fail(e);
-    fail2(e);
-  };
-  worker.on('error', stop);
-  worker.on('exit', (code) => stop(new Error(`regex worker exited with ${code}`)));
-  return { checkpoints, done };
 }

@@ -10,8 +10,6 @@ import { SplitControl } from './split-control.js';
 export interface WorkerTask {
   spec: FilterSpec;
   path: string;
-  /** A SplitControl's buffer: the worker learns there where to start. */
-  ctl: SharedArrayBuffer;
   now: number;
   json: boolean;
   /** Checkpoints: every `every` lines, `count` of them. */
@@ -35,38 +33,43 @@ export type WorkerReply =
     matchTexts: string[];
   };
 
-const task = workerData as WorkerTask;
 const port = parentPort!;
-const horizon = task.every * task.count;
-const earlyLines: number[] = [];
-const earlyHosts: string[] = [];
-const matchLines: number[] = [];
-const matchTexts: string[] = [];
-const scanner = new RegexScanner(task.spec, task.now, (line, f) => {
-  if (line <= horizon) {
-    earlyLines.push(line);
-    earlyHosts.push(f.host);
-  }
-  if (task.json) {
-    matchLines.push(line);
-    const { line: _omit, ...rest } = matchOf(line, f);
-    matchTexts.push(JSON.stringify(rest));
-  }
-});
-const start = new SplitControl(task.ctl).awaitCut();
-if (start !== null) {
-  const prints: string[] = [];
-  const snaps: FilterStats[] = [];
-  forEachLineInRange(task.path, start, Infinity, (text) => {
-    scanner.line(text);
-    if (scanner.lines <= horizon && scanner.lines % task.every === 0) {
-      prints.push(scanner.filter.fingerprint());
-      snaps.push({ ...scanner.stats });
-      if (scanner.lines === horizon) port.postMessage({ kind: 'checkpoints', prints } satisfies WorkerReply);
+const ctl = new SplitControl((workerData as { ctl: SharedArrayBuffer }).ctl);
+// The thread may boot before the command line has been read (regex-thread.ts): its task comes as a message.
+port.once('message', (task: WorkerTask) => run(task));
+
+function run(task: WorkerTask): void {
+  const horizon = task.every * task.count;
+  const earlyLines: number[] = [];
+  const earlyHosts: string[] = [];
+  const matchLines: number[] = [];
+  const matchTexts: string[] = [];
+  const scanner = new RegexScanner(task.spec, task.now, (line, f) => {
+    if (line <= horizon) {
+      earlyLines.push(line);
+      earlyHosts.push(f.host);
     }
-    return true;
+    if (task.json) {
+      matchLines.push(line);
+      const { line: _omit, ...rest } = matchOf(line, f);
+      matchTexts.push(JSON.stringify(rest));
+    }
   });
-  if (scanner.lines < horizon) port.postMessage({ kind: 'checkpoints', prints } satisfies WorkerReply);
-  const counts = scanner.counts.export();
-  port.postMessage({ kind: 'done', totals: { ...scanner.stats }, snaps, counts, earlyLines, earlyHosts, matchLines, matchTexts } satisfies WorkerReply);
+  const start = ctl.awaitCut();
+  if (start !== null) {
+    const prints: string[] = [];
+    const snaps: FilterStats[] = [];
+    forEachLineInRange(task.path, start, Infinity, (text) => {
+      scanner.line(text);
+      if (scanner.lines <= horizon && scanner.lines % task.every === 0) {
+        prints.push(scanner.filter.fingerprint());
+        snaps.push({ ...scanner.stats });
+        if (scanner.lines === horizon) port.postMessage({ kind: 'checkpoints', prints } satisfies WorkerReply);
+      }
+      return true;
+    });
+    if (scanner.lines < horizon) port.postMessage({ kind: 'checkpoints', prints } satisfies WorkerReply);
+    const counts = scanner.counts.export();
+    port.postMessage({ kind: 'done', totals: { ...scanner.stats }, snaps, counts, earlyLines, earlyHosts, matchLines, matchTexts } satisfies WorkerReply);
+  }
 }

@@ -9,7 +9,11 @@ const BIN = join(ROOT, 'dist', 'cli', 'main.js');
 const ASSETS = join(ROOT, 'assets', 'config');
 
 function bantop(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+  return bantopEnv({}, ...args);
+}
+
+function bantopEnv(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, TZ: 'UTC', ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -61,6 +65,27 @@ describe('bantop regex (the contract)', () => {
     const r = bantop('--config', ASSETS, 'regex', log, 'sshd');
     expect(r.out).toContain('Lines: 5 lines, 0 ignored, 5 matched, 0 missed');
     expect(r.out).toMatch(/Top hosts \(2 distinct\):\n\s+3\s+203\.0\.113\.0\n\s+2\s+203\.0\.113\.1/);
+  });
+
+  it('gives the same summary and JSON with a second thread started by the entry as with one thread', async () => {
+    // @ts-expect-error plain ESM module without types (shared with the bench)
+    const { GENERATORS, writeLog } = await import('../../bench/gen-logs.mjs');
+    const log = join(dir, 'big.log');
+    await writeLog(log, GENERATORS['sshd'], 60_000);
+    const one = { BANTOP_PARALLEL_MIN_BYTES: String(2 ** 40) };
+    const two = { BANTOP_PARALLEL_MIN_BYTES: '0' };
+    for (const args of [['regex', log, 'sshd'], ['--json', 'regex', log, 'sshd[mode=aggressive]']]) {
+      const a = bantopEnv(one, '--config', ASSETS, ...args);
+      const b = bantopEnv(two, '--config', ASSETS, ...args);
+      expect(a.code).toBe(0);
+      expect(b.code).toBe(0);
+      expect(b.err).toBe('');
+      expect(b.out).toBe(a.out);
+    }
+    expect(bantopEnv(one, '--config', ASSETS, 'regex', log, 'sshd').out).toMatch(/Lines: 60000 lines, \d+ ignored, [1-9]\d* matched/);
+    // A filter that fails to load ends the command even with a second thread waiting for its task.
+    const bad = bantopEnv(two, '--config', ASSETS, 'regex', log, '/nonexistent/filter.conf');
+    expect(bad.code).toBe(2);
   });
 
   it('fails clearly on an untranslatable regex or a missing filter file', () => {
