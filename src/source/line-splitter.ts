@@ -24,16 +24,23 @@ export class LineSplitter {
       this.pending = this.pending ? Buffer.concat([this.pending, chunk]) : Buffer.from(chunk);
       return { lines: [], bytes: 0 };
     }
-    let head = chunk.subarray(0, lastNl + 1);
     let bytes = lastNl + 1;
+    const lines: string[] = [];
+    let from = 0;
     if (this.pending) {
+      // Only the held part and the rest of its line are joined: copying the whole chunk behind
+      // them cost a memcpy of every byte read.
+      const firstNl = chunk.indexOf(10);
+      const first = Buffer.concat([this.pending, chunk.subarray(0, firstNl)]);
+      lines.push(first.toString(isAscii(first) ? 'latin1' : 'utf8'));
       bytes += this.pending.length;
-      head = Buffer.concat([this.pending, head]);
       this.pending = null;
+      from = firstNl + 1;
     }
     const rest = chunk.subarray(lastNl + 1);
     if (rest.length) this.pending = Buffer.from(rest);
-    return { lines: splitDecoded(head), bytes };
+    if (from <= lastNl) splitDecoded(chunk.subarray(from, lastNl + 1), lines);
+    return { lines, bytes };
   }
 
   /** Bytes of a partial line waiting for its newline. */
@@ -53,9 +60,8 @@ export class LineSplitter {
   }
 }
 
-/** The lines of `buf`, which ends with a newline. */
-function splitDecoded(buf: Buffer): string[] {
-  const lines: string[] = [];
+/** Appends the lines of `buf`, which ends with a newline. */
+function splitDecoded(buf: Buffer, lines: string[]): void {
   // ASCII decodes the same as latin1, which is the cheapest decoder; anything else goes through UTF-8
   // (invalid sequences become U+FFFD, as with a whole-chunk decode: a newline never sits inside one).
   const enc = isAscii(buf) ? 'latin1' : 'utf8';
@@ -66,5 +72,4 @@ function splitDecoded(buf: Buffer): string[] {
     lines.push(buf.toString(enc, start, nl));
     start = nl + 1;
   }
-  return lines;
 }

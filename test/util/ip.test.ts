@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { canonicalV4, cidrContains, cidrSize, normalizeIp, parseCidr } from '../../src/util/ip.js';
 
@@ -49,5 +50,45 @@ describe('canonicalV4', () => {
     for (const s of ['01.2.3.4', '1.2.3.04', '1.2.3.00', '256.1.1.1', '1.2.3', '1.2.3.4.5', '1..2.3', '.1.2.3', '1.2.3.', ' 1.2.3.4', '1.2.3.4 ', '::1', 'host', '1.2.3.4a', '1234.1.1.1', '']) {
       expect(canonicalV4(s), s).toBe(-1);
     }
+  });
+});
+
+describe('normalizeIp on IPv6 text (one-pass parser)', () => {
+  /** The oracle: node's isIPv6 says whether it is an address, the WHATWG URL parser gives RFC 5952 form. */
+  function oracle(s: string): string | null {
+    if (!isIPv6(s)) return null;
+    const bare = s.replace(/%.*$/, '');
+    const host = new URL(`http://[${bare}]/`).hostname.slice(1, -1);
+    const m = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+    if (m) {
+      const hi = parseInt(m[1]!, 16);
+      const lo = parseInt(m[2]!, 16);
+      return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+    }
+    return host;
+  }
+
+  it('accepts exactly what isIPv6 accepts and gives the RFC 5952 form, on edge cases and 20,000 random texts', () => {
+    const edge = ['1::2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '::1:2:3:4:5:6:7', '::ffff:1.2.3.4', '1:2:3:4:5:6:1.2.3.4', '::1.2.3.4',
+      '1:2:3:4:5:6:7:1.2.3.4', 'fe80::1%eth0', 'fe80::1%', '::ffff:01.2.3.4', '00001::', '1::', '::', '2001:DB8::1', '1:2:3:4:5:6:7:8:9',
+      '::1.2.3', '1::1.2.3.4', 'fe80::1%eth0%x', 'fe80::1% e', '::ffff:1.2.3.4%x', '1.2.3.4::', '::1:1.2.3.4', '0:0:0:0:0:ffff:1.2.3.4',
+      ':::', ':1::', '1:', ':', '1::2::3', '0001:0DB8:0000:0000:0000:0000:0000:0001', 'g::1', '1:2:3:4:5:6:7:8', '::ffff:256.1.1.1', '::1.2.3.4.5'];
+    let seed = 11;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const parts = ['0', '1', 'ff', 'FFFF', 'ffff', 'db8', '2001', '0000', '12345', '', ':', '::', '1.2.3.4', '255.0.0.1', 'g', '%eth0', '.'];
+    const random = Array.from({ length: 20_000 }, () => {
+      const n = 1 + rand(10);
+      let t = '';
+      for (let k = 0; k < n; k++) t += parts[rand(parts.length)]! + (rand(3) ? ':' : '');
+      return rand(4) ? t.replace(/:$/, '') : t;
+    });
+    let valid = 0;
+    for (const s of [...edge, ...random]) {
+      if (isIPv4(s.trim()) || s.trim() !== s || s.includes('[')) continue;
+      const want = oracle(s);
+      if (want !== null) valid++;
+      expect(normalizeIp(s), JSON.stringify(s)).toBe(want);
+    }
+    expect(valid).toBeGreaterThan(500);
   });
 });
