@@ -13,12 +13,19 @@ import { canonicalV4 } from '../util/ip.js';
  * two halves never hold the same host.
  */
 export class HostCounter {
-  private keys = new Int32Array(1 << 12);
+  private keys: Int32Array;
   /** 0 marks an empty slot. */
-  private counts = new Int32Array(1 << 12);
+  private counts: Int32Array;
   private used = 0;
-  private shift = 32 - 12;
+  private shift: number;
   private readonly others = new Map<string, { n: number }>();
+
+  /** `capacity`: a power of two, the table's starting size. */
+  constructor(capacity = 1 << 12) {
+    this.keys = new Int32Array(capacity);
+    this.counts = new Int32Array(capacity);
+    this.shift = Math.clz32(capacity) + 1;
+  }
 
   /** `n` > 0. */
   add(host: string, n = 1): void {
@@ -74,16 +81,16 @@ export class HostCounter {
     return { keys: this.keys, counts: this.counts, others: [...this.others].map(([h, c]): [string, number] => [h, c.n]) };
   }
 
-  /** Adds `other`'s counts less those in `minus` (a subset of `other`'s). */
-  merge(other: HostCounts, minus: HostCounter): void {
+  /** Adds `other`'s counts, less those in `minus` (a subset of `other`'s) when given. */
+  merge(other: HostCounts, minus?: HostCounter): void {
     const { keys, counts } = other;
     for (let i = 0; i < counts.length; i++) {
       if (counts[i] === 0) continue;
-      const n = counts[i]! - minus.countV4(keys[i]!);
+      const n = counts[i]! - (minus ? minus.countV4(keys[i]!) : 0);
       if (n > 0) this.addV4(keys[i]!, n);
     }
     for (const [h, c] of other.others) {
-      const n = c - (minus.others.get(h)?.n ?? 0);
+      const n = c - (minus?.others.get(h)?.n ?? 0);
       if (n > 0) this.add(h, n);
     }
   }

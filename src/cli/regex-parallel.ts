@@ -2,37 +2,41 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { FilterSpec, FilterStats } from '../filter/filter.js';
 import { forEachLine, forEachLineInRange } from '../source/read-lines.js';
-import { HostCounter } from './host-counter.js';
-import { matchOf, RegexScanner, summaryOf, type RegexSummary } from './regex-scan.js';
-import { parallelMinBytes, spawnRegexThread, takeEarlyRegexThread } from './regex-thread.js';
+import { checkpointIndex, matchOf, readOnUntilMeet, RegexScanner, summaryOf, type RegexSummary } from './regex-scan.js';
+import { parallelMinBytes, spawnRegexThread, takeEarlyRegexThread, type RegexThread } from './regex-thread.js';
+import type { ChunkResult } from './regex-worker.js';
+import { MAIN, SplitControl, WORKER } from './split-control.js';
 
 /**
  * `bantop regex` on a large file with two threads, giving exactly the
  * sequential result.
  *
  * Lines must go through one filter in order: a session (`<F-MLFID>`) opened
- * on one line changes what a later line means. So the worker reads the second
- * half with a fresh filter and records the filter's state (fingerprint) every
- * 256 lines, while this thread reads the first half. This thread then goes on
- * into the second half with the true state until its fingerprint equals the
- * worker's at the same line; from there on both filters are in the same state,
- * so the worker's results stand. fail2ban's session cache holds 100 sessions,
- * so the states meet within a few hundred lines of a real log; if they have not
- * met after 16,384 lines, this thread reads the rest itself.
+ * on one line changes what a later line means. This thread reads from the
+ * start with the true state. When the worker is ready, what is left is cut
+ * into chunks; this thread takes them from the front, the worker from the back
+ * (split-control.ts), so neither waits long for the other. The worker reads
+ * each of its chunks with a fresh filter and records the filter's state
+ * (fingerprint) at lines 256, 512, 1,024 … 16,384. Whoever read the chunk before reads on into
+ * it until its state equals the fresh one at the same line; from there on the
+ * two filters are in the same state, so the fresh filter's results stand, and
+ * by the same step down the line, every chunk's do. fail2ban's session cache
+ * holds 100 sessions, so the states meet within a few hundred lines of a real
+ * log; where they do not meet within a chunk's first 16,384 lines, the reader
+ * goes on into the next chunk, to the end of the file if need be.
  */
 
-const EVERY = 256;
-const COUNT = 64;
 /** Left to read when the worker is ready: below this, this thread reads it alone. */
 const MIN_LEFT = 4 * 1024 * 1024;
-
+/** Chunks of about this size: the threads finish within about one chunk's time of each other. */
+const CHUNK_BYTES = 2 * 1024 * 1024;
 
 export interface ScanResult {
   summary: RegexSummary;
   /** --json: each failure as JSON text, in line order. */
   parts: string[] | null;
   /** How the work was split, for the curious and for tests. */
-  parallel: { used: boolean; metAfterLines: number | null };
+  parallel: { used: boolean; metAfterLines: number | null; chunks: { main: number; worker: number } };
 }
 
 export interface ScanOptions {
@@ -41,10 +45,13 @@ export interface ScanOptions {
   /** Files smaller than this are read by one thread. */
   minBytes?: number;
   /**
-   * `adaptive` (the default) places the cut when the worker is ready to read,
-   * halfway through what is left; `half` places it in the middle at once.
+   * `adaptive` (the default) cuts the chunks when the worker is ready and lets
+   * the threads claim them; `half` cuts the whole file at once and gives the
+   * second half's chunks to the worker (tests: a split that does not depend on timing).
    */
   split?: 'adaptive' | 'half';
+  /** Chunk size (tests use small ones, for many chunk boundaries). */
+  chunkBytes?: number;
 }
 
 export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions): Promise<ScanResult> {
@@ -53,83 +60,131 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   const scanner = new RegexScanner(spec, now, parts ? (line, f) => parts.push(JSON.stringify(matchOf(line, f))) : undefined);
   const size = statSync(path).size;
   const minBytes = opts.minBytes ?? parallelMinBytes();
-  const sequential = () => ({ summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: false, metAfterLines: null } });
+  const alone = (chunks = 0) => ({ summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 } } });
   if (!(size >= minBytes && spec.maxlines === 1 && availableParallelism() >= 2)) {
     // A worker started early (for a filter that turns out to be multi-line) is not needed.
     void takeEarlyRegexThread(path)?.worker.terminate();
     forEachLine(path, (l) => scanner.line(l));
-    return sequential();
+    return alone();
   }
 
-  // The worker starts up (modules, filter) while this thread reads. Cutting in the middle from the
-  // start left this thread idle at the end for as long as that start-up took (measured, 0.18 s of
-  // 1.2 s); the cut is placed when the worker is ready, halfway through what is left by then.
   const thread = takeEarlyRegexThread(path) ?? spawnRegexThread();
   const { worker, ctl } = thread;
-  let cut: number | null = null;
-  const place = (at: number) => {
-    cut = at;
-    ctl.decide(at);
+  thread.start({ spec, path, now, json: opts.json });
+  /** The chunk bounds once cut; this thread holds chunks 0 .. mine. */
+  const split: { bounds: number[] | null; mine: number } = { bounds: null, mine: -1 };
+  const plan = (from: number): number[] => {
+    const bounds = chunkBounds(path, from, size, opts.chunkBytes ?? CHUNK_BYTES);
+    if (bounds.length >= 2) ctl.decide(bounds);
+    return bounds;
   };
-  if (opts.split === 'half') place(lineStartNear(path, Math.floor(size / 2)));
-  thread.start({ spec, path, now, json: opts.json, every: EVERY, count: COUNT });
+  if (opts.split === 'half') {
+    const b = chunkBounds(path, 0, size, opts.chunkBytes ?? CHUNK_BYTES, 2);
+    if (b.length >= 2) ctl.decide(b, b.slice(1).map((_, k) => (k < (b.length - 1) / 2 ? MAIN : WORKER)));
+    split.bounds = b;
+  }
   forEachLineInRange(path, 0, (pos) => {
-    if (cut === null && ctl.workerReady()) {
-      const at = size - pos > MIN_LEFT ? lineStartNear(path, pos + Math.floor((size - pos) / 2)) : Infinity;
-      if (at < size) place(at);
-      else cut = size;
+    if (split.bounds === null) {
+      if (!ctl.workerReady()) return size;
+      split.bounds = size - pos < MIN_LEFT ? [] : plan(pos);
     }
-    return cut ?? size;
+    const b = split.bounds;
+    if (b.length < 2) return size;
+    // Up to the end of what this thread holds; at that end it claims the next chunk, unless the worker has it.
+    while (pos >= b[split.mine + 1]! && split.mine + 1 < b.length - 1 && ctl.claim(split.mine + 1, MAIN)) split.mine++;
+    return b[split.mine + 1]!;
   }, (l) => (scanner.line(l), true));
-  if (cut === null || cut >= size) {
-    // Too late to share the work: this thread read the whole file.
+
+  const { bounds: b, mine } = split;
+  if (b === null || b.length < 2 || mine + 1 >= b.length - 1) {
+    // The worker came too late, or this thread got every chunk: it has read the whole file.
     ctl.cancel();
     await worker.terminate();
-    return sequential();
+    return alone(Math.max(0, mine + 1));
   }
-  const from: number = cut;
-  const before = scanner.lines;
-  const prints = await thread.checkpoints.catch(() => null);
+  const first = mine + 1;
+  const result = await stitch(scanner, parts, thread, path, b, first, ctl);
+  await worker.terminate();
+  const chunks = { main: first, worker: b.length - 1 - first };
+  if (result === null) return { summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: null, chunks } };
+  return { summary: summaryOf(result.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: result.met, chunks } };
+}
 
-  let met: number | null = null;
-  forEachLineInRange(path, from, Infinity, (l) => {
-    scanner.line(l);
-    const local = scanner.lines - before;
-    if (met === null && prints && local % EVERY === 0 && local / EVERY <= prints.length) {
-      if (scanner.filter.fingerprint() === prints[local / EVERY - 1]) {
-        met = local;
-        return false;
+/**
+ * This thread has read up to the worker's first chunk. It reads on until its
+ * state meets the worker's, then adds the worker's results from there, chunk
+ * after chunk. Returns null when this thread read the rest itself.
+ */
+async function stitch(scanner: RegexScanner, parts: string[] | null, thread: RegexThread, path: string, b: number[], first: number, ctl: SplitControl): Promise<{ stats: FilterStats; met: number } | null> {
+  const n = b.length - 1;
+  const before = scanner.lines;
+  let meet: { chunk: number; line: number } | null = null;
+  let j = first;
+  for (; j < n && meet === null; j++) {
+    const prints = await thread.prints(j).catch(() => null);
+    if (prints === null) break;
+    const at = readOnUntilMeet(scanner, path, ctl.chunk(j), prints);
+    if (at !== null) meet = { chunk: j, line: at };
+  }
+  const done = meet === null ? null : await thread.done.catch(() => null);
+  if (meet === null || done === null) {
+    // The states never met, or the worker failed: read what is left here.
+    if (meet !== null) {
+      const skip = meet.line;
+      let i = 0;
+      forEachLineInRange(path, ctl.chunk(meet.chunk).start, ctl.chunk(meet.chunk).end, (l) => (++i > skip ? scanner.line(l) : undefined, true));
+      j = meet.chunk + 1;
+    }
+    if (j < n) forEachLineInRange(path, ctl.chunk(j).start, Infinity, (l) => (scanner.line(l), true));
+    return null;
+  }
+
+  const byChunk = new Map<number, ChunkResult>(done.chunks.map((c) => [c.chunk, c]));
+  // Line numbers: where each chunk starts in the file.
+  const firstLine = new Map<number, number>();
+  let lineAt = before;
+  for (let k = first; k < n; k++) {
+    firstLine.set(k, lineAt);
+    lineAt += byChunk.get(k)!.lines;
+  }
+  const stats = { ...scanner.stats };
+  let at: { chunk: number; line: number } | null = meet;
+  while (at !== null) {
+    const r: ChunkResult = byChunk.get(at.chunk)!;
+    const m = at.line;
+    // Ours up to the meeting line, this chunk's filter's after it.
+    const snap = r.snaps[checkpointIndex(m)]!;
+    for (const key of Object.keys(stats) as Array<keyof FilterStats>) stats[key] += r.totals[key] - snap[key];
+    // The stretches up to the meeting line were counted by the reader before.
+    scanner.counts.merge(r.counts);
+    for (let i = checkpointIndex(m) + 1; i < r.segments.length; i++) scanner.counts.merge(r.segments[i]!);
+    if (parts) {
+      const base = firstLine.get(at.chunk)!;
+      for (let i = 0; i < r.matchLines.length; i++) {
+        const local = r.matchLines[i]!;
+        if (local > m) parts.push(`{"line":${base + local},${r.matchTexts[i]!.slice(1)}`);
       }
     }
-    return true;
-  });
-  const done = met === null ? null : await thread.done.catch(() => null);
-  await worker.terminate();
-  if (met === null || done === null) {
-    if (met !== null) {
-      // The worker failed after the states met: read the rest here.
-      const skip = met;
-      let i = 0;
-      forEachLineInRange(path, from, Infinity, (l) => (++i > skip ? scanner.line(l) : undefined, true));
-    }
-    return { summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: null } };
+    at = r.meet;
   }
+  return { stats, met: meet.line };
+}
 
-  // Ours up to the meeting line, the worker's after it.
-  const snap = done.snaps[met / EVERY - 1]!;
-  const stats = scanner.stats;
-  for (const k of Object.keys(stats) as Array<keyof FilterStats>) stats[k] += done.totals[k] - snap[k];
-  const early = new HostCounter();
-  for (let i = 0; i < done.earlyLines.length && done.earlyLines[i]! <= met; i++) early.add(done.earlyHosts[i]!);
-  scanner.counts.merge(done.counts, early);
-  if (parts) {
-    for (let i = 0; i < done.matchLines.length; i++) {
-      const local = done.matchLines[i]!;
-      if (local <= met) continue;
-      parts.push(`{"line":${before + local},${done.matchTexts[i]!.slice(1)}`);
-    }
+/**
+ * Chunk bounds from `from` to `size`, each at a line start: about `bytes`
+ * each, at least `least` and at most SplitControl.MAX_CHUNKS of them.
+ */
+function chunkBounds(path: string, from: number, size: number, bytes: number, least = 1): number[] {
+  const start = lineStartNear(path, from);
+  if (start >= size) return [size];
+  const count = Math.max(least, Math.min(SplitControl.MAX_CHUNKS, Math.round((size - start) / bytes)));
+  const out = [Math.min(start, size)];
+  for (let k = 1; k < count; k++) {
+    const at = lineStartNear(path, start + Math.floor(((size - start) * k) / count));
+    if (at > out[out.length - 1]! && at < size) out.push(at);
   }
-  return { summary: summaryOf(stats, scanner.counts), parts, parallel: { used: true, metAfterLines: met } };
+  out.push(size);
+  return out;
 }
 
 /** The start of the first line at or after `pos`. */

@@ -26,8 +26,8 @@ export interface RegexThread {
   readonly ctl: SplitControl;
   /** Hands the worker its task; it then builds its filter and says it is ready (ctl). */
   start(task: WorkerTask): void;
-  /** The worker's fingerprints, once it has read far enough. */
-  readonly checkpoints: Promise<string[]>;
+  /** The fingerprints of chunk k's first lines, read with a fresh filter. */
+  prints(k: number): Promise<string[]>;
   readonly done: Promise<Done>;
 }
 
@@ -37,24 +37,43 @@ export function spawnRegexThread(): RegexThread {
   // A small young generation keeps the worker's heap (and the command's peak memory) small: measured,
   // 8 MB took peak RSS from 160 to 126 MB without slowing the worker.
   const worker = new Worker(workerUrl(), { workerData: { ctl: ctl.buffer }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
-  // Listening from the start: a worker that fails before anyone waits on it must still settle both promises.
-  let onPrints!: (p: string[]) => void;
-  let onDone!: (d: Done) => void;
-  let failPrints!: (e: unknown) => void;
-  let failDone!: (e: unknown) => void;
-  const checkpoints = new Promise<string[]>((res, rej) => { onPrints = res; failPrints = rej; });
-  const done = new Promise<Done>((res, rej) => { onDone = res; failDone = rej; });
-  // Either may never be awaited; an unhandled rejection must not end the process.
-  checkpoints.catch(() => {});
-  done.catch(() => {});
-  worker.on('message', (m: WorkerReply) => (m.kind === 'checkpoints' ? onPrints(m.prints) : onDone(m)));
+  // Listening from the start: a worker that fails before anyone waits on it must still settle every promise.
+  const printed = new Map<number, Deferred<string[]>>();
+  let failure: unknown = null;
+  const slot = (k: number) => {
+    let d = printed.get(k);
+    if (d === undefined) {
+      d = deferred<string[]>();
+      if (failure !== null) d.reject(failure);
+      printed.set(k, d);
+    }
+    return d;
+  };
+  const done = deferred<Done>();
+  worker.on('message', (m: WorkerReply) => (m.kind === 'prints' ? slot(m.chunk).resolve(m.prints) : done.resolve(m)));
   const stop = (e: unknown) => {
-    failPrints(e);
-    failDone(e);
+    failure ??= e;
+    for (const d of printed.values()) d.reject(e);
+    done.reject(e);
   };
   worker.on('error', stop);
   worker.on('exit', (code) => stop(new Error(`regex worker exited with ${code}`)));
-  return { worker, ctl, checkpoints, done, start: (task) => worker.postMessage(task) };
+  return { worker, ctl, prints: (k) => slot(k).promise, done: done.promise, start: (task) => worker.postMessage(task) };
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(v: T): void;
+  reject(e: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  // It may never be awaited; an unhandled rejection must not end the process.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
 }
 
 let early: { path: string; thread: RegexThread } | undefined;

@@ -151,9 +151,14 @@ export class DateDetector {
   private prev: DateMatch | null = null;
 
   /** `patterns`: the filter's datepattern lines; empty means fail2ban's defaults. */
-  constructor(patterns: string[] = []) {
+  constructor(patterns: string[] = [], templates?: DateTemplate[]) {
     const list = patterns.map((p) => p.trim()).filter((p) => p !== '');
-    this.templates = list.length === 0 ? compileDatePattern('') : list.flatMap((p) => compileDatePattern(p));
+    this.templates = templates ?? (list.length === 0 ? compileDatePattern('') : list.flatMap((p) => compileDatePattern(p)));
+  }
+
+  /** A detector with the same templates and no history. */
+  fresh(): DateDetector {
+    return new DateDetector([], this.templates);
   }
 
   /** Which template is tried first: the only part of the detector's history that can change a result. */

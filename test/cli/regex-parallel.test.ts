@@ -31,15 +31,20 @@ describe('bantop regex with two threads gives the sequential result', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each([
-    ['sshd.log', 'sshd', true],
-    ['sshd.log', 'sshd[mode=aggressive]', true],
-    ['sessions.log', 'sshd', true],
-    ['one-session.log', 'sshd', false],
-  ])('%s with %s: same counts, hosts and matches (the threads\' states meet: %s)', async (log, filter, meets) => {
+    ['sshd.log', 'sshd', true, undefined],
+    ['sshd.log', 'sshd[mode=aggressive]', true, undefined],
+    ['sessions.log', 'sshd', true, undefined],
+    ['one-session.log', 'sshd', false, undefined],
+    // Many small chunks: every chunk boundary of the worker's half is stitched, several shorter than a checkpoint run.
+    ['sshd.log', 'sshd', true, 64 * 1024],
+    ['sessions.log', 'sshd', true, 16 * 1024],
+    ['one-session.log', 'sshd', false, 64 * 1024],
+  ])('%s with %s: same counts, hosts and matches (the threads\' states meet: %s; chunks of %s bytes)', async (log, filter, meets, chunkBytes) => {
     const { spec } = filterFromArgument(SHIPPED, filter);
     const path = join(dir, log);
     const seq = await scanFile(spec, path, { json: true, now: NOW, minBytes: Infinity });
-    const par = await scanFile(spec, path, { json: true, now: NOW, minBytes: 0, split: 'half' });
+    const par = await scanFile(spec, path, { json: true, now: NOW, minBytes: 0, split: 'half', chunkBytes });
+    if (chunkBytes) expect(par.parallel.chunks.worker).toBeGreaterThan(10);
     expect(seq.parallel.used).toBe(false);
     expect(par.parallel.used).toBe(true);
     expect(par.parallel.metAfterLines !== null).toBe(meets);
@@ -52,8 +57,8 @@ describe('bantop regex with two threads gives the sequential result', () => {
     const { spec } = filterFromArgument(SHIPPED, 'sshd');
     const path = join(dir, 'sshd.log');
     const seq = await scanFile(spec, path, { json: true, now: NOW, minBytes: Infinity });
-    for (let i = 0; i < 3; i++) {
-      const par = await scanFile(spec, path, { json: true, now: NOW, minBytes: 0 });
+    for (const chunkBytes of [undefined, 32 * 1024, 128 * 1024]) {
+      const par = await scanFile(spec, path, { json: true, now: NOW, minBytes: 0, chunkBytes });
       expect(plain(par.summary)).toEqual(plain(seq.summary));
       expect(par.parts).toEqual(seq.parts);
     }
