@@ -52,8 +52,9 @@ describe.skipIf(!haveTmux)(`bantop TUI in a real terminal (tmux)${haveTmux ? '' 
 
     keys(s, '?');
     await until(s, 'this help');
+    // After Esc, wait for its effect before the next key: Esc and a key in one read are Alt+key to a terminal.
     keys(s, 'Escape');
-    await until(s, 'JAILS');
+    await waitFor(() => !screen(s).includes('this help'), 3000, 'the help to close');
 
     // A ban through the command line, confirmed with y; the result shows in the status line.
     keys(s, ':');
@@ -75,6 +76,7 @@ describe.skipIf(!haveTmux)(`bantop TUI in a real terminal (tmux)${haveTmux ? '' 
     keys(s, 'Enter');
     await until(s, /203\.0\.113\.251\s+manual\s+\d\d:\d\d:\d\d\s+permanent/);
     keys(s, 'Escape');
+    await waitFor(() => !screen(s).includes('filter 203.0.113.251'), 3000, 'the filter to clear');
 
     // A network is confirmed by typing it.
     keys(s, 'b');
@@ -188,6 +190,7 @@ describe.skipIf(!haveTmux)(`bantop TUI in a real terminal (tmux)${haveTmux ? '' 
       await until(s, 'held by: manual (permanent, manual)');
       await until(s, /ban \[manual\] permanent/);
       keys(s, 'Escape');
+      await waitFor(() => !screen(s).includes('held by:'), 3000, 'the detail view to close');
       keys(s, 'q');
       await waitFor(() => tmux('display-message', '-p', '-t', s, '#{pane_dead}').trim() === '1', 8000, 'the TUI to exit');
     }, 60_000);
