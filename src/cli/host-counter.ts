@@ -1,3 +1,4 @@
+import { detach } from '../util/detach.js';
 import { canonicalV4 } from '../util/ip.js';
 
 /**
@@ -32,8 +33,7 @@ export class HostCounter {
     const v4 = canonicalV4(host);
     if (v4 < 0) {
       const c = this.others.get(host);
-      // A copy: the host is cut from a log line, which it would otherwise keep alive.
-      if (c === undefined) this.others.set((' ' + host).slice(1), { n });
+      if (c === undefined) this.others.set(detach(host), { n });
       else c.n += n;
       return;
     }
@@ -81,26 +81,11 @@ export class HostCounter {
     return { keys: this.keys, counts: this.counts, others: [...this.others].map(([h, c]): [string, number] => [h, c.n]) };
   }
 
-  /** Adds `other`'s counts, less those in `minus` (a subset of `other`'s) when given. */
-  merge(other: HostCounts, minus?: HostCounter): void {
+  /** Adds `other`'s counts. */
+  merge(other: HostCounts): void {
     const { keys, counts } = other;
-    for (let i = 0; i < counts.length; i++) {
-      if (counts[i] === 0) continue;
-      const n = counts[i]! - (minus ? minus.countV4(keys[i]!) : 0);
-      if (n > 0) this.addV4(keys[i]!, n);
-    }
-    for (const [h, c] of other.others) {
-      const n = c - (minus?.others.get(h)?.n ?? 0);
-      if (n > 0) this.add(h, n);
-    }
-  }
-
-  private countV4(key: number): number {
-    const mask = this.counts.length - 1;
-    for (let i = Math.imul(key, 0x9e3779b1) >>> this.shift; ; i = (i + 1) & mask) {
-      const c = this.counts[i]!;
-      if (c === 0 || this.keys[i] === key) return c;
-    }
+    for (let i = 0; i < counts.length; i++) if (counts[i] !== 0) this.addV4(keys[i]!, counts[i]!);
+    for (const [h, n] of other.others) this.add(h, n);
   }
 
   private addV4(key: number, n: number): void {

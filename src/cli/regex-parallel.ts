@@ -73,16 +73,14 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   thread.start({ spec, path, now, json: opts.json });
   /** The chunk bounds once cut; this thread holds chunks 0 .. mine. */
   const split: { bounds: number[] | null; mine: number } = { bounds: null, mine: -1 };
-  const plan = (from: number): number[] => {
-    const bounds = chunkBounds(path, from, size, opts.chunkBytes ?? CHUNK_BYTES);
-    if (bounds.length >= 2) ctl.decide(bounds);
+  /** Cuts the chunks from `from` and publishes them; `half` gives the second half to the worker up front. */
+  const plan = (from: number, half = false): number[] => {
+    const bounds = chunkBounds(path, from, size, opts.chunkBytes ?? CHUNK_BYTES, half ? 2 : 1);
+    const n = bounds.length - 1;
+    if (n >= 1) ctl.decide(bounds, half ? bounds.slice(1).map((_, k) => (k < n / 2 ? MAIN : WORKER)) : []);
     return bounds;
   };
-  if (opts.split === 'half') {
-    const b = chunkBounds(path, 0, size, opts.chunkBytes ?? CHUNK_BYTES, 2);
-    if (b.length >= 2) ctl.decide(b, b.slice(1).map((_, k) => (k < (b.length - 1) / 2 ? MAIN : WORKER)));
-    split.bounds = b;
-  }
+  if (opts.split === 'half') split.bounds = plan(0, true);
   forEachLineInRange(path, 0, (pos) => {
     if (split.bounds === null) {
       if (!ctl.workerReady()) return size;
@@ -175,30 +173,30 @@ async function stitch(scanner: RegexScanner, parts: string[] | null, thread: Reg
  * each, at least `least` and at most SplitControl.MAX_CHUNKS of them.
  */
 function chunkBounds(path: string, from: number, size: number, bytes: number, least = 1): number[] {
-  const start = lineStartNear(path, from);
-  if (start >= size) return [size];
-  const count = Math.max(least, Math.min(SplitControl.MAX_CHUNKS, Math.round((size - start) / bytes)));
-  const out = [Math.min(start, size)];
-  for (let k = 1; k < count; k++) {
-    const at = lineStartNear(path, start + Math.floor(((size - start) * k) / count));
-    if (at > out[out.length - 1]! && at < size) out.push(at);
+  const fd = openSync(path, 'r');
+  try {
+    const start = lineStartNear(fd, from);
+    if (start >= size) return [size];
+    const count = Math.max(least, Math.min(SplitControl.MAX_CHUNKS, Math.round((size - start) / bytes)));
+    const out = [start];
+    for (let k = 1; k < count; k++) {
+      const at = lineStartNear(fd, start + Math.floor(((size - start) * k) / count));
+      if (at > out[out.length - 1]! && at < size) out.push(at);
+    }
+    out.push(size);
+    return out;
+  } finally {
+    closeSync(fd);
   }
-  out.push(size);
-  return out;
 }
 
 /** The start of the first line at or after `pos`. */
-function lineStartNear(path: string, pos: number): number {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(64 * 1024);
-    for (let at = pos; ; at += buf.length) {
-      const got = readSync(fd, buf, 0, buf.length, at);
-      if (got === 0) return Infinity;
-      const nl = buf.subarray(0, got).indexOf(10);
-      if (nl >= 0) return at + nl + 1;
-    }
-  } finally {
-    closeSync(fd);
+function lineStartNear(fd: number, pos: number): number {
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  for (let at = pos; ; at += buf.length) {
+    const got = readSync(fd, buf, 0, buf.length, at);
+    if (got === 0) return Infinity;
+    const nl = buf.subarray(0, got).indexOf(10);
+    if (nl >= 0) return at + nl + 1;
   }
 }

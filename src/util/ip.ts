@@ -1,4 +1,3 @@
-import { isIPv4 } from 'node:net';
 import { detach } from './detach.js';
 
 /**
@@ -143,11 +142,8 @@ export function normalizeIp(raw: string): string | null {
   if (canonicalV4(raw) >= 0) return detach(raw);
   let s = raw.trim();
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
-  if (isIPv4(s)) {
-    // Leading zeros are ambiguous (octal in some tools); refuse rather than guess.
-    if (s.split('.').some((p) => p.length > 1 && p.startsWith('0'))) return null;
-    return s;
-  }
+  // Leading zeros are ambiguous (octal in some tools): canonicalV4 refuses them rather than guess.
+  if (canonicalV4(s) >= 0) return s;
   const w = v6Words(s);
   if (w !== null) {
     if (w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w[4] === 0 && w[5] === 0xffff) {
