@@ -1,24 +1,38 @@
 import type { Runner } from '../proc/run.js';
 import { canonicalTarget, ipFamily } from '../util/ip.js';
 import { FAMILIES, portMatches, result, syncJumps } from './iptables-common.js';
+import { parseListing, parseShardChain, SHARD_OVER, SHARDS, shardChain, shardedRestoreLines, shardOf, shardRepairLines, type Listing } from './iptables-shards.js';
 import { objectName } from './names.js';
 import { mergeResults, OK, type Backend, type Change, type FirewallResult, type FirewallState, type Target } from './types.js';
 
 const PREFIX = 'bantop-';
 // Past this many changes, one iptables-restore beats a -C/-I pair per address.
 const RESTORE_OVER = 32;
+const LONG = { timeoutMs: 600_000 };
+
+type Family = (typeof FAMILIES)[number];
+
+/** What bantop knows of one target's chains in one family. */
+interface Layout {
+  sharded: boolean;
+  count: number;
+}
 
 /**
  * iptables chains, fail2ban's `f2b-<jail>` layout: a `bantop-<jail>` chain per
  * target with one DROP rule per address, entered from INPUT for the jail's
- * ports. Every insert is checked first (`-C`), so a rule is never duplicated.
+ * ports. A target past SHARD_OVER addresses is split into shard chains (see
+ * iptables-shards.ts). Every insert is checked first (`-C`), so a rule is never
+ * duplicated.
  */
 export class IptablesBackend implements Backend {
   readonly name = 'iptables';
   private readonly keyOfChain = new Map<string, string>();
+  private readonly keyOfBase = new Map<string, string>();
+  private readonly layouts = new Map<string, Layout>();
   private targets: Target[] = [];
 
-  constructor(private readonly runner: Runner) {}
+  constructor(private readonly runner: Runner, private readonly shardOver = SHARD_OVER) {}
 
   private chain(key: string): string {
     const c = objectName(PREFIX, key, 28);
@@ -26,91 +40,186 @@ export class IptablesBackend implements Backend {
     return c;
   }
 
+  /** Shard names must fit iptables' 28 characters with `.xx` added. */
+  private base(key: string): string {
+    const b = objectName(PREFIX, key, 25);
+    this.keyOfBase.set(b, key);
+    return b;
+  }
+
+  /** The key a chain of ours belongs to (a top chain or a shard), if it is one of the current targets'. */
+  private keyOf(chain: string): string | undefined {
+    const top = this.keyOfChain.get(chain);
+    if (top !== undefined) return top;
+    const s = parseShardChain(chain);
+    return s ? this.keyOfBase.get(s.base) : undefined;
+  }
+
+  private layout(bin: string, key: string): Layout {
+    const id = `${bin}\u0000${key}`;
+    let l = this.layouts.get(id);
+    if (!l) this.layouts.set(id, (l = { sharded: false, count: 0 }));
+    return l;
+  }
+
+  private async list(bin: string, chain?: string): Promise<Listing & { ok: boolean }> {
+    const r = await this.runner.run(bin, chain ? ['-w', '-S', chain] : ['-w', '-S'], { timeoutMs: 120_000 });
+    return { ...parseListing(r.stdout), ok: r.ok };
+  }
+
+  private restore(fam: Family, lines: string[]): Promise<FirewallResult> {
+    return this.runner.run(fam.restore, ['-w', '--noflush'], { input: `*filter\n${lines.join('\n')}\nCOMMIT\n`, ...LONG }).then(result);
+  }
+
   async setup(targets: Target[]): Promise<FirewallResult> {
     this.targets = targets;
     const results: FirewallResult[] = [];
     for (const fam of FAMILIES) {
-      const existing = await this.chains(fam.bin);
+      const have = await this.list(fam.bin);
+      const repair: string[] = [];
       for (const t of targets) {
-        if (!existing.has(this.chain(t.key))) results.push(result(await this.runner.run(fam.bin, ['-w', '-N', this.chain(t.key)])));
+        const top = this.chain(t.key);
+        const base = this.base(t.key);
+        if (!have.chains.has(top)) repair.push(`:${top} - [0:0]`);
+        const sharded = [...have.chains].some((c) => parseShardChain(c)?.base === base);
+        if (sharded) repair.push(...shardRepairLines(top, base, fam.v, have));
+        this.layouts.set(`${fam.bin}\u0000${t.key}`, { sharded, count: this.countIn(have, t.key) });
       }
+      if (repair.length) results.push(await this.restore(fam, repair));
       results.push(...(await syncJumps(this.runner, fam.bin, (c) => c.startsWith(PREFIX), targets.flatMap((t) => portMatches(t).map((m) => [...m, '-j', this.chain(t.key)])))));
-      const wanted = new Set(targets.map((t) => this.chain(t.key)));
-      for (const c of existing) {
-        if (wanted.has(c)) continue;
-        await this.runner.run(fam.bin, ['-w', '-F', c]);
-        results.push(result(await this.runner.run(fam.bin, ['-w', '-X', c])));
-      }
+      const wanted = new Set(targets.map((t) => t.key));
+      const stale = [...have.chains].filter((c) => c.startsWith(PREFIX) && !wanted.has(this.keyOf(c) ?? '\u0000'));
+      if (stale.length) results.push(await this.restore(fam, [...stale.map((c) => `-F ${c}`), ...stale.map((c) => `-X ${c}`)]));
     }
     return mergeResults(results);
   }
 
-  private async chains(bin: string): Promise<Set<string>> {
-    const r = await this.runner.run(bin, ['-w', '-S']);
-    const out = new Set<string>();
-    for (const line of r.stdout.split('\n')) {
-      const m = /^-N (\S+)$/.exec(line.trim());
-      if (m && m[1]!.startsWith(PREFIX)) out.add(m[1]!);
-    }
-    return out;
+  private countIn(have: Listing, key: string): number {
+    let n = 0;
+    for (const [chain, drops] of have.drops) if (this.keyOf(chain) === key) n += drops.length;
+    return n;
   }
 
-  private binFor(ip: string): string {
-    return ipFamily(ip.split('/')[0]!) === 4 ? 'iptables' : 'ip6tables';
+  private famFor(ip: string): Family {
+    return ipFamily(ip.split('/')[0]!) === 4 ? FAMILIES[0]! : FAMILIES[1]!;
+  }
+
+  /** The chain a target's address lives in under its current layout. */
+  private home(bin: string, key: string, ip: string): string {
+    const k = this.layout(bin, key).sharded ? shardOf(ip) : null;
+    return k === null ? this.chain(key) : shardChain(this.base(key), k);
   }
 
   async apply(changes: Change[]): Promise<FirewallResult> {
     if (changes.length === 0) return OK;
     const results: FirewallResult[] = [];
-    if (changes.length > RESTORE_OVER) {
-      const have = await this.read();
-      for (const fam of FAMILIES) {
-        const lines: string[] = [];
-        for (const c of changes) {
-          if (this.binFor(c.ip) !== fam.bin) continue;
-          const present = have.get(c.target)?.has(c.ip) ?? false;
-          if (c.op === 'add' && !present) lines.push(`-I ${this.chain(c.target)} -s ${c.ip} -j DROP`);
-          if (c.op === 'del' && present) lines.push(`-D ${this.chain(c.target)} -s ${c.ip} -j DROP`);
-          have.get(c.target)?.[c.op === 'add' ? 'add' : 'delete'](c.ip);
-        }
-        if (lines.length) results.push(result(await this.runner.run(fam.restore, ['-w', '--noflush'], { input: `*filter\n${lines.join('\n')}\nCOMMIT\n`, timeoutMs: 600_000 })));
+    for (const fam of FAMILIES) {
+      const byKey = new Map<string, Change[]>();
+      for (const c of changes) {
+        if (this.famFor(c.ip) !== fam) continue;
+        let l = byKey.get(c.target);
+        if (!l) byKey.set(c.target, (l = []));
+        l.push(c);
       }
-      return mergeResults(results);
-    }
-    for (const c of changes) {
-      const rule = [this.chain(c.target), '-s', c.ip, '-j', 'DROP'];
-      const bin = this.binFor(c.ip);
-      const exists = (await this.runner.run(bin, ['-w', '-C', ...rule])).ok;
-      if (c.op === 'add' && !exists) results.push(result(await this.runner.run(bin, ['-w', '-I', ...rule.slice(0, 1), '1', ...rule.slice(1)])));
-      if (c.op === 'del' && exists) results.push(result(await this.runner.run(bin, ['-w', '-D', ...rule])));
+      for (const [key, list] of byKey) {
+        const lay = this.layout(fam.bin, key);
+        const adds = list.reduce((n, c) => n + (c.op === 'add' ? 1 : 0), 0);
+        if (!lay.sharded && lay.count + adds > this.shardOver) results.push(await this.reshard(fam, key, list));
+        else if (list.length > RESTORE_OVER) results.push(await this.batch(fam, key, list));
+        else results.push(...(await this.oneByOne(fam, key, list)));
+      }
     }
     return mergeResults(results);
+  }
+
+  /** The addresses a target holds in one family, read from the kernel. */
+  private async contents(fam: Family, key: string): Promise<Set<string>> {
+    const have = this.layout(fam.bin, key).sharded ? await this.list(fam.bin) : await this.list(fam.bin, this.chain(key));
+    const out = new Set<string>();
+    for (const [chain, drops] of have.drops) {
+      if (this.keyOf(chain) !== key) continue;
+      for (const d of drops) {
+        const t = canonicalTarget(d);
+        if (t) out.add(t);
+      }
+    }
+    return out;
+  }
+
+  /** Rewrite a flat target as shards holding its addresses with `changes` applied, in one transaction. */
+  private async reshard(fam: Family, key: string, changes: Change[]): Promise<FirewallResult> {
+    const want = await this.contents(fam, key);
+    for (const c of changes) want[c.op === 'add' ? 'add' : 'delete'](c.ip);
+    const r = await this.restore(fam, shardedRestoreLines(this.chain(key), this.base(key), fam.v, want));
+    if (r.ok) this.layouts.set(`${fam.bin}\u0000${key}`, { sharded: true, count: want.size });
+    return r;
+  }
+
+  private async batch(fam: Family, key: string, changes: Change[]): Promise<FirewallResult> {
+    const have = await this.contents(fam, key);
+    const lines: string[] = [];
+    for (const c of changes) {
+      const present = have.has(c.ip);
+      const chain = this.home(fam.bin, key, c.ip);
+      if (c.op === 'add' && !present) lines.push(`-I ${chain} -s ${c.ip} -j DROP`);
+      if (c.op === 'del' && present) lines.push(`-D ${chain} -s ${c.ip} -j DROP`);
+      have[c.op === 'add' ? 'add' : 'delete'](c.ip);
+    }
+    if (lines.length === 0) return OK;
+    const r = await this.restore(fam, lines);
+    if (r.ok) this.layout(fam.bin, key).count = have.size;
+    return r;
+  }
+
+  private async oneByOne(fam: Family, key: string, changes: Change[]): Promise<FirewallResult[]> {
+    const results: FirewallResult[] = [];
+    const lay = this.layout(fam.bin, key);
+    for (const c of changes) {
+      const chain = this.home(fam.bin, key, c.ip);
+      const rule = ['-s', c.ip, '-j', 'DROP'];
+      const exists = (await this.runner.run(fam.bin, ['-w', '-C', chain, ...rule])).ok;
+      if (c.op === 'add' && !exists) {
+        const r = result(await this.runner.run(fam.bin, ['-w', '-I', chain, '1', ...rule]));
+        if (r.ok) lay.count++;
+        results.push(r);
+      }
+      if (c.op === 'del' && exists) {
+        const r = result(await this.runner.run(fam.bin, ['-w', '-D', chain, ...rule]));
+        if (r.ok) lay.count--;
+        results.push(r);
+      }
+    }
+    return results;
   }
 
   async read(): Promise<FirewallState> {
     const st: FirewallState = new Map();
     for (const fam of FAMILIES) {
-      const r = await this.runner.run(fam.bin, ['-w', '-S'], { timeoutMs: 120_000 });
-      for (const line of r.stdout.split('\n')) {
-        const m = /^-A (\S+) -s (\S+) -j DROP$/.exec(line.trim());
-        if (!m) continue;
-        const key = this.keyOfChain.get(m[1]!);
-        const ip = canonicalTarget(m[2]!);
-        if (key === undefined || !ip) continue;
+      const have = await this.list(fam.bin);
+      for (const [chain, drops] of have.drops) {
+        const key = this.keyOf(chain);
+        if (key === undefined) continue;
         let s = st.get(key);
         if (!s) st.set(key, (s = new Set()));
-        s.add(ip);
+        for (const d of drops) {
+          const ip = canonicalTarget(d);
+          if (ip) s.add(ip);
+        }
       }
+      for (const t of this.targets) this.layout(fam.bin, t.key).count = this.countIn(have, t.key);
     }
     return st;
   }
 
+  /** Each target's chain lists on its own (a sharded one with all its jumps), and INPUT still enters it. */
   async healthy(): Promise<boolean> {
     for (const fam of FAMILIES) {
-      const chains = await this.chains(fam.bin);
       for (const t of this.targets) {
-        if (!chains.has(this.chain(t.key))) return false;
-        for (const m of portMatches(t)) if (!(await this.runner.run(fam.bin, ['-w', '-C', 'INPUT', ...m, '-j', this.chain(t.key)])).ok) return false;
+        const top = this.chain(t.key);
+        const have = await this.list(fam.bin, top);
+        if (!have.ok) return false;
+        if (this.layout(fam.bin, t.key).sharded && (have.jumps.get(top)?.size ?? 0) < SHARDS) return false;
+        for (const m of portMatches(t)) if (!(await this.runner.run(fam.bin, ['-w', '-C', 'INPUT', ...m, '-j', top])).ok) return false;
       }
     }
     return true;
@@ -120,10 +229,9 @@ export class IptablesBackend implements Backend {
     const results: FirewallResult[] = [];
     for (const fam of FAMILIES) {
       results.push(...(await syncJumps(this.runner, fam.bin, (c) => c.startsWith(PREFIX), [])));
-      for (const c of await this.chains(fam.bin)) {
-        await this.runner.run(fam.bin, ['-w', '-F', c]);
-        results.push(result(await this.runner.run(fam.bin, ['-w', '-X', c])));
-      }
+      const ours = [...(await this.list(fam.bin)).chains].filter((c) => c.startsWith(PREFIX));
+      if (ours.length) results.push(await this.restore(fam, [...ours.map((c) => `-F ${c}`), ...ours.map((c) => `-X ${c}`)]));
+      for (const t of this.targets) this.layouts.delete(`${fam.bin}\u0000${t.key}`);
     }
     return mergeResults(results);
   }
