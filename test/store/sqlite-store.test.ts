@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate, MIGRATIONS, SCHEMA_VERSION, schemaVersion } from '../../src/store/migrations.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { BY_IP, SqliteStore } from '../../src/store/sqlite-store.js';
 import { REPO } from '../support/daemon.js';
 
 let dir: string;
@@ -16,6 +16,19 @@ const ban = (ip: string, jail = 'sshd', expiresAt: number | null = 2_000_000) =>
   ({ ip, jail, bannedAt: 1_000_000, expiresAt, failures: 3, source: 'filter' as const, banCount: 0 });
 
 describe('SqliteStore', () => {
+  it('looks up one address\'s history through the (ip, time) index, never by walking every ban', () => {
+    const s = new SqliteStore(join(dir, 'db.sqlite3'));
+    s.addBans(Array.from({ length: 2000 }, (_, i) => ({ ban: ban(`10.0.${i >> 8}.${i & 255}`), bantime: 600 })));
+    const params: Record<keyof typeof BY_IP, unknown[]> = { countBansAll: ['10.0.0.1'], countBansJail: ['10.0.0.1', 'sshd'], historyOf: ['10.0.0.1'], banTimes: ['10.0.0.1', 0, 'x'] };
+    for (const [name, sql] of Object.entries(BY_IP)) {
+      const plan = (s.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params[name as keyof typeof BY_IP]) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+      expect(plan, name).toMatch(/USING (COVERING )?INDEX bantop_history_ip \(ip=\?/);
+    }
+    expect(s.previousBans('10.0.0.1', null)).toBe(1);
+    expect(s.banTimes('10.0.0.1', 0, 'x')).toEqual([1_000_000]);
+    s.close();
+  });
+
   it('creates the schema in WAL mode with bantop_ tables only, and reopens without migrating again', () => {
     const path = join(dir, 'db.sqlite3');
     const s = new SqliteStore(path);
