@@ -132,9 +132,12 @@ export class FileTailer implements LogSource {
    * chokidar drops a file's change events for 50 ms after one it emitted (it
    * does not deliver them late), so lines appended in that window would wait
    * for the poll. One more look just after the window closes catches them.
+   * The look follows the latest event: timed from the first event of a burst
+   * it came 10 ms after the last one, while that event's window still dropped
+   * writes (the pipeline bench waited a whole poll for them).
    */
   private trail(path: string): void {
-    if (this.trailing.has(path)) return;
+    clearTimeout(this.trailing.get(path));
     const timer = setTimeout(() => {
       this.trailing.delete(path);
       if (this.stopped) return;

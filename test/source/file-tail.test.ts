@@ -50,6 +50,26 @@ describe('FileTailer', () => {
     expect(got).toEqual(['first', 'second']);
   });
 
+  it('under a steady stream, the last lines arrive just after the last write, never at the poll', async () => {
+    // Every 10 ms for a second; chokidar emits about every 50 ms and drops the rest, so
+    // the lines written after its last event are read only by a look after that event.
+    for (let round = 0; round < 4; round++) {
+      const log = join(dir, `stream${round}.log`);
+      writeFileSync(log, '');
+      const got: string[] = [];
+      const t = new FileTailer({ jail: 'j', paths: [log], positions: new MemoryPositionStore(), sink: (l) => got.push(...l.map((x) => x.line)), clock: systemClock, pollMs: 60_000 });
+      tailers.push(t);
+      await t.start();
+      const n = 100 + round * 3;
+      for (let i = 0; i < n; i++) {
+        appendFileSync(log, `line ${i}\n`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await waitFor(() => got.length === n, 400, `all ${n} lines of round ${round} within 400 ms of the last write`);
+      await t.stop();
+    }
+  }, 20_000);
+
   it('holds a partial last line until its newline arrives', async () => {
     const log = join(dir, 'a.log');
     writeFileSync(log, '');
