@@ -39,6 +39,11 @@ export function shardMatch(v: 4 | 6, k: number): string {
   return v === 4 ? `0.0.0.${k}/0.0.0.255` : `::${k.toString(16)}/::ff`;
 }
 
+/** The rule in a target's top chain that enters shard k. */
+function shardJump(top: string, base: string, v: 4 | 6, k: number): string {
+  return `-A ${top} -s ${shardMatch(v, k)} -j ${shardChain(base, k)}`;
+}
+
 /** What `iptables -S` shows, per chain. */
 export interface Listing {
   chains: Set<string>;
@@ -87,7 +92,7 @@ export function shardedRestoreLines(top: string, base: string, v: 4 | 6, targets
     if (k === null) lines.push(`-A ${top} -s ${t} -j DROP`);
     else rules.push(`-A ${shardChain(base, k)} -s ${t} -j DROP`);
   }
-  for (let k = 0; k < SHARDS; k++) lines.push(`-A ${top} -s ${shardMatch(v, k)} -j ${shardChain(base, k)}`);
+  for (let k = 0; k < SHARDS; k++) lines.push(shardJump(top, base, v, k));
   for (const r of rules) lines.push(r);
   return lines;
 }
@@ -100,9 +105,7 @@ export function shardRepairLines(top: string, base: string, v: 4 | 6, have: List
     const c = shardChain(base, k);
     if (!have.chains.has(c)) lines.push(`:${c} - [0:0]`);
   }
-  for (let k = 0; k < SHARDS; k++) {
-    const c = shardChain(base, k);
-    if (!jumps.has(c)) lines.push(`-A ${top} -s ${shardMatch(v, k)} -j ${c}`);
-  }
+  // Jumps after every declaration: a jump may only name a chain that exists.
+  for (let k = 0; k < SHARDS; k++) if (!jumps.has(shardChain(base, k))) lines.push(shardJump(top, base, v, k));
   return lines;
 }

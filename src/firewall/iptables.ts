@@ -32,7 +32,7 @@ export class IptablesBackend implements Backend {
   private readonly layouts = new Map<string, Layout>();
   private targets: Target[] = [];
 
-  constructor(private readonly runner: Runner, private readonly shardOver = SHARD_OVER) {}
+  constructor(private readonly runner: Runner) {}
 
   private chain(key: string): string {
     const c = objectName(PREFIX, key, 28);
@@ -71,25 +71,32 @@ export class IptablesBackend implements Backend {
     return this.runner.run(fam.restore, ['-w', '--noflush'], { input: `*filter\n${lines.join('\n')}\nCOMMIT\n`, ...LONG }).then(result);
   }
 
+  /** Remove chains in one transaction: all emptied first, so jumps between them never block a delete. */
+  private drop(fam: Family, chains: string[]): Promise<FirewallResult> {
+    return this.restore(fam, [...chains.map((c) => `-F ${c}`), ...chains.map((c) => `-X ${c}`)]);
+  }
+
   async setup(targets: Target[]): Promise<FirewallResult> {
     this.targets = targets;
     const results: FirewallResult[] = [];
     for (const fam of FAMILIES) {
       const have = await this.list(fam.bin);
+      const shardedBases = new Set([...have.chains].map((c) => parseShardChain(c)?.base));
       const repair: string[] = [];
       for (const t of targets) {
         const top = this.chain(t.key);
         const base = this.base(t.key);
         if (!have.chains.has(top)) repair.push(`:${top} - [0:0]`);
-        const sharded = [...have.chains].some((c) => parseShardChain(c)?.base === base);
-        if (sharded) repair.push(...shardRepairLines(top, base, fam.v, have));
-        this.layouts.set(`${fam.bin}\u0000${t.key}`, { sharded, count: this.countIn(have, t.key) });
+        const lay = this.layout(fam.bin, t.key);
+        lay.sharded = shardedBases.has(base);
+        lay.count = this.countIn(have, t.key);
+        if (lay.sharded) repair.push(...shardRepairLines(top, base, fam.v, have));
       }
       if (repair.length) results.push(await this.restore(fam, repair));
       results.push(...(await syncJumps(this.runner, fam.bin, (c) => c.startsWith(PREFIX), targets.flatMap((t) => portMatches(t).map((m) => [...m, '-j', this.chain(t.key)])))));
       const wanted = new Set(targets.map((t) => t.key));
       const stale = [...have.chains].filter((c) => c.startsWith(PREFIX) && !wanted.has(this.keyOf(c) ?? '\u0000'));
-      if (stale.length) results.push(await this.restore(fam, [...stale.map((c) => `-F ${c}`), ...stale.map((c) => `-X ${c}`)]));
+      if (stale.length) results.push(await this.drop(fam, stale));
     }
     return mergeResults(results);
   }
@@ -124,7 +131,7 @@ export class IptablesBackend implements Backend {
       for (const [key, list] of byKey) {
         const lay = this.layout(fam.bin, key);
         const adds = list.reduce((n, c) => n + (c.op === 'add' ? 1 : 0), 0);
-        if (!lay.sharded && lay.count + adds > this.shardOver) results.push(await this.reshard(fam, key, list));
+        if (!lay.sharded && lay.count + adds > SHARD_OVER) results.push(await this.reshard(fam, key, list));
         else if (list.length > RESTORE_OVER) results.push(await this.batch(fam, key, list));
         else results.push(...(await this.oneByOne(fam, key, list)));
       }
@@ -151,7 +158,7 @@ export class IptablesBackend implements Backend {
     const want = await this.contents(fam, key);
     for (const c of changes) want[c.op === 'add' ? 'add' : 'delete'](c.ip);
     const r = await this.restore(fam, shardedRestoreLines(this.chain(key), this.base(key), fam.v, want));
-    if (r.ok) this.layouts.set(`${fam.bin}\u0000${key}`, { sharded: true, count: want.size });
+    if (r.ok) Object.assign(this.layout(fam.bin, key), { sharded: true, count: want.size });
     return r;
   }
 
@@ -230,9 +237,9 @@ export class IptablesBackend implements Backend {
     for (const fam of FAMILIES) {
       results.push(...(await syncJumps(this.runner, fam.bin, (c) => c.startsWith(PREFIX), [])));
       const ours = [...(await this.list(fam.bin)).chains].filter((c) => c.startsWith(PREFIX));
-      if (ours.length) results.push(await this.restore(fam, [...ours.map((c) => `-F ${c}`), ...ours.map((c) => `-X ${c}`)]));
-      for (const t of this.targets) this.layouts.delete(`${fam.bin}\u0000${t.key}`);
+      if (ours.length) results.push(await this.drop(fam, ours));
     }
+    this.layouts.clear();
     return mergeResults(results);
   }
 

@@ -26,13 +26,6 @@ export interface WhitelistEntry {
 }
 
 /**
- * The daemon's durable state in one SQLite file (WAL). Each change is one
- * transaction, so a process killed at any instant keeps every ban it committed.
- * Read positions are written behind (see `flushPositions`): losing the last
- * second of them re-reads a few lines, which the unban watermark and the
- * already-banned check make harmless.
- */
-/**
  * One address's history, per ban (escalation and ban counts). Without
  * statistics SQLite prefers the (event, time) index for `event = 'ban'`, which
  * walks every ban ever made: 120 ms per query at a million bans, three queries
@@ -45,6 +38,13 @@ export const BY_IP = {
   banTimes: "SELECT time FROM bantop_history INDEXED BY bantop_history_ip WHERE ip = ? AND event = 'ban' AND time > ? AND jail <> ? ORDER BY time",
 } as const;
 
+/**
+ * The daemon's durable state in one SQLite file (WAL). Each change is one
+ * transaction, so a process killed at any instant keeps every ban it committed.
+ * Read positions are written behind (see `flushPositions`): losing the last
+ * second of them re-reads a few lines, which the unban watermark and the
+ * already-banned check make harmless.
+ */
 export class SqliteStore implements PositionStore, BanHistory {
   readonly db: Database.Database;
   private readonly stmt;
