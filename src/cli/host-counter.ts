@@ -40,6 +40,12 @@ export class HostCounter {
     this.addV4(v4 | 0, n);
   }
 
+  /** One failure of `host`, whose value as a canonical dotted quad is known already (`v4`, or -1). */
+  addHost(host: string, v4: number): void {
+    if (v4 >= 0) this.addV4(v4 | 0, 1);
+    else this.add(host);
+  }
+
   get size(): number {
     return this.used + this.others.size;
   }

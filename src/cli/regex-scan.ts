@@ -1,5 +1,5 @@
 import { isoLocal } from '../filter/dates.js';
-import { Filter, type Failure, type FilterSpec, type FilterStats } from '../filter/filter.js';
+import { Filter, LineKind, type Failure, type FilterSpec, type FilterStats } from '../filter/filter.js';
 import { forEachLineInRange } from '../source/read-lines.js';
 import { HostCounter } from './host-counter.js';
 
@@ -41,11 +41,11 @@ export class RegexScanner {
 
   line(text: string): void {
     const lineNo = ++this.lines;
-    const v = this.filter.processLine(text, this.now);
-    if (v.kind !== 'failure') return;
+    const f = this.filter;
+    if (f.scan(text, this.now) !== LineKind.Failure) return;
     const into = this.segments !== null && lineNo <= CHECKPOINT_LAST ? this.segments[segmentOf(lineNo)]! : this.counts;
-    into.add(v.failure.host);
-    if (this.onFailure) this.onFailure(lineNo, v.failure);
+    into.addHost(f.failureHost, f.failureV4);
+    if (this.onFailure) this.onFailure(lineNo, f.failure());
   }
 
   get stats(): FilterStats {

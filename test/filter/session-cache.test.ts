@@ -40,4 +40,47 @@ describe('SessionCache (fail2ban\'s <F-MLFID> cache: 100 sessions, 5 minutes)', 
     // old1 and old2 have expired (T + 1000) and go; live is the first live one: it goes too, and ends the sweep.
     expect(c.list().map(([k]) => k)).toEqual(['new']);
   });
+
+  it('behaves as fail2ban\'s ordered dict through a long run of opens, lookups, closes and expiries', () => {
+    // The reference: an insertion-ordered Map swept as fail2ban's Cache.set sweeps its OrderedDict.
+    const ref = new Map<string, { n: number; expires: number }>();
+    const refSet = (k: string, v: { n: number; expires: number }, now: number) => {
+      if (ref.size >= 5) {
+        for (const [ck, cv] of ref) {
+          ref.delete(ck);
+          if (cv.expires > now && ref.size < 5) break;
+        }
+      }
+      v.expires = now + 1000;
+      ref.set(k, v);
+    };
+    const refGet = (k: string, now: number) => {
+      const v = ref.get(k);
+      if (v === undefined) return undefined;
+      if (v.expires > now) return v;
+      ref.delete(k);
+      return undefined;
+    };
+    const c = new SessionCache<{ n: number; expires: number }>(5, 1000);
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    let now = T;
+    for (let step = 0; step < 20_000; step++) {
+      now += rnd(60);
+      const k = `key ${rnd(12)}`;
+      const op = rnd(3);
+      if (op === 0) expect(c.get(k, now)?.n).toBe(refGet(k, now)?.n);
+      else if (op === 1) {
+        if (refGet(k, now) === undefined && c.get(k, now) === undefined) {
+          refSet(k, s(step), now);
+          c.set(k, s(step), now);
+        }
+      } else {
+        ref.delete(k);
+        c.delete(k);
+      }
+      expect(c.size).toBe(ref.size);
+    }
+    expect(c.list().map(([k, v]) => [k, v.n])).toEqual([...ref].map(([k, v]) => [k, v.n]));
+  });
 });
