@@ -30,20 +30,18 @@ export class HostCounter {
 
   /** `n` > 0. */
   add(host: string, n = 1): void {
-    const v4 = canonicalV4(host);
-    if (v4 < 0) {
-      const c = this.others.get(host);
-      if (c === undefined) this.others.set(detach(host), { n });
-      else c.n += n;
-      return;
-    }
-    this.addV4(v4 | 0, n);
+    this.addHost(host, canonicalV4(host), n);
   }
 
-  /** One failure of `host`, whose value as a canonical dotted quad is known already (`v4`, or -1). */
-  addHost(host: string, v4: number): void {
-    if (v4 >= 0) this.addV4(v4 | 0, 1);
-    else this.add(host);
+  /** Failures of `host`, whose value as a canonical dotted quad is known already (`v4`, or -1). */
+  addHost(host: string, v4: number, n = 1): void {
+    if (v4 >= 0) {
+      this.addV4(v4 | 0, n);
+      return;
+    }
+    const c = this.others.get(host);
+    if (c === undefined) this.others.set(detach(host), { n });
+    else c.n += n;
   }
 
   get size(): number {

@@ -1,4 +1,3 @@
-import { detach } from '../util/detach.js';
 import { canonicalV4, normalizeIp } from '../util/ip.js';
 import { CombinedRegex, CompiledRegex } from './compiled-regex.js';
 import { DateDetector, dateMatchToTime, type DateMatch } from './dates.js';
@@ -59,6 +58,8 @@ interface LastFailure {
   addr: string | undefined;
   /** `addr` as a number when it is a canonical dotted quad, else -1. */
   v4: number;
+  /** `addr` normalised, where it had to be to be checked (not a canonical quad), else null. */
+  ip: string | null;
   date: DateMatch | null;
   readTime: number;
   index: number;
@@ -93,7 +94,7 @@ export class Filter {
   /** The JS group indices of the prefregex's `<F-CONTENT>`. */
   private readonly prefContent: readonly number[];
   private readonly failPlans: FillPlan[];
-  private readonly last: LastFailure = { values: undefined, host: '', isId: false, addr: undefined, v4: -1, date: null, readTime: 0, index: -1 };
+  private readonly last: LastFailure = { values: undefined, host: '', isId: false, addr: undefined, v4: -1, ip: null, date: null, readTime: 0, index: -1 };
 
   constructor(readonly spec: FilterSpec, compiled?: Filter) {
     if (compiled !== undefined) {
@@ -188,10 +189,7 @@ export class Filter {
     const f = this.last;
     const L = this.layout;
     const v = f.values!;
-    let ip: string | null;
-    if (f.v4 >= 0) ip = detach(f.addr!);
-    else if (f.addr !== undefined) ip = normalizeIp(f.addr);
-    else ip = f.isId ? normalizeIp(f.host) : null;
+    const ip = f.ip ?? (f.addr !== undefined ? normalizeIp(f.addr) : f.isId ? normalizeIp(f.host) : null);
     const t = f.date ? dateMatchToTime(f.date, f.readTime) : null;
     return { host: f.host, ip, time: t ?? f.readTime, dated: t !== null, fields: L.fields(v), isId: f.isId, failregexIndex: f.index };
   }
@@ -260,12 +258,13 @@ export class Filter {
     if (v[L.nofail]) return LineKind.IgnoredNoFail;
     const addr = v[L.ip4] ?? v[L.ip6];
     let v4 = -1;
+    let ip: string | null = null;
     if (addr !== undefined) {
       // Almost every address is a canonical dotted quad: checked as a number, normalised only when reported.
       v4 = canonicalV4(addr);
       if (v4 < 0) {
         // The unspecified address is never a peer: a log that names it is broken or forged.
-        const ip = normalizeIp(addr);
+        ip = normalizeIp(addr);
         if (ip === null || ip === '0.0.0.0' || ip === '::') return LineKind.SkippedInvalid;
       } else if (v4 === 0) return LineKind.SkippedInvalid;
     } else {
@@ -280,6 +279,7 @@ export class Filter {
     f.isId = fid !== undefined;
     f.addr = addr;
     f.v4 = v4;
+    f.ip = ip;
     // The date is only read when the failure is reported.
     f.date = dm;
     f.readTime = readTime;

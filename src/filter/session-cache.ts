@@ -76,10 +76,7 @@ export class SessionCache<V extends { expires: number }> {
     this.values[r] = value;
     this.hashes[r] = h;
     this.live++;
-    let i = h & this.indexMask;
-    while (this.index[i]! > 0) i = (i + 1) & this.indexMask;
-    if (this.index[i] === GONE) this.gone--;
-    this.index[i] = r + 1;
+    this.place(h, r);
     // Holes left by closed sessions lengthen every probe: rebuilt when they outnumber the sessions.
     if (this.gone > this.maxCount) this.reindex();
   }
@@ -158,11 +155,16 @@ export class SessionCache<V extends { expires: number }> {
     this.gone = 0;
     for (let p = this.head; p < this.tail; p++) {
       const r = p & this.ringMask;
-      if (this.keys[r] === undefined) continue;
-      let i = this.hashes[r]! & this.indexMask;
-      while (this.index[i] !== EMPTY) i = (i + 1) & this.indexMask;
-      this.index[i] = r + 1;
+      if (this.keys[r] !== undefined) this.place(this.hashes[r]!, r);
     }
+  }
+
+  /** Enters ring slot `r` in the index, in the first free or closed place from its hash. */
+  private place(h: number, r: number): void {
+    let i = h & this.indexMask;
+    while (this.index[i]! > 0) i = (i + 1) & this.indexMask;
+    if (this.index[i] === GONE) this.gone--;
+    this.index[i] = r + 1;
   }
 }
 
