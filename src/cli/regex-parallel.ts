@@ -2,7 +2,8 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { FilterSpec, FilterStats } from '../filter/filter.js';
 import { forEachLine, forEachLineInRange } from '../source/read-lines.js';
-import { checkpointIndex, matchOf, readOnUntilMeet, RegexScanner, summaryOf, type RegexSummary } from './regex-scan.js';
+import { addChunkFrom } from './chunk-chain.js';
+import { matchOf, readOnUntilMeet, RegexScanner, summaryOf, type RegexSummary } from './regex-scan.js';
 import { parallelMinBytes, spawnRegexThread, takeEarlyRegexThread, type RegexThread } from './regex-thread.js';
 import type { ChunkResult } from './regex-worker.js';
 import { MAIN, SplitControl, WORKER } from './split-control.js';
@@ -36,7 +37,7 @@ export interface ScanResult {
   /** --json: each failure as JSON text, in line order. */
   parts: string[] | null;
   /** How the work was split, for the curious and for tests. */
-  parallel: { used: boolean; metAfterLines: number | null; chunks: { main: number; worker: number } };
+  parallel: { used: boolean; metAfterLines: number | null; chunks: { main: number; worker: number }; summedByWorker: boolean };
 }
 
 export interface ScanOptions {
@@ -60,7 +61,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   const scanner = new RegexScanner(spec, now, parts ? (line, f) => parts.push(JSON.stringify(matchOf(line, f))) : undefined);
   const size = statSync(path).size;
   const minBytes = opts.minBytes ?? parallelMinBytes();
-  const alone = (chunks = 0) => ({ summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 } } });
+  const alone = (chunks = 0) => ({ summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false } });
   if (!(size >= minBytes && spec.maxlines === 1 && availableParallelism() >= 2)) {
     // A worker started early (for a filter that turns out to be multi-line) is not needed.
     void takeEarlyRegexThread(path)?.worker.terminate();
@@ -104,8 +105,8 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   const result = await stitch(scanner, parts, thread, path, b, first, ctl);
   await worker.terminate();
   const chunks = { main: first, worker: b.length - 1 - first };
-  if (result === null) return { summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: null, chunks } };
-  return { summary: summaryOf(result.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: result.met, chunks } };
+  if (result === null) return { summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: null, chunks, summedByWorker: false } };
+  return { summary: summaryOf(result.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: result.met, chunks, summedByWorker: result.summed } };
 }
 
 /**
@@ -113,7 +114,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
  * state meets the worker's, then adds the worker's results from there, chunk
  * after chunk. Returns null when this thread read the rest itself.
  */
-async function stitch(scanner: RegexScanner, parts: string[] | null, thread: RegexThread, path: string, b: number[], first: number, ctl: SplitControl): Promise<{ stats: FilterStats; met: number } | null> {
+async function stitch(scanner: RegexScanner, parts: string[] | null, thread: RegexThread, path: string, b: number[], first: number, ctl: SplitControl): Promise<{ stats: FilterStats; met: number; summed: boolean } | null> {
   const n = b.length - 1;
   const before = scanner.lines;
   let meet: { chunk: number; line: number } | null = null;
@@ -138,6 +139,15 @@ async function stitch(scanner: RegexScanner, parts: string[] | null, thread: Reg
   }
 
   const byChunk = new Map<number, ChunkResult>(done.chunks.map((c) => [c.chunk, c]));
+  const stats = { ...scanner.stats };
+  const chain = done.chain;
+  if (parts === null && chain !== null && chain.after === meet.chunk) {
+    // The worker summed every chunk after its first: only the first is added here.
+    addChunkFrom(scanner.counts, stats, byChunk.get(meet.chunk)!, meet.line);
+    scanner.counts.merge(chain.counts);
+    for (const key of Object.keys(stats) as Array<keyof FilterStats>) stats[key] += chain.stats[key];
+    return { stats, met: meet.line, summed: true };
+  }
   // Line numbers: where each chunk starts in the file.
   const firstLine = new Map<number, number>();
   let lineAt = before;
@@ -145,17 +155,12 @@ async function stitch(scanner: RegexScanner, parts: string[] | null, thread: Reg
     firstLine.set(k, lineAt);
     lineAt += byChunk.get(k)!.lines;
   }
-  const stats = { ...scanner.stats };
   let at: { chunk: number; line: number } | null = meet;
   while (at !== null) {
     const r: ChunkResult = byChunk.get(at.chunk)!;
     const m = at.line;
     // Ours up to the meeting line, this chunk's filter's after it.
-    const snap = r.snaps[checkpointIndex(m)]!;
-    for (const key of Object.keys(stats) as Array<keyof FilterStats>) stats[key] += r.totals[key] - snap[key];
-    // The stretches up to the meeting line were counted by the reader before.
-    scanner.counts.merge(r.counts);
-    for (let i = checkpointIndex(m) + 1; i < r.segments.length; i++) scanner.counts.merge(r.segments[i]!);
+    addChunkFrom(scanner.counts, stats, r, m);
     if (parts) {
       const base = firstLine.get(at.chunk)!;
       for (let i = 0; i < r.matchLines.length; i++) {
@@ -165,7 +170,7 @@ async function stitch(scanner: RegexScanner, parts: string[] | null, thread: Reg
     }
     at = r.meet;
   }
-  return { stats, met: meet.line };
+  return { stats, met: meet.line, summed: false };
 }
 
 /**

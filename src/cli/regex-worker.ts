@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import '../util/regex-budget.js';
 import { Filter, type FilterSpec, type FilterStats } from '../filter/filter.js';
 import { forEachLineInRange } from '../source/read-lines.js';
+import { ChunkChain, type ChainTotals } from './chunk-chain.js';
 import type { HostCounts } from './host-counter.js';
 import { CHECKPOINT_LAST, checkpointIndex, matchOf, readOnUntilMeet, RegexScanner } from './regex-scan.js';
 import { SplitControl, WORKER } from './split-control.js';
@@ -39,7 +40,8 @@ export interface ChunkResult {
 
 export type WorkerReply =
   | { kind: 'prints'; chunk: number; prints: string[] }
-  | { kind: 'done'; chunks: ChunkResult[] };
+  /** `chain`: the chunks after the last one summed (chunk-chain.ts); null with --json, whose matches go one by one. */
+  | { kind: 'done'; chunks: ChunkResult[]; chain: ChainTotals | null };
 
 const port = parentPort!;
 const ctl = new SplitControl((workerData as { ctl: SharedArrayBuffer }).ctl);
@@ -53,9 +55,14 @@ function run(task: WorkerTask): void {
   const n = ctl.chunkCount;
   const prints = new Map<number, string[]>();
   const chunks: ChunkResult[] = [];
+  const chain = task.json ? null : new ChunkChain();
   // From the back: the first thread takes chunks from the front, and the two meet wherever that falls.
-  for (let k = n - 1; k >= 0 && ctl.claim(k, WORKER); k--) chunks.push(readChunk(task, compiled, k, n, prints));
-  port.postMessage({ kind: 'done', chunks } satisfies WorkerReply);
+  for (let k = n - 1; k >= 0 && ctl.claim(k, WORKER); k--) {
+    const r = readChunk(task, compiled, k, n, prints);
+    chunks.push(r);
+    chain?.add(r);
+  }
+  port.postMessage({ kind: 'done', chunks, chain: chain?.totals() ?? null } satisfies WorkerReply);
 }
 
 function readChunk(task: WorkerTask, compiled: Filter, k: number, n: number, prints: Map<number, string[]>): ChunkResult {
