@@ -1,18 +1,17 @@
 /** The bantop CLI: every command, loaded by the entry (main.ts) once it has started what can start early. */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_CONFIG_DIR, loadConfig, loadSettings } from '../config/load.js';
+import { configDirOf, DEFAULT_CONFIG_DIR, SHIPPED_CONFIG } from '../config/default-dir.js';
+import { loadConfig, loadSettings } from '../config/load.js';
 import { ConfigError, isUserError, UserError } from '../util/errors.js';
 import { validate } from './args.js';
 import { GLOBAL_OPTIONS, parseArgv } from './argv.js';
-import { filterFromArgument, regexCommand } from './regex.js';
+import { filterFromArgument } from './filter-argument.js';
+import { regexCommand } from './regex.js';
 
 
 const CLIENT_COMMANDS = new Set(['status', 'list', 'history', 'ban', 'permaban', 'unban', 'whitelist', 'reload', 'import', 'export']);
 
-export const SHIPPED_CONFIG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'assets', 'config');
 
 const USAGE = `usage: bantop [--config DIR] [--socket PATH] [--json] COMMAND [ARGS]
        bantop [--demo [--demo-rate N]] [--readonly]
@@ -54,10 +53,6 @@ options:
   --json                machine-readable output
 `;
 
-/** Where config lives when --config is not given: /etc/bantop, else the shipped defaults. */
-export function defaultConfigDir(): string {
-  return existsSync(DEFAULT_CONFIG_DIR) ? DEFAULT_CONFIG_DIR : SHIPPED_CONFIG;
-}
 
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const args = parseArgv(argv, GLOBAL_OPTIONS);
@@ -68,7 +63,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   }
   const [command, ...rest] = args.positionals;
   if (command === undefined && !o['help']) {
-    const configDir = typeof o['config'] === 'string' ? o['config'] : defaultConfigDir();
+    const configDir = configDirOf(o);
     const socket = typeof o['socket'] === 'string' ? o['socket'] : o['demo'] ? '' : loadSettings(configDir).socket;
     // Ink draws only a final frame when it thinks it runs in CI (is-in-ci reads these at import).
     // The TUI has checked for a real terminal, so it is interactive whatever the environment says.
@@ -86,7 +81,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     out.write(USAGE);
     return 0;
   }
-  const configDir = typeof o['config'] === 'string' ? o['config'] : defaultConfigDir();
+  const configDir = configDirOf(o);
   const json = o['json'] === true;
 
   if (CLIENT_COMMANDS.has(command)) {

@@ -37,7 +37,7 @@ export interface ScanResult {
   /** --json: each failure as JSON text, in line order. */
   parts: string[] | null;
   /** How the work was split, for the curious and for tests. */
-  parallel: { used: boolean; metAfterLines: number | null; chunks: { main: number; worker: number }; summedByWorker: boolean };
+  parallel: { used: boolean; metAfterLines: number | null; chunks: { main: number; worker: number }; summedByWorker: boolean; filterBuiltEarly: boolean };
 }
 
 export interface ScanOptions {
@@ -56,20 +56,23 @@ export interface ScanOptions {
 }
 
 export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions): Promise<ScanResult> {
-  const now = opts.now ?? Date.now();
-  const parts: string[] | null = opts.json ? [] : null;
-  const scanner = new RegexScanner(spec, now, parts ? (line, f) => parts.push(JSON.stringify(matchOf(line, f))) : undefined);
   const size = statSync(path).size;
   const minBytes = opts.minBytes ?? parallelMinBytes();
-  const alone = (chunks = 0) => ({ summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false } });
-  if (!(size >= minBytes && spec.maxlines === 1 && availableParallelism() >= 2)) {
-    // A worker started early (for a filter that turns out to be multi-line) is not needed.
-    void takeEarlyRegexThread(path)?.worker.terminate();
+  const parallel = size >= minBytes && spec.maxlines === 1 && availableParallelism() >= 2;
+  const early = takeEarlyRegexThread(path);
+  // A worker started early (for a filter that turns out to be multi-line) is not needed.
+  if (!parallel) void early?.worker.terminate();
+  // The time the early worker guessed its task with: the same task lets it keep the filter it built.
+  const now = opts.now ?? (parallel ? early?.now : null) ?? Date.now();
+  const parts: string[] | null = opts.json ? [] : null;
+  const scanner = new RegexScanner(spec, now, parts ? (line, f) => parts.push(JSON.stringify(matchOf(line, f))) : undefined);
+  const alone = (chunks = 0) => ({ summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false, filterBuiltEarly: false } });
+  if (!parallel) {
     forEachLine(path, (l) => scanner.line(l));
     return alone();
   }
 
-  const thread = takeEarlyRegexThread(path) ?? spawnRegexThread();
+  const thread = early ?? spawnRegexThread();
   const { worker, ctl } = thread;
   thread.start({ spec, path, now, json: opts.json });
   /** The chunk bounds once cut; this thread holds chunks 0 .. mine. */
@@ -105,8 +108,8 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   const result = await stitch(scanner, parts, thread, path, b, first, ctl);
   await worker.terminate();
   const chunks = { main: first, worker: b.length - 1 - first };
-  if (result === null) return { summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: null, chunks, summedByWorker: false } };
-  return { summary: summaryOf(result.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: result.met, chunks, summedByWorker: result.summed } };
+  if (result === null) return { summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: null, chunks, summedByWorker: false, filterBuiltEarly: false } };
+  return { summary: summaryOf(result.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: result.met, chunks, summedByWorker: result.summed, filterBuiltEarly: result.builtEarly } };
 }
 
 /**
@@ -114,7 +117,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
  * state meets the worker's, then adds the worker's results from there, chunk
  * after chunk. Returns null when this thread read the rest itself.
  */
-async function stitch(scanner: RegexScanner, parts: string[] | null, thread: RegexThread, path: string, b: number[], first: number, ctl: SplitControl): Promise<{ stats: FilterStats; met: number; summed: boolean } | null> {
+async function stitch(scanner: RegexScanner, parts: string[] | null, thread: RegexThread, path: string, b: number[], first: number, ctl: SplitControl): Promise<{ stats: FilterStats; met: number; summed: boolean; builtEarly: boolean } | null> {
   const n = b.length - 1;
   const before = scanner.lines;
   let meet: { chunk: number; line: number } | null = null;
@@ -146,7 +149,7 @@ async function stitch(scanner: RegexScanner, parts: string[] | null, thread: Reg
     addChunkFrom(scanner.counts, stats, byChunk.get(meet.chunk)!, meet.line);
     scanner.counts.merge(chain.counts);
     for (const key of Object.keys(stats) as Array<keyof FilterStats>) stats[key] += chain.stats[key];
-    return { stats, met: meet.line, summed: true };
+    return { stats, met: meet.line, summed: true, builtEarly: done.builtEarly };
   }
   // Line numbers: where each chunk starts in the file.
   const firstLine = new Map<number, number>();
@@ -170,7 +173,7 @@ async function stitch(scanner: RegexScanner, parts: string[] | null, thread: Reg
     }
     at = r.meet;
   }
-  return { stats, met: meet.line, summed: false };
+  return { stats, met: meet.line, summed: false, builtEarly: done.builtEarly };
 }
 
 /**

@@ -3,8 +3,9 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import { configDirOf } from '../config/default-dir.js';
 import { GLOBAL_OPTIONS, parseArgv } from './argv.js';
-import type { WorkerReply, WorkerTask } from './regex-worker.js';
+import type { EarlyGuess, WorkerReply, WorkerTask } from './regex-worker.js';
 import { SplitControl } from './split-control.js';
 
 /**
@@ -25,6 +26,8 @@ type Done = Extract<WorkerReply, { kind: 'done' }>;
 export interface RegexThread {
   readonly worker: Worker;
   readonly ctl: SplitControl;
+  /** Started by the entry: the time its guess of the task took as now, which the scan then uses too. */
+  readonly now: number | null;
   /** Hands the worker its task; it then builds its filter and says it is ready (ctl). */
   start(task: WorkerTask): void;
   /** The fingerprints of chunk k's first lines, read with a fresh filter. */
@@ -32,8 +35,11 @@ export interface RegexThread {
   readonly done: Promise<Done>;
 }
 
-/** A worker that boots now and waits for its task. */
-export function spawnRegexThread(): RegexThread {
+/**
+ * A worker that boots now and waits for its task; with `early`, it finds and
+ * builds its filter from the command line meanwhile (regex-worker.ts).
+ */
+export function spawnRegexThread(early: EarlyGuess | null = null): RegexThread {
   // Two busy threads on two cores leave V8's background compiler no core of its own: code being warmed up
   // waits in the slow tiers until the compiler thread is scheduled, and that thread then takes a reading
   // thread's core. Compiling on the thread that needs the code made `bantop regex` 4-5% faster (measured
@@ -42,7 +48,7 @@ export function spawnRegexThread(): RegexThread {
   const ctl = new SplitControl();
   // A small young generation keeps the worker's heap (and the command's peak memory) small: measured,
   // 8 MB took peak RSS from 160 to 126 MB without slowing the worker.
-  const worker = new Worker(workerUrl(), { workerData: { ctl: ctl.buffer }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  const worker = new Worker(workerUrl(), { workerData: { ctl: ctl.buffer, early }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
   // Listening from the start: a worker that fails before anyone waits on it must still settle every promise.
   const printed = new Map<number, Deferred<string[]>>();
   let failure: unknown = null;
@@ -64,7 +70,7 @@ export function spawnRegexThread(): RegexThread {
   };
   worker.on('error', stop);
   worker.on('exit', (code) => stop(new Error(`regex worker exited with ${code}`)));
-  return { worker, ctl, prints: (k) => slot(k).promise, done: done.promise, start: (task) => worker.postMessage(task) };
+  return { worker, ctl, now: early?.now ?? null, prints: (k) => slot(k).promise, done: done.promise, start: (task) => worker.postMessage(task) };
 }
 
 interface Deferred<T> {
@@ -86,20 +92,23 @@ let early: { path: string; thread: RegexThread } | undefined;
 
 /**
  * Called by the entry with the raw command line: for `bantop regex` on a file
- * large enough for two threads, the worker starts booting at once. Anything
- * unexpected is left to the CLI, which checks the arguments properly.
+ * large enough for two threads, the worker starts booting at once, and finds
+ * its filter from the same arguments while the CLI loads. Anything unexpected
+ * is left to the CLI, which checks the arguments properly (with zod) and
+ * posts the task it settled on; the worker reads with that one.
  */
 export function prestartRegexWorker(argv: string[]): void {
   try {
     const args = parseArgv(argv, GLOBAL_OPTIONS);
     const [command, log, filter] = args.positionals;
-    if (command !== 'regex' || log === undefined || filter === undefined || args.options['help']) return;
+    if (command !== 'regex' || log === undefined || filter === undefined || args.options['help'] || args.options['version']) return;
     const st = statSync(log, { throwIfNoEntry: false });
     if (!st?.isFile() || st.size < parallelMinBytes() || availableParallelism() < 2) return;
-    const thread = spawnRegexThread();
+    const path = resolve(log);
+    const thread = spawnRegexThread({ configDir: configDirOf(args.options), filter, path, now: Date.now(), json: args.options['json'] === true });
     // Until it is taken it must not keep the process alive (a bad filter ends the command first).
     thread.worker.unref();
-    early = { path: resolve(log), thread };
+    early = { path, thread };
   } catch {
     // Bad arguments: the CLI reports them.
   }

@@ -1,8 +1,10 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { resolve } from 'node:path';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import '../util/regex-budget.js';
 import { Filter, type FilterSpec, type FilterStats } from '../filter/filter.js';
 import { forEachLineInRange } from '../source/read-lines.js';
 import { ChunkChain, type ChainTotals } from './chunk-chain.js';
+import { filterFromArgument } from './filter-argument.js';
 import type { HostCounts } from './host-counter.js';
 import { CHECKPOINT_LAST, checkpointIndex, matchOf, readOnUntilMeet, RegexScanner } from './regex-scan.js';
 import { SplitControl, WORKER } from './split-control.js';
@@ -10,6 +12,17 @@ import { SplitControl, WORKER } from './split-control.js';
 /** What the parallel `bantop regex` asks of its worker (see regex-parallel.ts). */
 export interface WorkerTask {
   spec: FilterSpec;
+  path: string;
+  now: number;
+  json: boolean;
+}
+
+/** What the entry read from the command line, for a worker started before the CLI has loaded (regex-thread.ts). */
+export interface EarlyGuess {
+  configDir: string;
+  /** FILTER as given. */
+  filter: string;
+  /** LOG, resolved. */
   path: string;
   now: number;
   json: boolean;
@@ -41,17 +54,47 @@ export interface ChunkResult {
 export type WorkerReply =
   | { kind: 'prints'; chunk: number; prints: string[] }
   /** `chain`: the chunks after the last one summed (chunk-chain.ts); null with --json, whose matches go one by one. */
-  | { kind: 'done'; chunks: ChunkResult[]; chain: ChainTotals | null };
+  | { kind: 'done'; chunks: ChunkResult[]; chain: ChainTotals | null; builtEarly: boolean };
 
 const port = parentPort!;
-const ctl = new SplitControl((workerData as { ctl: SharedArrayBuffer }).ctl);
-// The thread may boot before the command line has been read (regex-thread.ts): its task comes as a message.
-port.once('message', (task: WorkerTask) => run(task));
+const data = workerData as { ctl: SharedArrayBuffer; early: EarlyGuess | null };
+const ctl = new SplitControl(data.ctl);
+const guessed = data.early === null ? null : guess(data.early);
+if (guessed === null) {
+  // The task comes as a message once the first thread has it.
+  port.once('message', (task: WorkerTask) => {
+    const compiled = new Filter(task.spec);
+    if (ctl.awaitChunks()) run(task, compiled, false);
+  });
+} else if (ctl.awaitChunks()) {
+  // The first thread posts its task before it cuts the chunks: it is there.
+  const task = receiveMessageOnPort(port)?.message as WorkerTask | undefined;
+  if (task === undefined) throw new Error('regex worker: the chunks were cut but no task came');
+  const same = sameTask(task, guessed.task);
+  run(task, same ? guessed.compiled : new Filter(task.spec), same);
+}
 
-function run(task: WorkerTask): void {
-  // Built once, before the worker says it is ready; each chunk's fresh filter shares its compiled regexes.
-  const compiled = new Filter(task.spec);
-  if (!ctl.awaitChunks()) return;
+/**
+ * The task as the entry's command line gives it, its filter built (~50 ms of
+ * translating and compiling regexes, done here while the first thread still
+ * loads the CLI). Null when the filter cannot be found or built: the first
+ * thread reports why.
+ */
+function guess(g: EarlyGuess): { task: WorkerTask; compiled: Filter } | null {
+  try {
+    const { spec } = filterFromArgument(g.configDir, g.filter);
+    return { task: { spec, path: g.path, now: g.now, json: g.json }, compiled: new Filter(spec) };
+  } catch {
+    return null;
+  }
+}
+
+function sameTask(a: WorkerTask, b: WorkerTask): boolean {
+  return a.now === b.now && a.json === b.json && resolve(a.path) === resolve(b.path) && JSON.stringify(a.spec) === JSON.stringify(b.spec);
+}
+
+/** Reads chunks with a filter like `compiled` until none is left, and posts the results. */
+function run(task: WorkerTask, compiled: Filter, builtEarly: boolean): void {
   const n = ctl.chunkCount;
   const prints = new Map<number, string[]>();
   const chunks: ChunkResult[] = [];
@@ -62,7 +105,7 @@ function run(task: WorkerTask): void {
     chunks.push(r);
     chain?.add(r);
   }
-  port.postMessage({ kind: 'done', chunks, chain: chain?.totals() ?? null } satisfies WorkerReply);
+  port.postMessage({ kind: 'done', chunks, chain: chain?.totals() ?? null, builtEarly } satisfies WorkerReply);
 }
 
 function readChunk(task: WorkerTask, compiled: Filter, k: number, n: number, prints: Map<number, string[]>): ChunkResult {

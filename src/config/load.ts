@@ -16,7 +16,6 @@ import { readFleetSettings } from '../fleet/settings.js';
 import { DEFAULT_ESCALATION, parseEscalation, type EscalationRule } from '../engine/escalation.js';
 import { parsePorts, parseProtocol, PortError } from '../firewall/ports.js';
 
-export const DEFAULT_CONFIG_DIR = '/etc/bantop';
 
 /** fail2ban action names bantop enforces natively (issue: enforcement). */
 export const NATIVE_ACTIONS = new Set([

@@ -1,8 +1,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error plain ESM module without types (shared with the bench)
+import { GENERATORS, writeLog } from '../../bench/gen-logs.mjs';
+import { filterFromArgument } from '../../src/cli/filter-argument.js';
+import { scanFile } from '../../src/cli/regex-parallel.js';
 import { prestartRegexWorker, takeEarlyRegexThread } from '../../src/cli/regex-thread.js';
+
+const SHIPPED = fileURLToPath(new URL('../../assets/config', import.meta.url));
 
 describe('the regex worker started by the entry', () => {
   let dir: string;
@@ -45,4 +52,26 @@ describe('the regex worker started by the entry', () => {
     prestartRegexWorker(['regex', log, 'sshd']);
     expect(takeEarlyRegexThread(join(dir, 'other.log'))).toBeUndefined();
   });
+
+  it('finds and builds its filter from the command line, and keeps it when the task is the same', async () => {
+    const big = join(dir, 'sshd.log');
+    await writeLog(big, GENERATORS['sshd'], 40_000);
+    const { spec } = filterFromArgument(SHIPPED, 'sshd');
+    const seq = await scanFile(spec, big, { json: false, minBytes: Infinity, now: Date.UTC(2026, 10, 21) });
+    process.env['BANTOP_PARALLEL_MIN_BYTES'] = '1000';
+    for (const [argv, same] of [
+      [['--config', SHIPPED, 'regex', big, 'sshd'], true],
+      // The CLI settles on another filter than the entry guessed (here: another mode): the worker builds that one.
+      [['--config', SHIPPED, 'regex', big, 'sshd[mode=aggressive]'], false],
+    ] as const) {
+      prestartRegexWorker([...argv]);
+      // Split in halves, so that the worker takes part whenever it is ready.
+      const par = await scanFile(spec, big, { json: false, minBytes: 0, split: 'half' });
+      expect(par.parallel.used).toBe(true);
+      expect(par.parallel.filterBuiltEarly, argv.join(' ')).toBe(same);
+      expect(par.summary.matched).toBe(seq.summary.matched);
+      expect([...par.summary.hosts.toMap()].sort()).toEqual([...seq.summary.hosts.toMap()].sort());
+    }
+  });
 });
+
