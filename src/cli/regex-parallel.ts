@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { FilterSpec, FilterStats } from '../filter/filter.js';
-import { forEachLine, forEachLineInRange } from '../source/read-lines.js';
+import { LineReader } from '../source/read-lines.js';
 import { addChunkFrom } from './chunk-chain.js';
 import { matchOf, readOnUntilMeet, RegexScanner, summaryOf, type RegexSummary } from './regex-scan.js';
 import { parallelMinBytes, spawnRegexThread, takeEarlyRegexThread, type RegexThread } from './regex-thread.js';
@@ -68,7 +68,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   const scanner = new RegexScanner(spec, now, parts ? (line, f) => parts.push(JSON.stringify(matchOf(line, f))) : undefined);
   const alone = (chunks = 0) => ({ summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false, filterBuiltEarly: false } });
   if (!parallel) {
-    forEachLine(path, (l) => scanner.line(l));
+    scanner.readRange(path, 0, Infinity);
     return alone();
   }
 
@@ -85,7 +85,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
     return bounds;
   };
   if (opts.split === 'half') split.bounds = plan(0, true);
-  forEachLineInRange(path, 0, (pos) => {
+  scanner.readRange(path, 0, (pos) => {
     if (split.bounds === null) {
       if (!ctl.workerReady()) return size;
       split.bounds = size - pos < MIN_LEFT ? [] : plan(pos);
@@ -95,7 +95,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
     // Up to the end of what this thread holds; at that end it claims the next chunk, unless the worker has it.
     while (pos >= b[split.mine + 1]! && split.mine + 1 < b.length - 1 && ctl.claim(split.mine + 1, MAIN)) split.mine++;
     return b[split.mine + 1]!;
-  }, (l) => (scanner.line(l), true));
+  });
 
   const { bounds: b, mine } = split;
   if (b === null || b.length < 2 || mine + 1 >= b.length - 1) {
@@ -132,12 +132,17 @@ async function stitch(scanner: RegexScanner, parts: string[] | null, thread: Reg
   if (meet === null || done === null) {
     // The states never met, or the worker failed: read what is left here.
     if (meet !== null) {
-      const skip = meet.line;
-      let i = 0;
-      forEachLineInRange(path, ctl.chunk(meet.chunk).start, ctl.chunk(meet.chunk).end, (l) => (++i > skip ? scanner.line(l) : undefined, true));
+      // Up to the meeting line, this thread has read the chunk already.
+      const r = new LineReader(path, ctl.chunk(meet.chunk).start, ctl.chunk(meet.chunk).end);
+      try {
+        for (let i = 0; i < meet.line && r.next() !== null; i++);
+        scanner.readAll(r);
+      } finally {
+        r.close();
+      }
       j = meet.chunk + 1;
     }
-    if (j < n) forEachLineInRange(path, ctl.chunk(j).start, Infinity, (l) => (scanner.line(l), true));
+    if (j < n) scanner.readRange(path, ctl.chunk(j).start, Infinity);
     return null;
   }
 

@@ -1,6 +1,6 @@
 import { isoLocal } from '../filter/dates.js';
 import { Filter, LineKind, type Failure, type FilterSpec, type FilterStats } from '../filter/filter.js';
-import { forEachLineInRange } from '../source/read-lines.js';
+import { LineReader } from '../source/read-lines.js';
 import { HostCounter } from './host-counter.js';
 
 export interface RegexMatch {
@@ -27,6 +27,9 @@ export class RegexScanner {
    */
   readonly segments: HostCounter[] | null;
   lines = 0;
+  /** Where line() counts a failure, up to line `intoUntil` (pickCounter). */
+  private into: HostCounter;
+  private intoUntil = 0;
 
   /** `spec`: a filter to build, or one built already, whose fresh copy is used. */
   constructor(
@@ -37,15 +40,49 @@ export class RegexScanner {
   ) {
     this.filter = spec instanceof Filter ? spec.fresh() : new Filter(spec);
     this.segments = segmented ? Array.from({ length: CHECKPOINT_COUNT }, () => new HostCounter(64)) : null;
+    this.into = this.counts;
   }
 
   line(text: string): void {
     const lineNo = ++this.lines;
     const f = this.filter;
     if (f.scan(text, this.now) !== LineKind.Failure) return;
-    const into = this.segments !== null && lineNo <= CHECKPOINT_LAST ? this.segments[segmentOf(lineNo)]! : this.counts;
-    into.addHost(f.failureHost, f.failureV4);
+    if (lineNo > this.intoUntil) this.pickCounter(lineNo);
+    this.into.addHost(f.failureHost, f.failureV4);
     if (this.onFailure) this.onFailure(lineNo, f.failure());
+  }
+
+  /**
+   * The counter for failures from `lineNo` on, and the last line it takes.
+   * Chosen here, away from line(): a branch line() first took after V8 had
+   * optimised it (the switch to `counts` at line 16,385 of every chunk) threw
+   * its code away, and the worker's warm-up paid for it again.
+   */
+  private pickCounter(lineNo: number): void {
+    if (this.segments !== null && lineNo <= CHECKPOINT_LAST) {
+      const i = segmentOf(lineNo);
+      this.into = this.segments[i]!;
+      this.intoUntil = CHECKPOINT_FIRST << i;
+    } else {
+      this.into = this.counts;
+      // A small integer, as every value of the field is: a double here would change the object's layout, and V8's code for line() with it.
+      this.intoUntil = 0x3fff_ffff;
+    }
+  }
+
+  /** Every line `r` has left, through this scanner: the loop that reads a million lines, one for every caller. */
+  readAll(r: LineReader): void {
+    for (let l = r.next(); l !== null; l = r.next()) this.line(l);
+  }
+
+  /** Bytes [start, end) of a file; an `end` function is asked before each read (LineReader). */
+  readRange(path: string, start: number, end: number | ((pos: number) => number)): void {
+    const r = new LineReader(path, start, end);
+    try {
+      this.readAll(r);
+    } finally {
+      r.close();
+    }
   }
 
   get stats(): FilterStats {
@@ -95,16 +132,19 @@ export function checkpointIndex(line: number): number {
  */
 export function readOnUntilMeet(scanner: RegexScanner, path: string, chunk: { start: number; end: number }, prints: readonly string[]): number | null {
   const before = scanner.lines;
-  let met: number | null = null;
-  forEachLineInRange(path, chunk.start, chunk.end, (l) => {
-    scanner.line(l);
-    const local = scanner.lines - before;
-    const i = checkpointIndex(local);
-    if (i >= 0 && i < prints.length && scanner.filter.fingerprint() === prints[i]) {
-      met = local;
-      return false;
+  const r = new LineReader(path, chunk.start, chunk.end);
+  try {
+    // Up to the last checkpoint the states may meet; after it, the rest of the chunk is only read.
+    for (let l = r.next(); l !== null; l = r.next()) {
+      scanner.line(l);
+      const local = scanner.lines - before;
+      const i = checkpointIndex(local);
+      if (i >= 0 && i < prints.length && scanner.filter.fingerprint() === prints[i]) return local;
+      if (local >= CHECKPOINT_LAST) break;
     }
-    return true;
-  });
-  return met;
+    scanner.readAll(r);
+    return null;
+  } finally {
+    r.close();
+  }
 }

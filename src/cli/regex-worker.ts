@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import '../util/regex-budget.js';
 import { Filter, type FilterSpec, type FilterStats } from '../filter/filter.js';
-import { forEachLineInRange } from '../source/read-lines.js';
+import { LineReader } from '../source/read-lines.js';
 import { ChunkChain, type ChainTotals } from './chunk-chain.js';
 import { filterFromArgument } from './filter-argument.js';
 import type { HostCounts } from './host-counter.js';
@@ -119,18 +119,23 @@ function readChunk(task: WorkerTask, compiled: Filter, k: number, n: number, pri
   } : undefined, true);
   const mine: string[] = [];
   const snaps: FilterStats[] = [];
-  const post = () => port.postMessage({ kind: 'prints', chunk: k, prints: mine } satisfies WorkerReply);
   const { start, end } = ctl.chunk(k);
-  forEachLineInRange(task.path, start, end, (text) => {
-    scanner.line(text);
-    if (checkpointIndex(scanner.lines) >= 0) {
-      mine.push(scanner.filter.fingerprint());
-      snaps.push({ ...scanner.stats });
-      if (scanner.lines === horizon) post();
+  const r = new LineReader(task.path, start, end);
+  try {
+    for (let l = r.next(); l !== null; l = r.next()) {
+      scanner.line(l);
+      if (checkpointIndex(scanner.lines) >= 0) {
+        mine.push(scanner.filter.fingerprint());
+        snaps.push({ ...scanner.stats });
+        if (scanner.lines === horizon) break;
+      }
     }
-    return true;
-  });
-  if (scanner.lines < horizon) post();
+    // The first thread may need the fingerprints as soon as it reaches this chunk.
+    port.postMessage({ kind: 'prints', chunk: k, prints: mine } satisfies WorkerReply);
+    scanner.readAll(r);
+  } finally {
+    r.close();
+  }
   prints.set(k, mine);
   const lines = scanner.lines;
   // On into the later chunks, all read already by this thread, until this filter's state meets one's fresh state.

@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { FilterSpec } from '../filter/filter.js';
-import { forEachLine } from '../source/read-lines.js';
 import { scanFile } from './regex-parallel.js';
 import { matchOf, RegexScanner, summaryOf, type RegexMatch, type RegexSummary } from './regex-scan.js';
 
@@ -22,7 +21,7 @@ export interface RegexReport {
  */
 export function scanLog(spec: FilterSpec, log: string, onMatch?: (m: RegexMatch) => void, now: number = Date.now()): RegexSummary {
   const scanner = new RegexScanner(spec, now, onMatch ? (line, f) => onMatch(matchOf(line, f)) : undefined);
-  if (isFile(log)) forEachLine(log, (l) => scanner.line(l));
+  if (isFile(log)) scanner.readRange(log, 0, Infinity);
   else scanner.line(log);
   return summaryOf(scanner.stats, scanner.counts);
 }

@@ -21,7 +21,7 @@ export class LineSplitter {
     const lastNl = chunk.lastIndexOf(10);
     if (lastNl < 0) {
       this.pending = this.pending ? Buffer.concat([this.pending, chunk]) : Buffer.from(chunk);
-      return { lines: [], bytes: 0 };
+      return { lines: emptyLines(), bytes: 0 };
     }
     let bytes = lastNl + 1;
     const lines: string[] = [];
@@ -71,4 +71,16 @@ function splitDecoded(buf: Buffer, lines: string[]): void {
     lines.push(buf.toString(enc, start, nl));
     start = nl + 1;
   }
+}
+
+/**
+ * An empty list of lines, made as the lists with lines are (by pushing
+ * strings): an empty literal has another element kind, and a field that holds
+ * lists of both kinds changes its object's layout under V8's optimised code
+ * (LineReader's batch).
+ */
+export function emptyLines(): string[] {
+  const a = [''];
+  a.pop();
+  return a;
 }

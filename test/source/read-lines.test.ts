@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { forEachLine, forEachLineInRange } from '../../src/source/read-lines.js';
+import { forEachLine, forEachLineInRange, LineReader } from '../../src/source/read-lines.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bantop-read-lines-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,4 +61,25 @@ describe('forEachLine / forEachLineInRange', () => {
     forEachLineInRange(path, 0, (pos) => (pos === 0 ? Buffer.byteLength(text) : end), (l) => (moved.push(l), true));
     expect(moved).toEqual(lines.slice(0, 2500));
   });
+
+  it('LineReader: pulls the same lines one by one, then null for good, and can be closed early', () => {
+    const lines = sample();
+    const path = join(dir, 'pull.log');
+    writeFileSync(path, lines.join('\n'));
+    const r = new LineReader(path, 0, Infinity);
+    const got: string[] = [];
+    for (let l = r.next(); l !== null; l = r.next()) got.push(l);
+    expect(got).toEqual(lines);
+    expect(r.next()).toBeNull();
+    const early = new LineReader(path, 0, Infinity);
+    expect(early.next()).toBe(lines[0]);
+    early.close();
+    early.close();
+    // A second reader of the rest, from where a line starts: what the first one left.
+    const offset = Buffer.byteLength(lines.slice(0, 10).join('\n') + '\n');
+    const rest = new LineReader(path, offset, Infinity);
+    expect(rest.next()).toBe(lines[10]);
+    rest.close();
+  });
 });
+
