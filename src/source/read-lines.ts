@@ -4,10 +4,11 @@ import { emptyLines, LineSplitter } from './line-splitter.js';
 const CHUNK = 64 * 1024;
 
 /**
- * The lines in bytes [start, end) of a file, one by one; `start` must begin a
- * line. A last line without a newline is read at the end of the file. An
- * `end` given as a function is asked again before each read, with the
- * position reached, so a caller can set where to stop while it reads.
+ * The lines in bytes [start, end) of a file, one by one, for batch use
+ * (`bantop regex`); `start` must begin a line. A last line without a newline
+ * is read at the end of the file. An `end` given as a function is asked again
+ * before each read, with the position reached, so a caller can set where to
+ * stop while it reads.
  *
  * Pulled with next() rather than pushed to a callback: the loop that handles
  * the lines is the caller's own, so V8 optimises it for the one thing it
@@ -60,28 +61,4 @@ export class LineReader {
     }
     return null;
   }
-}
-
-/** Read a whole file line by line in large chunks (batch use: `bantop regex`, the bench). */
-export function forEachLine(path: string, onLine: (line: string, lineNo: number) => void): number {
-  return forEachLineInRange(path, 0, Infinity, (line, n) => {
-    onLine(line, n);
-    return true;
-  });
-}
-
-/**
- * The lines of bytes [start, end) of a file, as LineReader gives them, handed
- * to `onLine`, which returns false to stop. Returns how many lines were
- * handed over.
- */
-export function forEachLineInRange(path: string, start: number, end: number | ((pos: number) => number), onLine: (line: string, lineNo: number) => boolean): number {
-  const r = new LineReader(path, start, end);
-  let n = 0;
-  try {
-    for (let l = r.next(); l !== null; l = r.next()) if (!onLine(l, ++n)) return n;
-  } finally {
-    r.close();
-  }
-  return n;
 }

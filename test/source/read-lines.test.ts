@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { forEachLine, forEachLineInRange, LineReader } from '../../src/source/read-lines.js';
+import { LineReader } from '../../src/source/read-lines.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bantop-read-lines-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,29 +20,30 @@ function sample(): string[] {
   return out;
 }
 
-describe('forEachLine / forEachLineInRange', () => {
-  it('gives each line of a file once, whole, across read boundaries and multi-byte characters', () => {
+/** Every line a reader has left. */
+function rest(r: LineReader): string[] {
+  const out: string[] = [];
+  for (let l = r.next(); l !== null; l = r.next()) out.push(l);
+  return out;
+}
+
+describe('LineReader', () => {
+  it('gives each line of a file once, whole, across read boundaries and multi-byte characters, then null for good', () => {
     const lines = sample();
     const path = join(dir, 'a.log');
     writeFileSync(path, lines.join('\n') + '\n');
-    const got: string[] = [];
-    const n = forEachLine(path, (l, no) => {
-      expect(no).toBe(got.length + 1);
-      got.push(l);
-    });
-    expect(n).toBe(lines.length);
-    expect(got).toEqual(lines);
+    const r = new LineReader(path, 0, Infinity);
+    expect(rest(r)).toEqual(lines);
+    expect(r.next()).toBeNull();
   });
 
   it('reads a last line without its newline, and invalid UTF-8 as U+FFFD', () => {
     const path = join(dir, 'b.log');
     writeFileSync(path, Buffer.concat([Buffer.from('one\n\nt'), Buffer.from([0xff]), Buffer.from('wo\nlast')]));
-    const got: string[] = [];
-    forEachLine(path, (l) => got.push(l));
-    expect(got).toEqual(['one', '', 't\ufffdwo', 'last']);
+    expect(rest(new LineReader(path, 0, Infinity))).toEqual(['one', '', 't\ufffdwo', 'last']);
   });
 
-  it('reads a byte range from a line start, stops when asked, and follows an end that moves', () => {
+  it('reads a byte range from a line start, can be closed early, and follows an end that moves', () => {
     const lines = sample();
     const path = join(dir, 'c.log');
     writeFileSync(path, lines.join('\n') + '\n');
@@ -50,36 +51,12 @@ describe('forEachLine / forEachLineInRange', () => {
     const startLine = 1200;
     const start = Buffer.byteLength(lines.slice(0, startLine).join('\n') + '\n');
     const end = Buffer.byteLength(lines.slice(0, 2500).join('\n') + '\n');
-    const got: string[] = [];
-    forEachLineInRange(path, start, end, (l) => (got.push(l), true));
-    expect(got).toEqual(lines.slice(startLine, 2500));
-    const some: string[] = [];
-    expect(forEachLineInRange(path, 0, Infinity, (l) => (some.push(l), some.length < 10))).toBe(10);
-    expect(some).toEqual(lines.slice(0, 10));
-    // An end that is moved while reading (as the parallel regex scan does) is honoured at the next read.
-    const moved: string[] = [];
-    forEachLineInRange(path, 0, (pos) => (pos === 0 ? Buffer.byteLength(text) : end), (l) => (moved.push(l), true));
-    expect(moved).toEqual(lines.slice(0, 2500));
-  });
-
-  it('LineReader: pulls the same lines one by one, then null for good, and can be closed early', () => {
-    const lines = sample();
-    const path = join(dir, 'pull.log');
-    writeFileSync(path, lines.join('\n'));
-    const r = new LineReader(path, 0, Infinity);
-    const got: string[] = [];
-    for (let l = r.next(); l !== null; l = r.next()) got.push(l);
-    expect(got).toEqual(lines);
-    expect(r.next()).toBeNull();
+    expect(rest(new LineReader(path, start, end))).toEqual(lines.slice(startLine, 2500));
     const early = new LineReader(path, 0, Infinity);
     expect(early.next()).toBe(lines[0]);
     early.close();
     early.close();
-    // A second reader of the rest, from where a line starts: what the first one left.
-    const offset = Buffer.byteLength(lines.slice(0, 10).join('\n') + '\n');
-    const rest = new LineReader(path, offset, Infinity);
-    expect(rest.next()).toBe(lines[10]);
-    rest.close();
+    // An end that is moved while reading (as the parallel regex scan does) is honoured at the next read.
+    expect(rest(new LineReader(path, 0, (pos) => (pos === 0 ? Buffer.byteLength(text) : end)))).toEqual(lines.slice(0, 2500));
   });
 });
-
