@@ -28,7 +28,11 @@ export interface RegexThread {
   readonly ctl: SplitControl;
   /** Started by the entry: the time its guess of the task took as now, which the scan then uses too. */
   readonly now: number | null;
-  /** Hands the worker its task; it then builds its filter and says it is ready (ctl). */
+  /**
+   * Hands the worker its task, before the chunks are cut: it then builds its
+   * filter and says it is ready (ctl); started early, it has built the filter it
+   * guessed already, and keeps it when the task is the same.
+   */
   start(task: WorkerTask): void;
   /** The fingerprints of chunk k's first lines, read with a fresh filter. */
   prints(k: number): Promise<string[]>;
