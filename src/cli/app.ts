@@ -2,7 +2,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { configDirOf, DEFAULT_CONFIG_DIR, SHIPPED_CONFIG } from '../config/default-dir.js';
-import { loadConfig, loadSettings } from '../config/load.js';
 import { ConfigError, isUserError, UserError } from '../util/errors.js';
 import { validate } from './args.js';
 import { GLOBAL_OPTIONS, parseArgv } from './argv.js';
@@ -64,7 +63,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   const [command, ...rest] = args.positionals;
   if (command === undefined && !o['help']) {
     const configDir = configDirOf(o);
-    const socket = typeof o['socket'] === 'string' ? o['socket'] : o['demo'] ? '' : loadSettings(configDir).socket;
+    const socket = typeof o['socket'] === 'string' ? o['socket'] : o['demo'] ? '' : (await import('../config/load.js')).loadSettings(configDir).socket;
     // Ink draws only a final frame when it thinks it runs in CI (is-in-ci reads these at import).
     // The TUI has checked for a real terminal, so it is interactive whatever the environment says.
     delete process.env['CI'];
@@ -85,8 +84,9 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   const json = o['json'] === true;
 
   if (CLIENT_COMMANDS.has(command)) {
-    const socket = typeof o['socket'] === 'string' ? o['socket'] : loadSettings(configDir).socket;
-    // Each command loads only its own modules: the daemon's (SQLite, Redis, firewall) cost `bantop regex` a third of a second.
+    // Each command loads only its own modules: the daemon's (SQLite, Redis, firewall) cost `bantop regex` a third of a second,
+    // the config model (its loader and schemas) another 20 ms.
+    const socket = typeof o['socket'] === 'string' ? o['socket'] : (await import('../config/load.js')).loadSettings(configDir).socket;
     const { runClientCommand } = await import('./control-commands.js');
     return runClientCommand(command, rest, { socket, json, out, options: o });
   }
@@ -111,6 +111,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     }
     case 'config': {
       if (rest[0] !== 'check') throw new UserError('usage: bantop config check', { hint: 'run "bantop --help"' });
+      const { loadConfig } = await import('../config/load.js');
       const cfg = loadConfig(configDir);
       if (json) {
         out.write(JSON.stringify({ dir: cfg.dir, settings: cfg.settings, jails: cfg.jails.map((j) => ({ ...j, filter: j.filter.name })), warnings: cfg.warnings }) + '\n');
