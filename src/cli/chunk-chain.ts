@@ -1,4 +1,4 @@
-import type { FilterStats } from '../filter/filter.js';
+import { emptyStats, type FilterStats } from '../filter/filter.js';
 import { HostCounter, type HostCounts } from './host-counter.js';
 import { checkpointIndex } from './regex-scan.js';
 import type { ChunkResult } from './regex-worker.js';
@@ -10,10 +10,14 @@ import type { ChunkResult } from './regex-worker.js';
  */
 export function addChunkFrom(counts: HostCounter, stats: FilterStats, r: ChunkResult, line: number): void {
   const at = checkpointIndex(line);
-  const snap = r.snaps[at]!;
-  for (const key of Object.keys(stats) as Array<keyof FilterStats>) stats[key] += r.totals[key] - snap[key];
+  addStats(stats, r.totals, r.snaps[at]!);
   counts.merge(r.counts);
   for (let i = at + 1; i < r.segments.length; i++) counts.merge(r.segments[i]!);
+}
+
+/** Adds `plus` (less `minus`) to `into`, field by field. */
+export function addStats(into: FilterStats, plus: FilterStats, minus?: FilterStats): void {
+  for (const key of Object.keys(into) as Array<keyof FilterStats>) into[key] += plus[key] - (minus?.[key] ?? 0);
 }
 
 /** The worker's chain of chunks, summed (see ChunkChain). */
@@ -41,7 +45,7 @@ export interface ChainTotals {
  */
 export class ChunkChain {
   private readonly counts = new HostCounter(1 << 16);
-  private readonly stats: FilterStats = { lines: 0, matched: 0, ignored: 0, missed: 0, truncated: 0, binary: 0, invalidAddress: 0 };
+  private stats = emptyStats();
   private last: ChunkResult | null = null;
   private broken = false;
 
@@ -53,7 +57,7 @@ export class ChunkChain {
     if (r.meet === null) {
       // It read to the end of the file: nothing after its own results counts.
       this.counts.clear();
-      for (const key of Object.keys(this.stats) as Array<keyof FilterStats>) this.stats[key] = 0;
+      this.stats = emptyStats();
     } else if (next !== null && r.meet.chunk === next.chunk) {
       addChunkFrom(this.counts, this.stats, next, r.meet.line);
     } else {

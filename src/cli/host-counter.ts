@@ -77,8 +77,9 @@ export class HostCounter {
     const floor = this.nthLargestCount(n);
     const picked: Array<[string, number]> = [];
     const { keys, counts } = this;
-    for (let i = 0; i < counts.length; i++) if (counts[i]! >= floor && counts[i] !== 0) picked.push([quad(keys[i]!), counts[i]!]);
-    for (const [h, c] of this.others) if (c.n >= floor && c.n !== 0) picked.push([h, c.n]);
+    // floor is at least 1: empty slots never pass.
+    for (let i = 0; i < counts.length; i++) if (counts[i]! >= floor) picked.push([quad(keys[i]!), counts[i]!]);
+    for (const [h, c] of this.others) if (c.n >= floor) picked.push([h, c.n]);
     picked.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return picked.length > n ? picked.slice(0, n) : picked;
   }

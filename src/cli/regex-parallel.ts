@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { FilterSpec, FilterStats } from '../filter/filter.js';
 import { LineReader } from '../source/read-lines.js';
-import { addChunkFrom } from './chunk-chain.js';
+import { addChunkFrom, addStats } from './chunk-chain.js';
 import { matchOf, readOnUntilMeet, RegexScanner, summaryOf, type RegexSummary } from './regex-scan.js';
 import { parallelMinBytes, spawnRegexThread, takeEarlyRegexThread, type RegexThread } from './regex-thread.js';
 import type { ChunkResult } from './regex-worker.js';
@@ -153,7 +153,7 @@ async function stitch(scanner: RegexScanner, parts: string[] | null, thread: Reg
     // The worker summed every chunk after its first: only the first is added here.
     addChunkFrom(scanner.counts, stats, byChunk.get(meet.chunk)!, meet.line);
     scanner.counts.merge(chain.counts);
-    for (const key of Object.keys(stats) as Array<keyof FilterStats>) stats[key] += chain.stats[key];
+    addStats(stats, chain.stats);
     return { stats, met: meet.line, summed: true, builtEarly: done.builtEarly };
   }
   // Line numbers: where each chunk starts in the file.

@@ -5,7 +5,6 @@ import { scanFile } from './regex-parallel.js';
 import { matchOf, RegexScanner, summaryOf, type RegexMatch, type RegexSummary } from './regex-scan.js';
 
 export type { RegexMatch, RegexSummary } from './regex-scan.js';
-export { filterFromArgument } from './filter-argument.js';
 
 export interface RegexReport {
   lines: number;

@@ -1,5 +1,5 @@
 import type { BantimeIncrement } from '../config/model.js';
-import { Filter, type FilterSpec, type FilterStats, type LineVerdict } from '../filter/filter.js';
+import { emptyStats, Filter, type FilterSpec, type FilterStats, type LineVerdict } from '../filter/filter.js';
 import type { Clock } from '../util/clock.js';
 import { normalizeIp } from '../util/ip.js';
 import type { BanSource, EngineEvent } from './events.js';
@@ -330,4 +330,4 @@ export class Engine {
   }
 }
 
-const EMPTY_STATS: FilterStats = { lines: 0, matched: 0, ignored: 0, missed: 0, truncated: 0, binary: 0, invalidAddress: 0 };
+const EMPTY_STATS: FilterStats = emptyStats();

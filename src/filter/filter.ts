@@ -49,6 +49,10 @@ export interface FilterStats {
   invalidAddress: number;
 }
 
+export function emptyStats(): FilterStats {
+  return { lines: 0, matched: 0, ignored: 0, missed: 0, truncated: 0, binary: 0, invalidAddress: 0 };
+}
+
 /** The parts of the last failure scan() found, from which failure() builds it. */
 interface LastFailure {
   values: Slots | undefined;
@@ -78,7 +82,7 @@ interface Session {
  * (the `maxlines` buffer and the `<F-MLFID>` session cache) is kept.
  */
 export class Filter {
-  readonly stats: FilterStats = { lines: 0, matched: 0, ignored: 0, missed: 0, truncated: 0, binary: 0, invalidAddress: 0 };
+  readonly stats: FilterStats = emptyStats();
   private readonly fail: CompiledRegex[];
   private readonly combined: CombinedRegex | undefined;
   /** The failregexes a line can match, in order (all of them where no first character is known). */

@@ -142,15 +142,22 @@ export class IptablesBackend implements Backend {
   /** The addresses a target holds in one family, read from the kernel. */
   private async contents(fam: Family, key: string): Promise<Set<string>> {
     const have = this.layout(fam.bin, key).sharded ? await this.list(fam.bin) : await this.list(fam.bin, this.chain(key));
-    const out = new Set<string>();
+    return this.addresses(have).get(key) ?? new Set();
+  }
+
+  /** The addresses each current target holds in a listing, from its chains' DROP rules. */
+  private addresses(have: Listing, into: FirewallState = new Map()): FirewallState {
     for (const [chain, drops] of have.drops) {
-      if (this.keyOf(chain) !== key) continue;
+      const key = this.keyOf(chain);
+      if (key === undefined) continue;
+      let s = into.get(key);
+      if (!s) into.set(key, (s = new Set()));
       for (const d of drops) {
         const t = canonicalTarget(d);
-        if (t) out.add(t);
+        if (t) s.add(t);
       }
     }
-    return out;
+    return into;
   }
 
   /** Rewrite a flat target as shards holding its addresses with `changes` applied, in one transaction. */
@@ -203,16 +210,7 @@ export class IptablesBackend implements Backend {
     const st: FirewallState = new Map();
     for (const fam of FAMILIES) {
       const have = await this.list(fam.bin);
-      for (const [chain, drops] of have.drops) {
-        const key = this.keyOf(chain);
-        if (key === undefined) continue;
-        let s = st.get(key);
-        if (!s) st.set(key, (s = new Set()));
-        for (const d of drops) {
-          const ip = canonicalTarget(d);
-          if (ip) s.add(ip);
-        }
-      }
+      this.addresses(have, st);
       for (const t of this.targets) this.layout(fam.bin, t.key).count = this.countIn(have, t.key);
     }
     return st;

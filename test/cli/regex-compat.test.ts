@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM module without types (shared with the bench)
 import { GENERATORS, writeLog } from '../../bench/gen-logs.mjs';
-import { filterFromArgument, runRegex } from '../../src/cli/regex.js';
+import { filterFromArgument } from '../../src/cli/filter-argument.js';
+import { runRegex } from '../../src/cli/regex.js';
 import { fail2banRegex, haveFail2ban } from '../support/fail2ban-regex.js';
 
 const CASES: Array<[filter: string, log: string]> = [

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM module without types (shared with the bench)
 import { GENERATORS, writeLog } from '../../bench/gen-logs.mjs';
 import { scanFile } from '../../src/cli/regex-parallel.js';
-import { filterFromArgument, type RegexSummary } from '../../src/cli/regex.js';
+import { filterFromArgument } from '../../src/cli/filter-argument.js';
+import type { RegexSummary } from '../../src/cli/regex.js';
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 /** A summary with its host counts as a sorted list, comparable whatever order the counts were added in. */
