@@ -1,4 +1,4 @@
-import { canonicalV4, normalizeIp } from '../util/ip.js';
+import { canonicalV4, isPeerAddress, normalizeIp } from '../util/ip.js';
 import { CombinedRegex, CompiledRegex } from './compiled-regex.js';
 import { DateDetector, dateMatchToTime, type DateMatch } from './dates.js';
 import { FirstCharRouter } from './first-char-router.js';
@@ -62,8 +62,6 @@ interface LastFailure {
   addr: string | undefined;
   /** `addr` as a number when it is a canonical dotted quad, else -1. */
   v4: number;
-  /** `addr` normalised, where it had to be to be checked (not a canonical quad), else null. */
-  ip: string | null;
   date: DateMatch | null;
   readTime: number;
   index: number;
@@ -98,7 +96,7 @@ export class Filter {
   /** The JS group indices of the prefregex's `<F-CONTENT>`. */
   private readonly prefContent: readonly number[];
   private readonly failPlans: FillPlan[];
-  private readonly last: LastFailure = { values: undefined, host: '', isId: false, addr: undefined, v4: -1, ip: null, date: null, readTime: 0, index: -1 };
+  private readonly last: LastFailure = { values: undefined, host: '', isId: false, addr: undefined, v4: -1, date: null, readTime: 0, index: -1 };
 
   constructor(readonly spec: FilterSpec, compiled?: Filter) {
     if (compiled !== undefined) {
@@ -193,7 +191,7 @@ export class Filter {
     const f = this.last;
     const L = this.layout;
     const v = f.values!;
-    const ip = f.ip ?? (f.addr !== undefined ? normalizeIp(f.addr) : f.isId ? normalizeIp(f.host) : null);
+    const ip = f.addr !== undefined ? normalizeIp(f.addr) : f.isId ? normalizeIp(f.host) : null;
     const t = f.date ? dateMatchToTime(f.date, f.readTime) : null;
     return { host: f.host, ip, time: t ?? f.readTime, dated: t !== null, fields: L.fields(v), isId: f.isId, failregexIndex: f.index };
   }
@@ -262,15 +260,11 @@ export class Filter {
     if (v[L.nofail]) return LineKind.IgnoredNoFail;
     const addr = v[L.ip4] ?? v[L.ip6];
     let v4 = -1;
-    let ip: string | null = null;
     if (addr !== undefined) {
-      // Almost every address is a canonical dotted quad: checked as a number, normalised only when reported.
+      // Almost every address is a canonical dotted quad: checked as a number. Any address is normalised only when reported.
       v4 = canonicalV4(addr);
-      if (v4 < 0) {
-        // The unspecified address is never a peer: a log that names it is broken or forged.
-        ip = normalizeIp(addr);
-        if (ip === null || ip === '0.0.0.0' || ip === '::') return LineKind.SkippedInvalid;
-      } else if (v4 === 0) return LineKind.SkippedInvalid;
+      // The unspecified address is never a peer: a log that names it is broken or forged.
+      if (v4 === 0 || (v4 < 0 && !isPeerAddress(addr))) return LineKind.SkippedInvalid;
     } else {
       const dns = v[L.dns];
       // "1.2.3" or "10.1.1.1.5" is a broken address, not a host name: the resolver would
@@ -283,7 +277,6 @@ export class Filter {
     f.isId = fid !== undefined;
     f.addr = addr;
     f.v4 = v4;
-    f.ip = ip;
     // The date is only read when the failure is reported.
     f.date = dm;
     f.readTime = readTime;

@@ -140,18 +140,39 @@ function formatV6(words: number[]): string {
 export function normalizeIp(raw: string): string | null {
   // The common case, a canonical dotted quad, without the general parser.
   if (canonicalV4(raw) >= 0) return detach(raw);
+  const a = parseAddress(raw);
+  if (a === null) return null;
+  if (typeof a === 'string') return a;
+  if (isMappedV4(a)) return `${a[6]! >> 8}.${a[6]! & 0xff}.${a[7]! >> 8}.${a[7]! & 0xff}`;
+  return formatV6(a);
+}
+
+/**
+ * Whether `raw` is an address a peer can have: valid, and not the
+ * unspecified address (0.0.0.0, ::, ::ffff:0.0.0.0). normalizeIp() without
+ * the text it builds: the filter asks this of every IPv6 failure it counts.
+ */
+export function isPeerAddress(raw: string): boolean {
+  const q = canonicalV4(raw);
+  if (q >= 0) return q !== 0;
+  const a = parseAddress(raw);
+  if (a === null) return false;
+  if (typeof a === 'string') return a !== '0.0.0.0';
+  if (isMappedV4(a)) return a[6] !== 0 || a[7] !== 0;
+  return a.some((w) => w !== 0);
+}
+
+/** `raw` without spaces and brackets: a canonical dotted quad as it is, else an IPv6 address's words; null if neither. */
+function parseAddress(raw: string): string | number[] | null {
   let s = raw.trim();
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
   // Leading zeros are ambiguous (octal in some tools): canonicalV4 refuses them rather than guess.
   if (canonicalV4(s) >= 0) return s;
-  const w = v6Words(s);
-  if (w !== null) {
-    if (w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w[4] === 0 && w[5] === 0xffff) {
-      return `${w[6]! >> 8}.${w[6]! & 0xff}.${w[7]! >> 8}.${w[7]! & 0xff}`;
-    }
-    return formatV6(w);
-  }
-  return null;
+  return v6Words(s);
+}
+
+function isMappedV4(w: number[]): boolean {
+  return w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w[4] === 0 && w[5] === 0xffff;
 }
 
 /** The address of a canonical dotted quad (no leading zeros) as a number, or -1. */

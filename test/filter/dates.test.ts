@@ -41,6 +41,24 @@ describe('DateDetector', () => {
     expect(read('ip - [21/Jun/2005:16:47:48 +0000] x', ['^[^\\[]*\\[({DATE})'])).toEqual({ iso: '2005-06-21T16:47:48', rest: 'ip - [] x' });
   });
 
+  it('reads each line of a burst that shares a timestamp by itself: a longer date after the same text is read whole', () => {
+    const d = new DateDetector();
+    const at = (line: string) => {
+      const m = d.find(line)!;
+      return { iso: isoLocal(dateMatchToTime(m, NOW)!), rest: line.slice(0, m.start) + line.slice(m.end) };
+    };
+    expect(at('Jun 21 16:47:48 host a')).toEqual({ iso: '2026-06-21T16:47:48', rest: ' host a' });
+    expect(at('Jun 21 16:47:48 host b')).toEqual({ iso: '2026-06-21T16:47:48', rest: ' host b' });
+    expect(at('Jun 21 16:47:48 2005 host c')).toEqual({ iso: '2005-06-21T16:47:48', rest: ' host c' });
+    expect(at('Jun 21 16:47:48.250 host d')).toEqual({ iso: '2026-06-21T16:47:48', rest: ' host d' });
+    expect(at('Jun 21 16:47:48 host e')).toEqual({ iso: '2026-06-21T16:47:48', rest: ' host e' });
+    // A template with a back-reference (the same separator twice): its probe keeps its groups.
+    expect(at('2005-06-21 16:47:48 f')).toEqual({ iso: '2005-06-21T16:47:48', rest: ' f' });
+    expect(at('2005-06-21 16:47:48 g')).toEqual({ iso: '2005-06-21T16:47:48', rest: ' g' });
+    const mixed = d.find('2005-06/21 16:47:48 h');
+    expect(mixed === null || mixed.template.name !== d.find('2005-06-21 16:47:48 g')!.template.name).toBe(true);
+  });
+
   it('returns null when no template fits', () => {
     expect(read('no date here at all')).toBeNull();
   });

@@ -19,6 +19,22 @@ describe('SessionCache (fail2ban\'s <F-MLFID> cache: 100 sessions, 5 minutes)', 
     expect(c.list().map(([k]) => k)).toEqual(['k997', 'k998', 'k999']);
   });
 
+  it('keeps apart keys of one length that differ only before their last 12 characters (they hash alike)', () => {
+    const c = new SessionCache<{ n: number; expires: number }>();
+    const key = (i: number) => `${String(i).padStart(3, '0')} host sshd[1]: `;
+    for (let i = 0; i < 100; i++) c.set(key(i), s(i), T);
+    for (let i = 0; i < 100; i++) expect(c.get(key(i), T)?.n).toBe(i);
+    c.delete(key(50));
+    expect(c.get(key(50), T)).toBeUndefined();
+    expect(c.get(key(51), T)?.n).toBe(51);
+    // Full again: the oldest goes first, whatever its hash.
+    c.set(key(50), s(500), T);
+    c.set(key(100), s(100), T);
+    expect(c.get(key(0), T)).toBeUndefined();
+    expect(c.get(key(1), T)?.n).toBe(1);
+    expect(c.size).toBe(100);
+  });
+
   it('a key closed and opened again counts from its new opening, not its old place', () => {
     const c = new SessionCache<{ n: number; expires: number }>(3);
     c.set('a', s(1), T);

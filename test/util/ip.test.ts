@@ -1,6 +1,19 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { canonicalV4, cidrContains, cidrSize, normalizeIp, parseCidr } from '../../src/util/ip.js';
+import { canonicalV4, cidrContains, cidrSize, isPeerAddress, normalizeIp, parseCidr } from '../../src/util/ip.js';
+
+describe('isPeerAddress', () => {
+  it('says what normalizeIp says, less the unspecified address, for every form', () => {
+    const cases = ['1.2.3.4', ' 1.2.3.4 ', '[1.2.3.4]', '0.0.0.0', '01.2.3.4', '1.2.3', '::', '::0', '0:0:0:0:0:0:0:0', '::1', '[2001:db8::1]', '2001:DB8::1',
+      '::ffff:1.2.3.4', '::ffff:0.0.0.0', '::ffff:0:0', '::ffff:0:1', 'fe80::1%eth0', 'fe80::1%', '1:2:3:4:5:6:7:8:9', 'gggg::1', 'example.com', ''];
+    for (const c of cases) {
+      const n = normalizeIp(c);
+      expect([c, isPeerAddress(c)]).toEqual([c, n !== null && n !== '0.0.0.0' && n !== '::']);
+    }
+    expect(isPeerAddress('::ffff:0.0.0.0')).toBe(false);
+    expect(isPeerAddress('2001:db8::1')).toBe(true);
+  });
+});
 
 describe('normalizeIp', () => {
   it('keeps IPv4 and collapses IPv4-mapped IPv6', () => {
