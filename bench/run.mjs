@@ -99,8 +99,8 @@ async function scenario(name, kind, grepPattern, bareRegex, filters) {
  * (the same run can take 1.5x as long a minute later), so the two run in
  * turns, in alternating order, and each round gives one ratio.
  */
-function sameMinutes() {
-  const log = join(DATA, `sshd-${LINES}.log`);
+async function sameMinutes() {
+  const log = await ensure('sshd');
   const ours = [process.execPath, [BIN, '--config', '/etc/fail2ban', 'regex', log, 'sshd']];
   const bare = [process.execPath, [BARE, log, SSHD_BARE]];
   const rounds = [];
@@ -157,7 +157,7 @@ else {
   md.push('| filter | counts bantop (lines/ignored/matched/missed) | counts fail2ban-regex | same | bantop speed-up |', '|---|---|---|---|---:|');
   for (const c of checks) md.push(`| ${c.name} | ${c.ours} | ${c.theirs} | ${c.ours === c.theirs ? 'yes' : '**no**'} | ${c.ratio.toFixed(1)}x |`);
 }
-md.push(...(HAVE_F2B ? sameMinutes() : []));
+md.push(...(HAVE_F2B ? await sameMinutes() : []));
 const grepRow = rows.find((r) => r.tool.startsWith('grep') && r.scenario === 'sshd auth.log');
 const oursRow = rows.find((r) => r.tool.startsWith('bantop regex sshd (bantop'));
 if (grepRow && oursRow) md.push('', `Against the physical floor: \`grep -c\` reads the sshd log ${(grepRow.rate / oursRow.rate).toFixed(1)}x faster than bantop filters it with its shipped sshd filter.`);
