@@ -34,6 +34,14 @@ describe('bantop regex (the contract)', () => {
     expect(r.out.trim().split('\n')).toHaveLength(1);
   });
 
+  it('ends quietly when the reader of its output stops early (| head)', () => {
+    const log = join(dir, 'many.log');
+    writeFileSync(log, Array.from({ length: 5000 }, (_, i) => `Jun 21 16:47:48 web1 sshd[${i}]: Failed password for root from 203.0.113.${i % 200} port 22 ssh2`).join('\n') + '\n');
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" --config "${ASSETS}" --json regex "${log}" sshd | head -c 10`], { encoding: 'utf8' });
+    expect(r.stdout).toBe('{"lines":5');
+    expect(r.stderr).toBe('');
+  });
+
   it('reads a file through one filter instance, numbering lines from 1, with null time for undated lines', () => {
     const log = join(dir, 'auth.log');
     writeFileSync(log, [

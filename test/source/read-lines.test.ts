@@ -43,6 +43,15 @@ describe('LineReader', () => {
     expect(rest(new LineReader(path, 0, Infinity))).toEqual(['one', '', 't\ufffdwo', 'last']);
   });
 
+  it('reads a last line longer than its buffer, without a newline, whole; multi-byte characters across every read', () => {
+    const long = '\u2603'.repeat(70_000) + 'x'.repeat(100_001);
+    const path = join(dir, 'long.log');
+    writeFileSync(path, `first\n${long}`);
+    expect(rest(new LineReader(path, 0, Infinity))).toEqual(['first', long]);
+    writeFileSync(path, `${long}\n${long}\nend\n`);
+    expect(rest(new LineReader(path, 0, Infinity))).toEqual([long, long, 'end']);
+  });
+
   it('reads a byte range from a line start, can be closed early, and follows an end that moves', () => {
     const lines = sample();
     const path = join(dir, 'c.log');
