@@ -95,7 +95,9 @@ export class Filter {
   private readonly prefPlan: FillPlan | undefined;
   /** The JS group indices of the prefregex's `<F-CONTENT>`. */
   private readonly prefContent: readonly number[];
-  private readonly failPlans: FillPlan[];
+  /** Per failregex, its plans by version (CompiledRegex.version), made when a version first matches. */
+  private readonly failPlans: FillPlan[][];
+  private readonly prefNames: ReadonlySet<string>;
   private readonly last: LastFailure = { values: undefined, host: '', isId: false, addr: undefined, v4: -1, date: null, readTime: 0, index: -1 };
 
   constructor(readonly spec: FilterSpec, compiled?: Filter) {
@@ -111,6 +113,7 @@ export class Filter {
       this.prefPlan = compiled.prefPlan;
       this.prefContent = compiled.prefContent;
       this.failPlans = compiled.failPlans;
+      this.prefNames = compiled.prefNames;
       this.dates = compiled.dates.fresh();
       return;
     }
@@ -126,8 +129,8 @@ export class Filter {
     this.prefPlan = this.pref ? this.layout.plan(this.pref) : undefined;
     this.prefContent = this.pref?.namedGroups.get('content') ?? [];
     // A failregex group that shares a prefregex group's name replaces it even when empty, as dict.update() does.
-    const prefNames = new Set(this.pref?.namedGroups.keys() ?? []);
-    this.failPlans = this.fail.map((rx) => this.layout.plan(rx, prefNames));
+    this.prefNames = new Set(this.pref?.namedGroups.keys() ?? []);
+    this.failPlans = this.fail.map((rx) => [this.layout.plan(rx, this.prefNames)]);
     const noDate = spec.datepattern.length === 1 && /^\{NONE\}$/i.test(spec.datepattern[0]!.trim());
     this.dates = noDate ? DateDetector.none() : new DateDetector(spec.datepattern);
   }
@@ -244,7 +247,7 @@ export class Filter {
       L.fill(this.prefPlan, pm, v);
       v[L.content] = undefined;
     }
-    L.fill(this.failPlans[hit.index]!, hit.m, v);
+    L.fill(this.planOf(hit.index), hit.m, v);
     const mlfid = v[L.mlfid];
     if (mlfid !== undefined) {
       v = this.mergeSession(mlfid, v, readTime);
@@ -283,6 +286,13 @@ export class Filter {
     f.readTime = readTime;
     f.index = hit.index;
     return LineKind.Failure;
+  }
+
+  /** How the match failregex `i` just returned fills the slots (its groups are numbered by the version that ran). */
+  private planOf(i: number): FillPlan {
+    const plans = this.failPlans[i]!;
+    const version = this.fail[i]!.version;
+    return plans[version] ?? (plans[version] = this.layout.plan(this.fail[i]!, this.prefNames, version));
   }
 
   /** The first failregex that matches, in order, as fail2ban tries them. */

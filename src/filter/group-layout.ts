@@ -75,9 +75,12 @@ export class GroupLayout {
     return this.names.length;
   }
 
-  /** `clearing`: names a non-participating group of this regex sets to None (Python's dict.update). */
-  plan(rx: CompiledRegex, clearing: ReadonlySet<string> = new Set()): FillPlan {
-    const entries = [...rx.namedGroups];
+  /**
+   * `clearing`: names a non-participating group of this regex sets to None (Python's dict.update).
+   * `version`: the version of the regex whose matches the plan reads (CompiledRegex.version).
+   */
+  plan(rx: CompiledRegex, clearing: ReadonlySet<string> = new Set(), version = 0): FillPlan {
+    const entries = [...rx.namedGroupsOf(version)];
     return {
       slot: Int32Array.from(entries.map(([n]) => this.slots.get(n)!)),
       indices: entries.map(([, idx]) => idx),
@@ -96,7 +99,8 @@ export class GroupLayout {
     const { slot, indices, clears } = plan;
     for (let k = 0; k < slot.length; k++) {
       const idx = indices[k]!;
-      let v: string | undefined = m[idx[0]!];
+      // A group only the alternatives left out of a pruned version had: it took no part.
+      let v: string | undefined = idx.length === 0 ? undefined : m[idx[0]!];
       for (let j = 1; v === undefined && j < idx.length; j++) v = m[idx[j]!];
       if (v !== undefined || clears[k] === 1) out[slot[k]!] = v;
     }

@@ -43,9 +43,12 @@ export interface TranslatedRegex {
   firstChars: Uint8Array | null;
   /**
    * The alternatives a conditional was expanded into (null for one), each
-   * with the literal texts it cannot match without, all of them.
+   * with the literal texts it cannot match without, all of them; `groups`:
+   * its capturing groups are numbered first+1 .. last; `refers`: its source
+   * refers to a group by number (a back-reference or an atomic group), so it
+   * only works with every group before it in place.
    */
-  variants: Array<{ source: string; needs: string[] }> | null;
+  variants: Array<{ source: string; needs: string[]; groups: [first: number, last: number]; refers: boolean }> | null;
 }
 
 interface Flags {
@@ -630,6 +633,8 @@ function firstCharsOf(variants: Node[], flags: string): Uint8Array | null {
 
 class Emitter {
   group: number;
+  /** Back-references and atomic groups emitted so far (both name a group by its number). */
+  refs = 0;
   readonly names = new Map<string, number[]>();
   private pyToJs = new Map<number, number>();
   private nameToJs = new Map<string, number>();
@@ -653,6 +658,7 @@ class Emitter {
         if (!this.capture) throw new RegexTranslationError(this.src, 'a back-reference needs capturing groups');
         const idx = typeof n.ref === 'number' ? this.pyToJs.get(n.ref) : this.nameToJs.get(n.ref);
         if (idx === undefined) throw new RegexTranslationError(this.src, `back-reference to unknown group ${n.ref}`);
+        this.refs++;
         // A following digit would be read as part of the number, so wrap it.
         return `(?:\\${idx})`;
       }
@@ -690,6 +696,7 @@ class Emitter {
           case 'atomic': {
             // JS has no atomic groups; a capturing lookahead plus a back-reference behaves the same.
             const idx = ++this.group;
+            this.refs++;
             return `(?=(${this.emit(n.body)}))\\${idx}`;
           }
         }
@@ -787,7 +794,13 @@ export function translatePythonRegex(pattern: string, opts: { multiline?: boolea
   };
   variants.forEach(findNumbered);
   const em = new Emitter(pattern, opts.groupOffset ?? 0, opts.capture ?? true, numbered);
-  const variantSources = variants.map((v) => em.emit(v));
+  const variantGroups: Array<{ groups: [number, number]; refers: boolean }> = [];
+  const variantSources = variants.map((v) => {
+    const [first, refs] = [em.group, em.refs];
+    const src = em.emit(v);
+    variantGroups.push({ groups: [first, em.group], refers: em.refs > refs });
+    return src;
+  });
   const source = variants.length === 1 ? variantSources[0]! : variantSources.map((v) => `(?:${v})`).join('|');
   try {
     new RegExp(opts.groupOffset ? `${'()'.repeat(opts.groupOffset)}${source}` : source, flags);
@@ -798,7 +811,7 @@ export function translatePythonRegex(pattern: string, opts: { multiline?: boolea
   const anchored = variants.every(startsAnchored);
   const firstChars = anchored && !flags.includes('m') ? firstCharsOf(variants, flags) : null;
   const variantInfo = variants.length > 1 && !flags.includes('i')
-    ? variants.map((v, i) => ({ source: variantSources[i]!, needs: mandatoryLiterals(v) }))
+    ? variants.map((v, i) => ({ source: variantSources[i]!, needs: mandatoryLiterals(v), ...variantGroups[i]! }))
     : null;
   return { source, flags, names: em.names, groupCount: em.group - (opts.groupOffset ?? 0), literals: lits, anchored, firstChars, variants: variantInfo };
 
