@@ -34,6 +34,17 @@ describe('bantop regex (the contract)', () => {
     expect(r.out.trim().split('\n')).toHaveLength(1);
   });
 
+  it('skips a failure line with a NUL character in a file (binary junk), and only that line', () => {
+    const log = join(dir, 'nul.log');
+    const fail = (ip: string, extra = '') => `Jun 21 16:47:48 web1 sshd[1]: Failed password for root${extra} from ${ip} port 22 ssh2`;
+    writeFileSync(log, [fail('203.0.113.1'), fail('203.0.113.2', '\u0000'), fail('203.0.113.3')].join('\n') + '\n');
+    const r = bantop('--config', ASSETS, '--json', 'regex', log, 'sshd');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out);
+    expect([out.lines, out.matched, out.missed]).toEqual([3, 2, 1]);
+    expect(out.matches.map((m: { host: string }) => m.host)).toEqual(['203.0.113.1', '203.0.113.3']);
+  });
+
   it('ends quietly when the reader of its output stops early (| head)', () => {
     const log = join(dir, 'many.log');
     writeFileSync(log, Array.from({ length: 5000 }, (_, i) => `Jun 21 16:47:48 web1 sshd[${i}]: Failed password for root from 203.0.113.${i % 200} port 22 ssh2`).join('\n') + '\n');
