@@ -19,7 +19,13 @@ export class HostCounter {
   private counts: Int32Array;
   private used = 0;
   private shift: number;
-  private readonly others = new Map<string, { n: number }>();
+  /**
+   * Counts by host text. Plain numbers, set again on each failure: a counter
+   * object per host was allocated where the reading loop inlines this, and
+   * once V8 chose to allocate those in the old generation it threw that
+   * loop's code away.
+   */
+  private readonly others = new Map<string, number>();
 
   /**
    * `capacity`: a power of two, the table's starting size. Small by default,
@@ -46,8 +52,8 @@ export class HostCounter {
       return;
     }
     const c = this.others.get(host);
-    if (c === undefined) this.others.set(detach(host), { n });
-    else c.n += n;
+    // A known host keeps the key stored when it was new.
+    this.others.set(c === undefined ? detach(host) : host, (c ?? 0) + n);
   }
 
   /** Forgets every count (the table keeps its size). */
@@ -67,7 +73,7 @@ export class HostCounter {
     const out = new Map<string, number>();
     const { keys, counts } = this;
     for (let i = 0; i < counts.length; i++) if (counts[i] !== 0) out.set(quad(keys[i]!), counts[i]!);
-    for (const [h, c] of this.others) if (c.n !== 0) out.set(h, c.n);
+    for (const [h, c] of this.others) if (c !== 0) out.set(h, c);
     return out;
   }
 
@@ -85,7 +91,7 @@ export class HostCounter {
     const { keys, counts } = this;
     // floor is at least 1: empty slots never pass.
     for (let i = 0; i < counts.length; i++) if (counts[i]! >= floor) picked.push([quad(keys[i]!), counts[i]!]);
-    for (const [h, c] of this.others) if (c.n >= floor) picked.push([h, c.n]);
+    for (const [h, c] of this.others) if (c >= floor) picked.push([h, c]);
     picked.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return picked.length > n ? picked.slice(0, n) : picked;
   }
@@ -102,13 +108,13 @@ export class HostCounter {
     };
     const { counts } = this;
     for (let i = 0; i < counts.length; i++) if (counts[i] !== 0) offer(counts[i]!);
-    for (const c of this.others.values()) if (c.n !== 0) offer(c.n);
+    for (const c of this.others.values()) if (c !== 0) offer(c);
     return Math.max(1, best[n - 1]!);
   }
 
   /** The counts as plain data, for a thread to post (typed arrays are copied cheaply). */
   export(): HostCounts {
-    return { keys: this.keys, counts: this.counts, others: [...this.others].map(([h, c]): [string, number] => [h, c.n]) };
+    return { keys: this.keys, counts: this.counts, others: [...this.others] };
   }
 
   /** Adds `other`'s counts. */

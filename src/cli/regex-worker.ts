@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import '../util/regex-budget.js';
-import { Filter, type FilterSpec, type FilterStats } from '../filter/filter.js';
+import { emptyStats, Filter, type FilterSpec, type FilterStats } from '../filter/filter.js';
 import { LineReader } from '../source/read-lines.js';
 import { ChunkChain, type ChainTotals } from './chunk-chain.js';
 import { filterFromArgument } from './filter-argument.js';
@@ -108,8 +108,24 @@ function run(task: WorkerTask, compiled: Filter, builtEarly: boolean): void {
   port.postMessage({ kind: 'done', chunks, chain: chain?.totals() ?? null, builtEarly } satisfies WorkerReply);
 }
 
+/**
+ * A chunk's first lines, up to the last checkpoint, with the filter's state
+ * recorded at each. A function of its own: V8 optimises a long loop while it
+ * runs (on-stack replacement), and code after the loop that has not run yet
+ * (the rest of readChunk) would throw that optimised code away when reached.
+ */
+function readToHorizon(scanner: RegexScanner, r: LineReader, mine: string[], snaps: FilterStats[]): void {
+  for (let l = r.next(); l !== null; l = r.next()) {
+    scanner.line(l);
+    if (checkpointIndex(scanner.lines) >= 0) {
+      mine.push(scanner.filter.fingerprint());
+      snaps.push({ ...scanner.stats });
+      if (scanner.lines === CHECKPOINT_LAST) return;
+    }
+  }
+}
+
 function readChunk(task: WorkerTask, compiled: Filter, k: number, n: number, prints: Map<number, string[]>): ChunkResult {
-  const horizon = CHECKPOINT_LAST;
   const matchLines: number[] = [];
   const matchTexts: string[] = [];
   const scanner = new RegexScanner(compiled, task.now, task.json ? (line, f) => {
@@ -117,19 +133,16 @@ function readChunk(task: WorkerTask, compiled: Filter, k: number, n: number, pri
     const { line: _omit, ...rest } = matchOf(line, f);
     matchTexts.push(JSON.stringify(rest));
   } : undefined, true);
-  const mine: string[] = [];
-  const snaps: FilterStats[] = [];
+  // Made with the element kinds they will hold: an empty literal holds small integers, and its first string
+  // or object, pushed in code V8 had optimised for the chunk's first lines, threw that code away.
+  const mine = [''];
+  mine.pop();
+  const snaps = [emptyStats()];
+  snaps.pop();
   const { start, end } = ctl.chunk(k);
   const r = new LineReader(task.path, start, end);
   try {
-    for (let l = r.next(); l !== null; l = r.next()) {
-      scanner.line(l);
-      if (checkpointIndex(scanner.lines) >= 0) {
-        mine.push(scanner.filter.fingerprint());
-        snaps.push({ ...scanner.stats });
-        if (scanner.lines === horizon) break;
-      }
-    }
+    readToHorizon(scanner, r, mine, snaps);
     // The first thread may need the fingerprints as soon as it reaches this chunk.
     port.postMessage({ kind: 'prints', chunk: k, prints: mine } satisfies WorkerReply);
     scanner.readAll(r);

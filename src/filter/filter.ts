@@ -54,17 +54,25 @@ export function emptyStats(): FilterStats {
 }
 
 /** The parts of the last failure scan() found, from which failure() builds it. */
-interface LastFailure {
-  values: Slots | undefined;
-  host: string;
-  isId: boolean;
+/**
+ * The parts of the last failure scan() found, from which failure() builds it.
+ * A class whose number fields hold non-integers from the start: an address
+ * above 2^30 or a time in ms is no small integer, and a field that changes
+ * representation gives the object a new shape. Each new filter (the parallel
+ * scan makes one per chunk) then started with the old shape, and V8 threw
+ * away the optimised code of every function that relied on the field.
+ */
+class LastFailure {
+  values: Slots | undefined = undefined;
+  host = '';
+  isId = false;
   /** The address group as written, if any. */
-  addr: string | undefined;
+  addr: string | undefined = undefined;
   /** `addr` as a number when it is a canonical dotted quad, else -1. */
-  v4: number;
-  date: DateMatch | null;
-  readTime: number;
-  index: number;
+  v4 = Number.NaN;
+  date: DateMatch | null = null;
+  readTime = Number.NaN;
+  index = -1;
 }
 
 /** One `<F-MLFID>` session: the values its lines captured, and the user names tried in it. */
@@ -98,7 +106,7 @@ export class Filter {
   /** Per failregex, its plans by version (CompiledRegex.version), made when a version first matches. */
   private readonly failPlans: FillPlan[][];
   private readonly prefNames: ReadonlySet<string>;
-  private readonly last: LastFailure = { values: undefined, host: '', isId: false, addr: undefined, v4: -1, date: null, readTime: 0, index: -1 };
+  private readonly last = new LastFailure();
 
   constructor(readonly spec: FilterSpec, compiled?: Filter) {
     if (compiled !== undefined) {
