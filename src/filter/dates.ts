@@ -73,17 +73,58 @@ const EPOCH_RE = String.raw`(?:^|(?<=^\[)|(?<=\baudit\())(?P<epoch>\d{10})(?:\.(
 const LEPOCH_RE = String.raw`(?:^|(?<=^\[))(?P<lepoch>\d{13})(?!\d)`;
 const TAI64N_RE = String.raw`@(?P<tai>[0-9a-fA-F]{24})`;
 
-export interface DateTemplate {
-  name: string;
+interface BuiltTemplate {
   regex: RegExp;
-  /** The same pattern, sticky and (where it can be) without captures: tries position 0 only, and test() leaves the end in lastIndex. */
   probe: RegExp;
-  /** JS group index of each field name. */
   groups: Record<string, number>;
-  /** The same indices for the fields readDate() reads, -1 where absent. */
   fields: FieldIndex;
-  /** Group index of the part of the line that is the date (cut out before the failregex). */
   dateGroup: number;
+}
+
+/**
+ * One date format, its regexes built when it is first tried. A filter with
+ * fail2ban's default formats has 17 of them, and a log meets one or two:
+ * building them all (two translations and two RegExps each) took about 10
+ * ms of every `bantop regex` thread's start, before its first line.
+ */
+export class DateTemplate {
+  private built: BuiltTemplate | undefined;
+
+  constructor(readonly name: string, private readonly build: () => BuiltTemplate) {}
+
+  private get b(): BuiltTemplate {
+    return this.built ?? (this.built = this.build());
+  }
+
+  /** Builds the regexes now (a bad pattern throws here). */
+  prepare(): this {
+    void this.b;
+    return this;
+  }
+
+  get regex(): RegExp {
+    return this.b.regex;
+  }
+
+  /** The same pattern, sticky and (where it can be) without captures: tries position 0 only, and test() leaves the end in lastIndex. */
+  get probe(): RegExp {
+    return this.b.probe;
+  }
+
+  /** JS group index of each field name. */
+  get groups(): Record<string, number> {
+    return this.b.groups;
+  }
+
+  /** The same indices for the fields readDate() reads, -1 where absent. */
+  get fields(): FieldIndex {
+    return this.b.fields;
+  }
+
+  /** Group index of the part of the line that is the date (cut out before the failregex). */
+  get dateGroup(): number {
+    return this.b.dateGroup;
+  }
 }
 
 export interface DateMatch {
@@ -104,8 +145,12 @@ function expandDirectives(fmt: string): string {
   });
 }
 
-/** Build one template from a fail2ban datepattern (one line of it). */
-export function compileDatePattern(pattern: string, defaultBoundaries = false): DateTemplate[] {
+/**
+ * Build one template from a fail2ban datepattern (one line of it). A
+ * filter's own pattern is built at once, so that a bad one is reported when
+ * the filter loads; bantop's defaults (`lazy`) when first tried.
+ */
+export function compileDatePattern(pattern: string, defaultBoundaries = false, lazy = false): DateTemplate[] {
   let p = pattern.trim();
   let anchored = false;
   if (p.startsWith('{^LN-BEG}')) {
@@ -113,7 +158,7 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false): 
     p = p.slice('{^LN-BEG}'.length);
   }
   p = p.replace(/\{UNB\}/g, '');
-  if (p === '' ) return DEFAULT_FORMATS.flatMap((f) => compileDatePattern(anchored ? `{^LN-BEG}${f.replace(/^\{\^LN-BEG\}/, '').replace(/^\^/, '')}` : f, true));
+  if (p === '' ) return DEFAULT_FORMATS.flatMap((f) => compileDatePattern(anchored ? `{^LN-BEG}${f.replace(/^\{\^LN-BEG\}/, '').replace(/^\^/, '')}` : f, true, true));
   if (p.includes('{DATE}')) {
     // {DATE} stands for each default format in turn.
     return DEFAULT_FORMATS.filter((f) => !/^(?:EPOCH|TAI64N)$/.test(f)).flatMap((f) =>
@@ -134,6 +179,13 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false): 
   else if (defaultBoundaries && !body.startsWith('(?P<_date>^') && !body.startsWith('(?P<_date>(?:^')) {
     body = String.raw`(?<!\w)` + body + String.raw`(?!\w)`;
   }
+  const finalBody = body;
+  const template = new DateTemplate(pattern, () => buildTemplate(finalBody));
+  if (!lazy) template.prepare();
+  return [template];
+}
+
+function buildTemplate(body: string): BuiltTemplate {
   const t = translatePythonRegex(body);
   const groups: Record<string, number> = {};
   for (const [name, idx] of t.names) groups[name] = idx[0]!;
@@ -142,7 +194,7 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false): 
   const at = (n: string) => groups[n] ?? -1;
   const fields: FieldIndex = { Y: at('Y'), y: at('y'), m: at('m'), b: at('b'), d: at('d'), H: at('H'), I: at('I'), p: at('p'),
     M: at('M'), S: at('S'), f: at('f'), z: at('z'), epoch: at('epoch'), lepoch: at('lepoch'), tai: at('tai') };
-  return [{ name: pattern, regex: new RegExp(t.source, flags), probe: new RegExp(probeSource(body, t.source), flags + 'y'), groups, fields, dateGroup: groups['_date']! }];
+  return { regex: new RegExp(t.source, flags), probe: new RegExp(probeSource(body, t.source), flags + 'y'), groups, fields, dateGroup: groups['_date']! };
 }
 
 /**

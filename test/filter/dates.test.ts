@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DateDetector, dateMatchToTime, isoLocal } from '../../src/filter/dates.js';
+import { compileDatePattern, DateDetector, dateMatchToTime, isoLocal } from '../../src/filter/dates.js';
 
 const prevTz = process.env['TZ'];
 beforeAll(() => { process.env['TZ'] = 'UTC'; });
@@ -16,6 +16,18 @@ function read(line: string, patterns: string[] = []): { iso: string; rest: strin
 }
 
 describe('DateDetector', () => {
+  it('builds the default formats when first tried, each of them valid; a filter\'s own bad datepattern fails when the filter loads', () => {
+    const defaults = compileDatePattern('');
+    expect(defaults.length).toBeGreaterThan(10);
+    for (const t of defaults) {
+      expect(() => t.prepare(), t.name).not.toThrow();
+      expect(t.regex).toBeInstanceOf(RegExp);
+      expect(t.probe.sticky, t.name).toBe(true);
+      expect(t.dateGroup, t.name).toBeGreaterThan(0);
+    }
+    expect(() => compileDatePattern('%Y-%m-%d (')).toThrow();
+  });
+
   it('reads fail2ban default formats', () => {
     expect(read('Jun 21 16:47:48 host sshd[1]: x')).toEqual({ iso: '2026-06-21T16:47:48', rest: ' host sshd[1]: x' });
     expect(read('2005-06-21T16:47:48.123+02:00 host x')!.iso).toBe('2005-06-21T14:47:48');
