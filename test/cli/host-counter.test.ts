@@ -42,6 +42,25 @@ describe('HostCounter', () => {
     expect(c.top(1000)).toEqual(sorted.slice(0, 1000));
   });
 
+  it('exports only the hosts in use, and after clear() counts afresh in the same table', () => {
+    const c = new HostCounter();
+    for (let i = 0; i < 3000; i++) c.add(`10.1.${i % 50}.${i % 7}`);
+    c.add('2001:db8::1');
+    const out = c.export();
+    expect(out.keys.length).toBe(350);
+    expect(out.counts.reduce((a, b) => a + b, 0)).toBe(3000);
+    expect(out.others).toEqual([['2001:db8::1', 1]]);
+    c.clear();
+    expect(c.size).toBe(0);
+    expect(c.top(5)).toEqual([]);
+    c.add('10.1.0.0');
+    c.add('10.1.0.0');
+    expect(c.toMap()).toEqual(new Map([['10.1.0.0', 2]]));
+    const again = new HostCounter();
+    again.merge(c.export());
+    expect(again.toMap()).toEqual(new Map([['10.1.0.0', 2]]));
+  });
+
   it('merges another thread\'s counts, posted as plain data', () => {
     const mine = new HostCounter();
     mine.add('1.1.1.1', 2);
