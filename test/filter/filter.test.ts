@@ -17,6 +17,26 @@ describe('Filter', () => {
     expect(f.stats).toMatchObject({ lines: 2, matched: 1, missed: 1 });
   });
 
+  it('takes the rest of the line as the content where the prefregex ends in <F-CONTENT>.+</F-CONTENT>$, as the regex itself would', () => {
+    // The same prefregex ending in \Z is not rewritten: both must agree on every line, the awkward ones included.
+    const pre = '^<F-MLFID>\\S+ (?:app|ap)(?:\\[\\d+\\])?:</F-MLFID> ?(?:error: )?';
+    const fail = ['^bad login from <HOST>( port \\d+)?\\s*$', '^ ?$', '^error: $'];
+    const rewritten = new Filter(spec({ prefregex: `${pre}<F-CONTENT>.+</F-CONTENT>$`, failregex: fail }));
+    const kept = new Filter(spec({ prefregex: `${pre}<F-CONTENT>.+</F-CONTENT>\\Z`, failregex: fail }));
+    const lines = [
+      'h app: bad login from 1.2.3.4', 'h app[7]: error: bad login from 1.2.3.5 port 22', 'h app: ', 'h app:', 'h app:  ',
+      'h app: error: ', 'h ap: bad login from 1.2.3.6 \r', 'h other: bad login from 1.2.3.7', 'h app: bad login from 1.2.3.8   ',
+    ];
+    const seen = (f: Filter) => lines.map((l) => {
+      const v = f.processLine(l, NOW);
+      return v.kind === 'failure' ? [v.failure.host, v.failure.failregexIndex] : v.kind;
+    });
+    expect(seen(rewritten)).toEqual(seen(kept));
+    // "h app: " and "h app: error: " leave a space and "error: " as the content; the session lends them its host.
+    expect(seen(rewritten)).toEqual([['1.2.3.4', 0], ['1.2.3.5', 0], ['1.2.3.4', 1], 'missed', ['1.2.3.4', 1], ['1.2.3.4', 2], ['1.2.3.6', 0], 'missed', ['1.2.3.8', 0]]);
+    expect(rewritten.stats).toEqual(kept.stats);
+  });
+
   it('counts ignoreregex hits as ignored, not failures', () => {
     const f = new Filter(spec({ failregex: ['fail from <HOST>'], ignoreregex: ['from 10\\.'] }));
     expect(hosts(f, ['fail from 10.0.0.1', 'fail from 1.2.3.4'])).toEqual(['ignored', '1.2.3.4']);
