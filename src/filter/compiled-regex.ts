@@ -14,6 +14,8 @@ export class CompiledRegex {
   readonly groupCount: number;
   /** ASCII codes a match can start with (anchored single-line patterns), else null. */
   readonly firstChars: Uint8Array | null;
+  /** The first two characters a match can start with, where every match starts with a literal of two or more (pyregex.ts), else null. */
+  readonly leadPairs: ReadonlyArray<readonly [number, number]> | null;
   private readonly python: string;
   private readonly multiline: boolean;
   /** Variant pruning (see pruned()): literals that only some alternatives need, and the versions built per absent set. */
@@ -57,6 +59,7 @@ export class CompiledRegex {
     this.names = t.names;
     this.literals = t.literals;
     this.firstChars = t.firstChars;
+    this.leadPairs = t.leadPairs;
     this.pruning = null;
     if (t.variants) {
       // Literals every alternative needs prune nothing; at most 4 others keep the versions few.

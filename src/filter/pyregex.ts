@@ -42,6 +42,12 @@ export interface TranslatedRegex {
    */
   firstChars: Uint8Array | null;
   /**
+   * For an anchored, single-line pattern whose every match begins with a
+   * literal text of two characters or more: those texts' first two
+   * characters (each as two ASCII codes); null when not every match does.
+   */
+  leadPairs: Array<[number, number]> | null;
+  /**
    * The alternatives a conditional was expanded into (null for one), each
    * with the literal texts it cannot match without, all of them; `groups`:
    * its capturing groups are numbered first+1 .. last; `refers`: its source
@@ -537,6 +543,61 @@ function requiredLiterals(n: Node): string[] | null {
   }
 }
 
+// ---- literal start ------------------------------------------------------------
+
+/** Texts a match of a node begins with ('' among them: nothing certain), and whether it is exactly one of them. */
+interface Lead {
+  texts: string[];
+  complete: boolean;
+}
+
+const NO_LEAD: Lead = { texts: [''], complete: false };
+/** Beyond this many texts the start is left unknown. */
+const MAX_LEADS = 16;
+
+function leadOf(n: Node): Lead {
+  switch (n.t) {
+    case 'atom': {
+      if (n.kind === 'anchor') return n.text === '^' ? { texts: [''], complete: true } : NO_LEAD;
+      const c = literalChar(n);
+      return c === null ? NO_LEAD : { texts: [c], complete: true };
+    }
+    case 'group':
+      return n.kind === 'cap' || n.kind === 'noncap' || n.kind === 'atomic' ? leadOf(n.body) : NO_LEAD;
+    case 'quant': {
+      if (n.min < 1) return NO_LEAD;
+      const l = leadOf(n.body);
+      return { texts: l.texts, complete: l.complete && n.min === 1 && n.max === 1 };
+    }
+    case 'seq': {
+      let texts = [''];
+      for (const item of n.items) {
+        const l = leadOf(item);
+        const next = texts.flatMap((a) => l.texts.map((b) => a + b));
+        // Two characters are all the router reads: stop once every text has them.
+        if (next.length > MAX_LEADS) return { texts, complete: false };
+        texts = next;
+        if (!l.complete || texts.every((t) => t.length >= 2)) return { texts, complete: l.complete && item === n.items[n.items.length - 1] };
+      }
+      return { texts, complete: true };
+    }
+    case 'alt': {
+      const ls = n.branches.map(leadOf);
+      const texts = [...new Set(ls.flatMap((l) => l.texts))];
+      return texts.length > MAX_LEADS ? NO_LEAD : { texts, complete: ls.every((l) => l.complete) };
+    }
+    default:
+      return NO_LEAD;
+  }
+}
+
+function leadPairsOf(variants: Node[]): Array<[number, number]> | null {
+  const texts = variants.flatMap((v) => leadOf(v).texts);
+  if (texts.some((t) => t.length < 2 || t.charCodeAt(0) > 127 || t.charCodeAt(1) > 127)) return null;
+  const pairs = new Map(texts.map((t) => [t.slice(0, 2), [t.charCodeAt(0), t.charCodeAt(1)] as [number, number]]));
+  return [...pairs.values()];
+}
+
 // ---- first-character set ------------------------------------------------------
 
 interface FirstSet {
@@ -810,10 +871,11 @@ export function translatePythonRegex(pattern: string, opts: { multiline?: boolea
   const lits = flags.includes('i') ? null : anyOf(variants.map(requiredLiterals));
   const anchored = variants.every(startsAnchored);
   const firstChars = anchored && !flags.includes('m') ? firstCharsOf(variants, flags) : null;
+  const leadPairs = firstChars !== null && !flags.includes('i') ? leadPairsOf(variants) : null;
   const variantInfo = variants.length > 1 && !flags.includes('i')
     ? variants.map((v, i) => ({ source: variantSources[i]!, needs: mandatoryLiterals(v), ...variantGroups[i]! }))
     : null;
-  return { source, flags, names: em.names, groupCount: em.group - (opts.groupOffset ?? 0), literals: lits, anchored, firstChars, variants: variantInfo };
+  return { source, flags, names: em.names, groupCount: em.group - (opts.groupOffset ?? 0), literals: lits, anchored, firstChars, leadPairs, variants: variantInfo };
 
   function groupText(g: Node): string {
     return g.t === 'group' && g.name ? `(?P<${g.name}>` : '';
