@@ -8,6 +8,7 @@ import { filterFromArgument } from './filter-argument.js';
 import type { HostCounts } from './host-counter.js';
 import { CHECKPOINT_LAST, checkpointIndex, matchOf, readOnUntilMeet, RegexScanner } from './regex-scan.js';
 import { SplitControl, WORKER } from './split-control.js';
+import { emptyListOf } from '../util/empty-list.js';
 
 /** What the parallel `bantop regex` asks of its worker (see regex-parallel.ts). */
 export interface WorkerTask {
@@ -133,12 +134,9 @@ function readChunk(task: WorkerTask, compiled: Filter, k: number, n: number, pri
     const { line: _omit, ...rest } = matchOf(line, f);
     matchTexts.push(JSON.stringify(rest));
   } : undefined, true);
-  // Made with the element kinds they will hold: an empty literal holds small integers, and its first string
-  // or object, pushed in code V8 had optimised for the chunk's first lines, threw that code away.
-  const mine = [''];
-  mine.pop();
-  const snaps = [emptyStats()];
-  snaps.pop();
+  // Made with the element kinds they will hold: pushed to in readToHorizon, optimised for the chunk's first lines.
+  const mine = emptyListOf('');
+  const snaps = emptyListOf(emptyStats());
   const { start, end } = ctl.chunk(k);
   const r = new LineReader(task.path, start, end);
   try {

@@ -179,8 +179,7 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false, l
   else if (defaultBoundaries && !body.startsWith('(?P<_date>^') && !body.startsWith('(?P<_date>(?:^')) {
     body = String.raw`(?<!\w)` + body + String.raw`(?!\w)`;
   }
-  const finalBody = body;
-  const template = new DateTemplate(pattern, () => buildTemplate(finalBody));
+  const template = new DateTemplate(pattern, () => buildTemplate(body));
   if (!lazy) template.prepare();
   return [template];
 }

@@ -53,7 +53,6 @@ export function emptyStats(): FilterStats {
   return { lines: 0, matched: 0, ignored: 0, missed: 0, truncated: 0, binary: 0, invalidAddress: 0 };
 }
 
-/** The parts of the last failure scan() found, from which failure() builds it. */
 /**
  * The parts of the last failure scan() found, from which failure() builds it.
  * A class whose number fields hold non-integers from the start: an address

@@ -1,4 +1,5 @@
 import { isAscii } from 'node:buffer';
+import { emptyListOf } from '../util/empty-list.js';
 
 /**
  * Turns byte chunks into whole lines. A partial last line is held (as bytes)
@@ -22,7 +23,7 @@ export class LineSplitter {
     const lastNl = chunk.lastIndexOf(10);
     if (lastNl < 0) {
       this.pending = this.pending ? Buffer.concat([this.pending, chunk]) : Buffer.from(chunk);
-      return { lines: emptyLines(), bytes: 0 };
+      return { lines: emptyListOf(''), bytes: 0 };
     }
     let bytes = lastNl + 1;
     const lines: string[] = [];
@@ -72,16 +73,4 @@ function splitDecoded(buf: Buffer, lines: string[]): void {
     lines.push(buf.toString(enc, start, nl));
     start = nl + 1;
   }
-}
-
-/**
- * An empty list of lines, made as the lists with lines are (by pushing
- * strings): an empty literal has another element kind, and a field that holds
- * lists of both kinds changes its object's layout under V8's optimised code
- * (LineReader's batch).
- */
-export function emptyLines(): string[] {
-  const a = [''];
-  a.pop();
-  return a;
 }
