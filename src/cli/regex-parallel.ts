@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
 import type { FilterSpec, FilterStats } from '../filter/filter.js';
 import { LineReader } from '../source/read-lines.js';
 import { addChunkFrom, addStats } from './chunk-chain.js';
@@ -101,15 +102,24 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   if (b === null || b.length < 2 || mine + 1 >= b.length - 1) {
     // The worker came too late, or this thread got every chunk: it has read the whole file.
     ctl.cancel();
-    await worker.terminate();
+    release(worker);
     return alone(Math.max(0, mine + 1));
   }
   const first = mine + 1;
   const result = await stitch(scanner, parts, thread, path, b, first, ctl);
-  await worker.terminate();
+  release(worker);
   const chunks = { main: first, worker: b.length - 1 - first };
   if (result === null) return { summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: null, chunks, summedByWorker: false, filterBuiltEarly: false } };
   return { summary: summaryOf(result.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: result.met, chunks, summedByWorker: result.summed, filterBuiltEarly: result.builtEarly } };
+}
+
+/**
+ * Ends the worker without waiting for it: its heap (tens of MB after a large
+ * file) is torn down on its own thread while this one sums up and reports,
+ * instead of before (10 ms at the end of a million lines).
+ */
+function release(worker: Worker): void {
+  void worker.terminate();
 }
 
 /**
