@@ -43,9 +43,11 @@ export class RegexScanner {
     this.into = this.counts;
   }
 
-  line(text: string): void {
+  /** `nulFree`: the line's reader found no NUL in it (LineReader.nulFree). */
+  line(text: string, nulFree = false): void {
     const lineNo = ++this.lines;
     const f = this.filter;
+    f.nulFree = nulFree;
     if (f.scan(text, this.now) !== LineKind.Failure) return;
     if (lineNo > this.intoUntil) this.pickCounter(lineNo);
     this.into.addHost(f.failureHost, f.failureV4);
@@ -72,7 +74,7 @@ export class RegexScanner {
 
   /** Every line `r` has left, through this scanner: the loop that reads a million lines, one for every caller. */
   readAll(r: LineReader): void {
-    for (let l = r.next(); l !== null; l = r.next()) this.line(l);
+    for (let l = r.next(); l !== null; l = r.next()) this.line(l, r.nulFree);
   }
 
   /** Bytes [start, end) of a file; an `end` function is asked before each read (LineReader). */
@@ -136,7 +138,7 @@ export function readOnUntilMeet(scanner: RegexScanner, path: string, chunk: { st
   try {
     // Up to the last checkpoint the states may meet; after it, the rest of the chunk is only read.
     for (let l = r.next(); l !== null; l = r.next()) {
-      scanner.line(l);
+      scanner.line(l, r.nulFree);
       const local = scanner.lines - before;
       const i = checkpointIndex(local);
       if (i >= 0 && i < prints.length && scanner.filter.fingerprint() === prints[i]) return local;

@@ -117,7 +117,7 @@ function run(task: WorkerTask, compiled: Filter, builtEarly: boolean): void {
  */
 function readToHorizon(scanner: RegexScanner, r: LineReader, mine: string[], snaps: FilterStats[]): void {
   for (let l = r.next(); l !== null; l = r.next()) {
-    scanner.line(l);
+    scanner.line(l, r.nulFree);
     if (checkpointIndex(scanner.lines) >= 0) {
       mine.push(scanner.filter.fingerprint());
       snaps.push({ ...scanner.stats });

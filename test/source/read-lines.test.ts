@@ -37,6 +37,20 @@ describe('LineReader', () => {
     expect(r.next()).toBeNull();
   });
 
+  it('says a line is free of NUL only when no line of its read holds one (the last line without a newline is never vouched for)', () => {
+    // 2,000 lines of 50 bytes: the first 64 KB read ends near line 1,310; line 1,500 holds a NUL.
+    const lines = Array.from({ length: 2000 }, (_, i) => (i === 1499 ? 'x\u0000' : 'y').padEnd(49, '.'));
+    const path = join(dir, 'nul.log');
+    writeFileSync(path, lines.join('\n') + '\nlast');
+    const r = new LineReader(path, 0, Infinity);
+    const free: boolean[] = [];
+    for (let l = r.next(); l !== null; l = r.next()) free.push(r.nulFree);
+    expect(free).toHaveLength(2001);
+    expect(free.slice(0, 1000).every(Boolean)).toBe(true);
+    expect(free[1499]).toBe(false);
+    expect(free[2000]).toBe(false);
+  });
+
   it('reads a last line without its newline, and invalid UTF-8 as U+FFFD', () => {
     const path = join(dir, 'b.log');
     writeFileSync(path, Buffer.concat([Buffer.from('one\n\nt'), Buffer.from([0xff]), Buffer.from('wo\nlast')]));
