@@ -6,7 +6,7 @@ import { LineReader } from '../source/read-lines.js';
 import { ChunkChain, type ChainTotals } from './chunk-chain.js';
 import { filterFromArgument } from './filter-argument.js';
 import type { HostCounts } from './host-counter.js';
-import { CHECKPOINT_LAST, checkpointIndex, matchOf, readOnUntilMeet, RegexScanner } from './regex-scan.js';
+import { CHECKPOINT_COUNT, CHECKPOINT_FIRST, matchOf, readOnUntilMeet, RegexScanner } from './regex-scan.js';
 import { SplitControl, WORKER } from './split-control.js';
 import { emptyListOf } from '../util/empty-list.js';
 
@@ -109,20 +109,14 @@ function run(task: WorkerTask, compiled: Filter, builtEarly: boolean): void {
   port.postMessage({ kind: 'done', chunks, chain: chain?.totals() ?? null, builtEarly } satisfies WorkerReply);
 }
 
-/**
- * A chunk's first lines, up to the last checkpoint, with the filter's state
- * recorded at each. A function of its own: V8 optimises a long loop while it
- * runs (on-stack replacement), and code after the loop that has not run yet
- * (the rest of readChunk) would throw that optimised code away when reached.
- */
+/** A chunk's first lines, up to the last checkpoint, with the filter's state recorded at each. */
 function readToHorizon(scanner: RegexScanner, r: LineReader, mine: string[], snaps: FilterStats[]): void {
-  for (let l = r.next(); l !== null; l = r.next()) {
-    scanner.line(l, r.nulFree);
-    if (checkpointIndex(scanner.lines) >= 0) {
-      mine.push(scanner.filter.fingerprint());
-      snaps.push({ ...scanner.stats });
-      if (scanner.lines === CHECKPOINT_LAST) return;
-    }
+  for (let i = 0; i < CHECKPOINT_COUNT; i++) {
+    const at = CHECKPOINT_FIRST << i;
+    scanner.readSome(r, at - scanner.lines);
+    if (scanner.lines < at) return;
+    mine.push(scanner.filter.fingerprint());
+    snaps.push({ ...scanner.stats });
   }
 }
 
