@@ -149,23 +149,34 @@ export function checkpointIndex(line: number): number {
 }
 
 /**
+ * Reads `r` through `scanner` from checkpoint to checkpoint (lines counted
+ * from the call) and calls `atCheckpoint(i)` at each, until it returns true
+ * (then that checkpoint's line is returned) or the lines end first (null).
+ * Stops after the last checkpoint; the rest is the caller's.
+ */
+export function readToCheckpoints(scanner: RegexScanner, r: LineReader, atCheckpoint: (i: number) => boolean): number | null {
+  const before = scanner.lines;
+  for (let i = 0; i < CHECKPOINT_COUNT; i++) {
+    const at = CHECKPOINT_FIRST << i;
+    scanner.readSome(r, at - (scanner.lines - before));
+    if (scanner.lines - before < at) return null;
+    if (atCheckpoint(i)) return at;
+  }
+  return null;
+}
+
+/**
  * Reads a chunk on with `scanner` (which carries state from before the chunk)
  * until its state equals the state a fresh filter had at the same line of the
  * chunk (`prints`, at the checkpoints). Returns that line, or null when the
  * states did not meet in this chunk (the chunk has then been read whole).
  */
 export function readOnUntilMeet(scanner: RegexScanner, path: string, chunk: { start: number; end: number }, prints: readonly string[]): number | null {
-  const before = scanner.lines;
   const r = new LineReader(path, chunk.start, chunk.end);
   try {
     // Up to the last checkpoint the states may meet; after it, the rest of the chunk is only read.
-    for (let i = 0; i < CHECKPOINT_COUNT; i++) {
-      const at = CHECKPOINT_FIRST << i;
-      scanner.readSome(r, at - (scanner.lines - before));
-      // The chunk ended before this checkpoint: it has been read whole.
-      if (scanner.lines - before < at) return null;
-      if (i < prints.length && scanner.filter.fingerprint() === prints[i]) return at;
-    }
+    const met = readToCheckpoints(scanner, r, (i) => i < prints.length && scanner.filter.fingerprint() === prints[i]);
+    if (met !== null) return met;
     scanner.readAll(r);
     return null;
   } finally {

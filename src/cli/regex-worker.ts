@@ -6,7 +6,7 @@ import { LineReader } from '../source/read-lines.js';
 import { ChunkChain, type ChainTotals } from './chunk-chain.js';
 import { filterFromArgument } from './filter-argument.js';
 import type { HostCounts } from './host-counter.js';
-import { CHECKPOINT_COUNT, CHECKPOINT_FIRST, matchOf, readOnUntilMeet, RegexScanner } from './regex-scan.js';
+import { matchOf, readOnUntilMeet, readToCheckpoints, RegexScanner } from './regex-scan.js';
 import { SplitControl, WORKER } from './split-control.js';
 import { emptyListOf } from '../util/empty-list.js';
 
@@ -109,17 +109,6 @@ function run(task: WorkerTask, compiled: Filter, builtEarly: boolean): void {
   port.postMessage({ kind: 'done', chunks, chain: chain?.totals() ?? null, builtEarly } satisfies WorkerReply);
 }
 
-/** A chunk's first lines, up to the last checkpoint, with the filter's state recorded at each. */
-function readToHorizon(scanner: RegexScanner, r: LineReader, mine: string[], snaps: FilterStats[]): void {
-  for (let i = 0; i < CHECKPOINT_COUNT; i++) {
-    const at = CHECKPOINT_FIRST << i;
-    scanner.readSome(r, at - scanner.lines);
-    if (scanner.lines < at) return;
-    mine.push(scanner.filter.fingerprint());
-    snaps.push({ ...scanner.stats });
-  }
-}
-
 function readChunk(task: WorkerTask, compiled: Filter, k: number, n: number, prints: Map<number, string[]>): ChunkResult {
   const matchLines: number[] = [];
   const matchTexts: string[] = [];
@@ -128,13 +117,18 @@ function readChunk(task: WorkerTask, compiled: Filter, k: number, n: number, pri
     const { line: _omit, ...rest } = matchOf(line, f);
     matchTexts.push(JSON.stringify(rest));
   } : undefined, true);
-  // Made with the element kinds they will hold: pushed to in readToHorizon, optimised for the chunk's first lines.
+  // Made with the element kinds they will hold: pushed to at the checkpoints, in code optimised for the chunk's first lines.
   const mine = emptyListOf('');
   const snaps = emptyListOf(emptyStats());
   const { start, end } = ctl.chunk(k);
   const r = new LineReader(task.path, start, end);
   try {
-    readToHorizon(scanner, r, mine, snaps);
+    // A chunk's first lines, up to the last checkpoint, with the filter's state recorded at each.
+    readToCheckpoints(scanner, r, () => {
+      mine.push(scanner.filter.fingerprint());
+      snaps.push({ ...scanner.stats });
+      return false;
+    });
     // The first thread may need the fingerprints as soon as it reaches this chunk.
     port.postMessage({ kind: 'prints', chunk: k, prints: mine } satisfies WorkerReply);
     scanner.readAll(r);
