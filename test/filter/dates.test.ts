@@ -71,6 +71,27 @@ describe('DateDetector', () => {
     expect(mixed === null || mixed.template.name !== d.find('2005-06-21 16:47:48 g')!.template.name).toBe(true);
   });
 
+  it('reads a run of lines by the template that matched last: new timestamps, leading non-word characters, a date inside the match', () => {
+    const run = (patterns: string[], lines: string[]) => {
+      const d = new DateDetector(patterns);
+      return lines.map((line) => {
+        const m = d.find(line);
+        if (m === null) return null;
+        return `${isoLocal(dateMatchToTime(m, NOW)!)}|${line.slice(0, m.start)}|${line.slice(m.end)}`;
+      });
+    };
+    // Each line read by a detector of its own gives what the shared one must give.
+    const alone = (patterns: string[], lines: string[]) => lines.map((l) => run(patterns, [l])[0]);
+    const lineStart = ['Jun 21 16:47:48 a', 'Jun 21 16:47:49 b', 'Jun 21 16:47:49 b2', '[Jun 21 16:47:50] c', '  Jun 21 16:47:51 d', 'Jun 21 16:47:52.5 e', 'Jun 21 16:47:53 2005 f', 'Jun 21 16:47:54 g'];
+    expect(run(['{^LN-BEG}'], lineStart)).toEqual(alone(['{^LN-BEG}'], lineStart));
+    expect(run(['{^LN-BEG}'], lineStart)[3]).toBe('2026-06-21T16:47:50|[|] c');
+    const whole = ['Jun 21 16:47:48 a', 'Jun 21 16:47:49 b', 'x Jun 21 16:47:50 c', 'Jun 21 16:47:51 d', 'Jun 21 16:47:51 e'];
+    expect(run([], whole)).toEqual(alone([], whole));
+    const inner = ['ip - [21/Jun/2005:16:47:48 +0000] a', 'ip - [21/Jun/2005:16:47:48 +0000] b', 'ip - [21/Jun/2005:16:47:49 +0000] c', 'ipv6 - [21/Jun/2005:16:47:49 +0000] d'];
+    expect(run(['^[^\\[]*\\[({DATE})'], inner)).toEqual(alone(['^[^\\[]*\\[({DATE})'], inner));
+    expect(run(['^[^\\[]*\\[({DATE})'], inner)[2]).toBe('2005-06-21T16:47:49|ip - [|] c');
+  });
+
   it('returns null when no template fits', () => {
     expect(read('no date here at all')).toBeNull();
   });
