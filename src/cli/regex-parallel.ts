@@ -38,7 +38,9 @@ export interface ScanResult {
   /** --json: each failure as JSON text, in line order. */
   parts: string[] | null;
   /** How the work was split, for the curious and for tests. */
-  parallel: { used: boolean; metAfterLines: number | null; chunks: { main: number; worker: number }; summedByWorker: boolean; filterBuiltEarly: boolean };
+  parallel: { used: boolean; metAfterLines: number | null; chunks: { main: number; worker: number }; summedByWorker: boolean; filterBuiltEarly: boolean;
+    /** The worker's first reply held only the chunk its chain starts from, and the states met elsewhere: this thread asked for every chunk. */
+    restFetched: boolean };
 }
 
 export interface ScanOptions {
@@ -67,7 +69,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   const now = opts.now ?? (parallel ? early?.now : null) ?? Date.now();
   const parts: string[] | null = opts.json ? [] : null;
   const scanner = new RegexScanner(spec, now, parts ? (line, f) => parts.push(JSON.stringify(matchOf(line, f))) : undefined);
-  const alone = (chunks = 0) => ({ summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false, filterBuiltEarly: false } });
+  const alone = (chunks = 0) => ({ summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false, filterBuiltEarly: false, restFetched: false } });
   if (!parallel) {
     scanner.readRange(path, 0, Infinity);
     return alone();
@@ -109,8 +111,8 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   const result = await stitch(scanner, parts, thread, path, b, first, ctl);
   release(worker);
   const chunks = { main: first, worker: b.length - 1 - first };
-  if (result === null) return { summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: null, chunks, summedByWorker: false, filterBuiltEarly: false } };
-  return { summary: summaryOf(result.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: result.met, chunks, summedByWorker: result.summed, filterBuiltEarly: result.builtEarly } };
+  if (result === null) return { summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: null, chunks, summedByWorker: false, filterBuiltEarly: false, restFetched: false } };
+  return { summary: summaryOf(result.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: result.met, chunks, summedByWorker: result.summed, filterBuiltEarly: result.builtEarly, restFetched: result.restFetched } };
 }
 
 /**
@@ -127,7 +129,7 @@ function release(worker: Worker): void {
  * state meets the worker's, then adds the worker's results from there, chunk
  * after chunk. Returns null when this thread read the rest itself.
  */
-async function stitch(scanner: RegexScanner, parts: string[] | null, thread: RegexThread, path: string, b: number[], first: number, ctl: SplitControl): Promise<{ stats: FilterStats; met: number; summed: boolean; builtEarly: boolean } | null> {
+async function stitch(scanner: RegexScanner, parts: string[] | null, thread: RegexThread, path: string, b: number[], first: number, ctl: SplitControl): Promise<{ stats: FilterStats; met: number; summed: boolean; builtEarly: boolean; restFetched: boolean } | null> {
   const n = b.length - 1;
   const before = scanner.lines;
   let meet: { chunk: number; line: number } | null = null;
@@ -139,7 +141,11 @@ async function stitch(scanner: RegexScanner, parts: string[] | null, thread: Reg
     if (at !== null) meet = { chunk: j, line: at };
   }
   const done = meet === null ? null : await thread.done.catch(() => null);
-  if (meet === null || done === null) {
+  const chain = done?.chain ?? null;
+  // Summing from the worker's chain needs only the chunk where the states met; anything else, every chunk.
+  const chained = parts === null && chain !== null && chain.after === meet?.chunk;
+  const chunks = done === null ? null : chained || done.complete ? done.chunks : await thread.rest().catch(() => null);
+  if (meet === null || done === null || chunks === null) {
     // The states never met, or the worker failed: read what is left here.
     if (meet !== null) {
       // Up to the meeting line, this thread has read the chunk already.
@@ -156,15 +162,14 @@ async function stitch(scanner: RegexScanner, parts: string[] | null, thread: Reg
     return null;
   }
 
-  const byChunk = new Map<number, ChunkResult>(done.chunks.map((c) => [c.chunk, c]));
+  const byChunk = new Map<number, ChunkResult>(chunks.map((c) => [c.chunk, c]));
   const stats = { ...scanner.stats };
-  const chain = done.chain;
-  if (parts === null && chain !== null && chain.after === meet.chunk) {
+  if (chained) {
     // The worker summed every chunk after its first: only the first is added here.
     addChunkFrom(scanner.counts, stats, byChunk.get(meet.chunk)!, meet.line);
     scanner.counts.merge(chain.counts);
     addStats(stats, chain.stats);
-    return { stats, met: meet.line, summed: true, builtEarly: done.builtEarly };
+    return { stats, met: meet.line, summed: true, builtEarly: done.builtEarly, restFetched: false };
   }
   // Line numbers: where each chunk starts in the file.
   const firstLine = new Map<number, number>();
@@ -188,7 +193,7 @@ async function stitch(scanner: RegexScanner, parts: string[] | null, thread: Reg
     }
     at = r.meet;
   }
-  return { stats, met: meet.line, summed: false, builtEarly: done.builtEarly };
+  return { stats, met: meet.line, summed: false, builtEarly: done.builtEarly, restFetched: !done.complete };
 }
 
 /**

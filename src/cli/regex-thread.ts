@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { configDirOf } from '../config/default-dir.js';
 import { GLOBAL_OPTIONS, parseArgv } from './argv.js';
-import type { EarlyGuess, WorkerReply, WorkerTask } from './regex-worker.js';
+import type { ChunkResult, EarlyGuess, WorkerReply, WorkerRequest, WorkerTask } from './regex-worker.js';
 import { SplitControl } from './split-control.js';
 
 /**
@@ -37,6 +37,8 @@ export interface RegexThread {
   /** The fingerprints of chunk k's first lines, read with a fresh filter. */
   prints(k: number): Promise<string[]>;
   readonly done: Promise<Done>;
+  /** Every chunk's results, from a worker whose `done` held only some. */
+  rest(): Promise<ChunkResult[]>;
 }
 
 /**
@@ -66,15 +68,27 @@ export function spawnRegexThread(early: EarlyGuess | null = null): RegexThread {
     return d;
   };
   const done = deferred<Done>();
-  worker.on('message', (m: WorkerReply) => (m.kind === 'prints' ? slot(m.chunk).resolve(m.prints) : done.resolve(m)));
+  const rest = deferred<ChunkResult[]>();
+  worker.on('message', (m: WorkerReply) => {
+    if (m.kind === 'prints') slot(m.chunk).resolve(m.prints);
+    else if (m.kind === 'done') done.resolve(m);
+    else rest.resolve(m.chunks);
+  });
   const stop = (e: unknown) => {
     failure ??= e;
     for (const d of printed.values()) d.reject(e);
     done.reject(e);
+    rest.reject(e);
   };
   worker.on('error', stop);
   worker.on('exit', (code) => stop(new Error(`regex worker exited with ${code}`)));
-  return { worker, ctl, now: early?.now ?? null, prints: (k) => slot(k).promise, done: done.promise, start: (task) => worker.postMessage(task) };
+  let asked = false;
+  const askRest = () => {
+    if (!asked) worker.postMessage({ kind: 'rest' } satisfies WorkerRequest);
+    asked = true;
+    return rest.promise;
+  };
+  return { worker, ctl, now: early?.now ?? null, prints: (k) => slot(k).promise, done: done.promise, rest: askRest, start: (task) => worker.postMessage(task) };
 }
 
 interface Deferred<T> {

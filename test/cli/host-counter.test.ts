@@ -46,10 +46,13 @@ describe('HostCounter', () => {
     const c = new HostCounter();
     for (let i = 0; i < 3000; i++) c.add(`10.1.${i % 50}.${i % 7}`);
     c.add('2001:db8::1');
+    c.add('name.example', 2);
     const out = c.export();
-    expect(out.keys.length).toBe(350);
-    expect(out.counts.reduce((a, b) => a + b, 0)).toBe(3000);
-    expect(out.others).toEqual([['2001:db8::1', 1]]);
+    expect(out.order.length).toBe(350);
+    expect(new Set(out.order).size).toBe(350);
+    expect([...out.order].reduce((a, s) => a + out.counts[s]!, 0)).toBe(3000);
+    expect(out.others.split('\n')).toEqual(['2001:db8::1', 'name.example']);
+    expect([...out.otherCounts]).toEqual([1, 2]);
     c.clear();
     expect(c.size).toBe(0);
     expect(c.top(5)).toEqual([]);

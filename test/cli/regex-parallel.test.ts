@@ -70,6 +70,24 @@ describe('bantop regex with two threads gives the sequential result', () => {
     }
   });
 
+  it('states that meet past the worker\'s first chunk: the first thread asks the worker for every chunk, and gets the sequential result', async () => {
+    // No session opens for thousands of lines around the middle of the file: the first thread, which carries the sessions
+    // of the first half, meets the worker's fresh state only once a hundred new ones have pushed them out, chunks later.
+    const lines = readFileSync(join(dir, 'sshd.log'), 'utf8').split('\n').filter(Boolean).slice(0, 20_000);
+    const quiet = Array.from({ length: 4000 }, (_, i) => `Nov  1 11:00:00 web1 CRON[${9000 + i}]: pam_unix(cron:session): session closed for user root`);
+    const path = join(dir, 'quiet-middle.log');
+    writeFileSync(path, [...lines, 'Nov  1 11:00:00 web1 sshd[42]: Failed password for invalid user bob from 10.9.9.9 port 22 ssh2', ...quiet, ...lines].join('\n') + '\n');
+    const { spec } = filterFromArgument(SHIPPED, 'sshd');
+    const seq = await scanFile(spec, path, { json: false, now: NOW, minBytes: Infinity });
+    const par = await scanFile(spec, path, { json: false, now: NOW, minBytes: 0, split: 'half', chunkBytes: 32 * 1024 });
+    expect(par.parallel.used).toBe(true);
+    expect(par.parallel.metAfterLines).not.toBeNull();
+    expect(par.parallel.summedByWorker).toBe(false);
+    expect(par.parallel.restFetched).toBe(true);
+    expect(plain(par.summary)).toEqual(plain(seq.summary));
+    expect(seq.summary.matched).toBeGreaterThan(1000);
+  });
+
   it('a file read before the worker is ready is read by one thread alone, and the worker is stopped', async () => {
     const { spec } = filterFromArgument(SHIPPED, 'sshd');
     const path = join(dir, 'small.log');
