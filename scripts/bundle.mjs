@@ -27,6 +27,21 @@ const external = Object.keys(pkg.dependencies).filter((name) => name !== 'zod');
 // Chunks of an earlier build: their names carry a content hash, so a new build does not overwrite them.
 for (const f of readdirSync(out)) if (f.startsWith(CHUNK)) rmSync(join(out, f));
 
+// zod/mini for the entry, bundled on its own first and kept out of the chunks: split with the rest, it
+// would share one 660 KB chunk of zod's core with the classic API (util/zod-mini.ts).
+const ZOD_MINI = '../util/zod-mini.js';
+await build({
+  entryPoints: [join(out, ZOD_MINI)],
+  outfile: join(out, ZOD_MINI),
+  allowOverwrite: true,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+});
+
 await build({
   entryPoints: [join(out, 'main.js'), join(out, 'regex-worker.js')],
   outdir: out,
@@ -36,7 +51,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external,
+  external: [...external, ZOD_MINI],
   chunkNames: `${CHUNK}[name]-[hash]`,
   // esbuild follows tsc's source maps: with --enable-source-maps a stack trace names the TypeScript lines.
   sourcemap: true,
