@@ -157,6 +157,11 @@ export class Filter {
     return new Filter(this.spec, this);
   }
 
+  /** The date formats tried first are `other`'s (a filter of the same compiled regexes): see DateDetector.tryFirstLike(). */
+  datesLike(other: Filter): void {
+    this.dates.tryFirstLike(other.dates);
+  }
+
   /**
    * Everything that carries from one line to the next and can change a later
    * result, as text: two filters with the same fingerprint give the same

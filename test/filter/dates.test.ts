@@ -92,6 +92,19 @@ describe('DateDetector', () => {
     expect(run(['^[^\\[]*\\[({DATE})'], inner)[2]).toBe('2005-06-21T16:47:49|ip - [|] c');
   });
 
+  it('a detector can start where another with the same templates left off: same state, same dates', () => {
+    const a = new DateDetector(['{^LN-BEG}']);
+    a.find('Jun 21 16:47:48 host a');
+    const b = a.fresh();
+    expect(b.state).toBe(-1);
+    b.tryFirstLike(a);
+    expect(b.state).toBe(a.state);
+    expect(b.state).toBeGreaterThanOrEqual(0);
+    const m = b.find('Jun 21 16:47:49 host b')!;
+    expect(isoLocal(dateMatchToTime(m, NOW)!)).toBe('2026-06-21T16:47:49');
+    expect(() => new DateDetector().tryFirstLike(a)).toThrow(/not the same templates/);
+  });
+
   it('returns null when no template fits', () => {
     expect(read('no date here at all')).toBeNull();
   });
