@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM module without types (shared with the bench)
 import { GENERATORS, writeLog } from '../../bench/gen-logs.mjs';
-import { scanFile } from '../../src/cli/regex-parallel.js';
+import { scanFile, tentTargets } from '../../src/cli/regex-parallel.js';
 import { filterFromArgument } from '../../src/cli/filter-argument.js';
 import type { RegexSummary } from '../../src/cli/regex.js';
 
@@ -98,5 +98,26 @@ describe('bantop regex with two threads gives the sequential result', () => {
     expect(plain(par.summary)).toEqual(plain(seq.summary));
     expect(par.parts).toEqual(seq.parts);
     expect(seq.summary.matched).toBeGreaterThan(0);
+  });
+});
+
+describe('where the rest of a large file is cut when the worker is ready', () => {
+  it('cuts small chunks where the threads are likely to meet, large ones away from it, in order', () => {
+    const MB = 1024 * 1024;
+    for (const [from, size] of [[3 * MB, 96 * MB], [0, 40 * MB], [10 * MB, 1000 * MB]] as const) {
+      const cuts = [from, ...tentTargets(from, size), size];
+      expect(cuts.length - 1).toBeLessThanOrEqual(64);
+      const span = size - from;
+      for (let i = 1; i < cuts.length; i++) {
+        const [a, b] = [cuts[i - 1]!, cuts[i]!];
+        expect(b).toBeGreaterThan(a);
+        const middle = (a + b) / 2 - from;
+        const near = middle > span * 0.52 && middle < span * 0.74;
+        // Beyond 64 chunks of these sizes, each grows to keep the count.
+        expect(b - a).toBeLessThanOrEqual(Math.max((near ? 1 : 8) * MB, near ? span * 0.22 / 32 : span * 0.78 / 30) + 1);
+      }
+      // The worker, reading from the back, meets few chunks before the likely meeting point.
+      expect(cuts.filter((c) => c > from + span * 0.74).length).toBeLessThanOrEqual(span > 200 * MB ? 12 : 4);
+    }
   });
 });
