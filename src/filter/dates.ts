@@ -160,10 +160,6 @@ export type Span = (typeof Span)[keyof typeof Span];
  * nothing (see DateDetector.find).
  */
 export class DateMatch {
-  /** The time read from it (NaN: the text is no valid date), and the `now` it was read for; NaN: not read yet. */
-  time = Number.NaN;
-  timeNow = Number.NaN;
-
   constructor(
     readonly template: DateTemplate,
     /** The line it was found in. */
@@ -372,11 +368,9 @@ function isWordChar(c: number): boolean {
  * current year, or the previous one when that puts it more than a day ahead.
  */
 export function dateMatchToTime(dm: DateMatch, now: number): number | null {
-  if (!(Math.abs(dm.timeNow - now) < 3_600_000)) {
-    dm.time = dm.template.read(dm, now);
-    dm.timeNow = now;
-  }
-  return Number.isNaN(dm.time) ? null : dm.time;
+  // Remembered by the template (read()): most lines have a match of their own, so a time kept on the match was rarely asked again.
+  const t = dm.template.read(dm, now);
+  return Number.isNaN(t) ? null : t;
 }
 
 /** Where each date field sits in a template's match (-1: the template has no such field). */
