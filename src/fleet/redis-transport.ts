@@ -41,6 +41,8 @@ export class RedisTransport implements FleetTransport {
   private readonly cmd: Redis;
   private readonly reader: Redis;
   private readonly keys;
+  /** Why the last connection attempt failed (a wrong password, a certificate): a command refused meanwhile says so. */
+  private connError = '';
 
   constructor(url: string, prefix: string) {
     const opts = {
@@ -52,9 +54,12 @@ export class RedisTransport implements FleetTransport {
     };
     this.cmd = new Redis(url, opts);
     this.reader = new Redis(url, opts);
-    // Connection errors surface as failed commands, which the fleet logs and retries; the listener only keeps
-    // ioredis from treating them as unhandled.
-    for (const c of [this.cmd, this.reader]) c.on('error', () => {});
+    // Connection errors surface as failed commands, which the fleet logs and retries; the listener keeps the reason
+    // for those, and keeps ioredis from treating them as unhandled.
+    for (const c of [this.cmd, this.reader]) {
+      c.on('error', (e: Error) => { this.connError = e.message; });
+      c.on('ready', () => { this.connError = ''; });
+    }
     this.keys = { events: `${prefix}:events`, permanent: `${prefix}:permanent`, meta: `${prefix}:permanent:meta`, whitelist: `${prefix}:whitelist` };
   }
 
@@ -62,7 +67,7 @@ export class RedisTransport implements FleetTransport {
   private async up(c: Redis): Promise<void> {
     if (c.status === 'ready') return;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => { c.off('ready', onReady); reject(new Error(`not connected to Redis (${c.status})`)); }, 3000);
+      const timer = setTimeout(() => { c.off('ready', onReady); reject(new Error(`not connected to Redis (${c.status}${this.connError ? `: ${this.connError}` : ''})`)); }, 3000);
       const onReady = () => { clearTimeout(timer); resolve(); };
       c.once('ready', onReady);
     });
