@@ -12,6 +12,8 @@ export interface FailureEvent {
   count: number;
   maxretry: number;
   fields: Record<string, string>;
+  /** The part of the line the failregex matched, when the failure came from a log line. */
+  match?: string | undefined;
 }
 
 export interface BanEvent {
@@ -48,6 +50,8 @@ export interface IgnoredEvent {
   ip: string;
   time: number;
   reason: IgnoreReason;
+  /** As in FailureEvent: the part of the line the failregex matched. */
+  match?: string | undefined;
 }
 
 export type EngineEvent = FailureEvent | BanEvent | UnbanEvent | IgnoredEvent;

@@ -31,6 +31,8 @@ export interface Failure {
   /** `host` is an `<F-ID>` value, not a host name: never resolved. */
   isId: boolean;
   failregexIndex: number;
+  /** The text the failregex matched: the part of the line the TUI highlights. */
+  match: string;
 }
 
 export type LineVerdict =
@@ -72,6 +74,7 @@ class LastFailure {
   date: DateMatch | null = null;
   readTime = Number.NaN;
   index = -1;
+  match = '';
 }
 
 /** One `<F-MLFID>` session: the values its lines captured, and the user names tried in it. */
@@ -215,7 +218,7 @@ export class Filter {
     const v = f.values!;
     const ip = f.addr !== undefined ? normalizeIp(f.addr) : f.isId ? normalizeIp(f.host) : null;
     const t = f.date ? dateMatchToTime(f.date, f.readTime) : null;
-    return { host: f.host, ip, time: t ?? f.readTime, dated: t !== null, fields: L.fields(v), isId: f.isId, failregexIndex: f.index };
+    return { host: f.host, ip, time: t ?? f.readTime, dated: t !== null, fields: L.fields(v), isId: f.isId, failregexIndex: f.index, match: f.match };
   }
 
   private classify(rawLine: string, readTime: number): LineKind {
@@ -304,6 +307,7 @@ export class Filter {
     f.date = dm;
     f.readTime = readTime;
     f.index = hit.index;
+    f.match = hit.m[0];
     return LineKind.Failure;
   }
 

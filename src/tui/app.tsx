@@ -71,11 +71,11 @@ export function App({ source, readonly = false, frameMs = 250, onExit }: AppProp
       switch (e.type) {
         case 'line': data.log.push({ time: e.time, jail: e.jail, text: e.line, kind: 'missed' }); break;
         case 'failure': {
-          const line = data.log.mark(e.jail, e.ip, 'matched');
+          const line = data.log.mark(e.jail, e.ip, 'matched', undefined, e.match);
           data.failures.add(e.ip, `${clock(e.time)} [${e.jail}] ${e.count}/${e.maxretry} ${line?.text ?? ''}`);
           break;
         }
-        case 'ignored': data.log.mark(e.jail, e.ip, 'ignored', e.reason); break;
+        case 'ignored': data.log.mark(e.jail, e.ip, 'ignored', e.reason, e.match); break;
         case 'ban':
           data.bans.set({ ip: e.ip, jail: e.jail, bannedAt: e.time, expiresAt: e.expiresAt, permanent: e.expiresAt === null, failures: e.failures, banCount: e.banCount, source: e.source, reason: e.reason, origin: e.origin });
           break;

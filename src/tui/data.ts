@@ -114,6 +114,8 @@ export interface LogEntry {
   ip?: string | undefined;
   /** Why an ignored failure was ignored (whitelist, ignoreip, protected, …). */
   why?: string | undefined;
+  /** The part of the line the failregex matched. */
+  match?: string | undefined;
 }
 
 /** A bounded ring of the lines the sources read; when paused it stops taking lines, the engine goes on. */
@@ -134,7 +136,7 @@ export class LogRing {
   }
 
   /** The failure or ignore event that follows a line marks it (events arrive in that order). */
-  mark(jail: string, ip: string, kind: LogKind, why?: string): LogEntry | undefined {
+  mark(jail: string, ip: string, kind: LogKind, why?: string, match?: string): LogEntry | undefined {
     if (this.paused) return undefined;
     for (let i = this.items.length - 1; i >= Math.max(0, this.items.length - 8); i--) {
       const e = this.items[i]!;
@@ -142,6 +144,7 @@ export class LogRing {
         e.kind = kind;
         e.ip = ip;
         e.why = why;
+        e.match = match;
         return e;
       }
     }

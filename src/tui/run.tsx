@@ -85,7 +85,8 @@ export async function runTui(o: TuiOptions): Promise<number> {
   process.stdout.write('\x1b[?1049h\x1b[H\x1b[2J');
   // The App batches frames itself (events: one frame per 250 ms; keys: at once, at most one per 100 ms). Ink's own
   // cap stays above that: at maxFps 10 its throttle held a keystroke's frame back to the end of its 100 ms window,
-  // 113 ms median from key to screen in bench/tui.mjs, against 23-31 ms at 30. incrementalRendering garbled lines.
+  // 113 ms median from key to screen in bench/tui.mjs, against 23-31 ms at 30. incrementalRendering (Ink 6.8) moves
+  // the cursor up one line too few for a frame shorter than the terminal: each frame lands a line low under a stale header.
   const app = render(<App source={source} readonly={o.readonly} />, { exitOnCtrlC: true, patchConsole: true, maxFps: 30 });
   const finish = async () => {
     app.unmount();

@@ -39,3 +39,45 @@ export function targetSize(target: string): number {
   const c = parseCidr(target);
   return c ? cidrSize(c) : 1;
 }
+
+/** A piece of a log line as drawn: part of the failregex's match, the address, or neither. */
+export interface Span {
+  text: string;
+  match: boolean;
+  ip: boolean;
+}
+
+/**
+ * A log line fitted to `room` characters, as spans that mark the text the
+ * failregex matched and the address. When the address would fall off the end,
+ * the line is shown from a little before it ("…" first), so it stays in view.
+ */
+export function logSpans(raw: string, room: number, match?: string, ip?: string): Span[] {
+  const chars = [...raw];
+  const cp = (utf16: number) => [...raw.slice(0, utf16)].length;
+  const range = (at: number, text: string): [number, number] => (at < 0 ? [-1, -1] : [cp(at), cp(at) + [...text].length]);
+  const matchAt = match ? raw.indexOf(match) : -1;
+  const [ms, me] = match ? range(matchAt, match) : [-1, -1];
+  // The address inside the match (a line may name more than one), else anywhere.
+  const ipAt = ip ? (matchAt >= 0 && raw.indexOf(ip, matchAt) >= 0 ? raw.indexOf(ip, matchAt) : raw.indexOf(ip)) : -1;
+  const [is, ie] = ip ? range(ipAt, ip) : [-1, -1];
+
+  let start = 0;
+  if (is >= 0 && ie > room - 1) start = Math.max(0, is - Math.floor(room / 3));
+  const cells: Array<{ ch: string; match: boolean; ip: boolean }> = [];
+  if (start > 0) cells.push({ ch: '…', match: false, ip: false });
+  for (let i = start; i < chars.length; i++) cells.push({ ch: chars[i]!, match: i >= ms && i < me, ip: i >= is && i < ie });
+  if (cells.length > room) {
+    cells.length = Math.max(0, room - 1);
+    cells.push({ ch: '…', match: false, ip: false });
+  }
+  while (cells.length < room) cells.push({ ch: ' ', match: false, ip: false });
+
+  const spans: Span[] = [];
+  for (const c of cells) {
+    const last = spans[spans.length - 1];
+    if (last && last.match === c.match && last.ip === c.ip) last.text += c.ch;
+    else spans.push({ text: c.ch, match: c.match, ip: c.ip });
+  }
+  return spans;
+}

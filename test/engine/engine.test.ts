@@ -25,6 +25,8 @@ describe('Engine', () => {
     engine.line('app', 'fail from 1.2.3.4');
     engine.line('app', 'fail from 1.2.3.4');
     expect(events.map((e) => e.type)).toEqual(['failure', 'failure', 'ban']);
+    // The part of the line the failregex matched travels with the failure, for the TUI to highlight.
+    expect(events[0]).toMatchObject({ type: 'failure', ip: '1.2.3.4', match: 'fail from 1.2.3.4' });
     clock.advance(60_000);
     engine.tick();
     expect(events.at(-1)).toMatchObject({ type: 'unban', ip: '1.2.3.4', reason: 'expired' });
@@ -34,6 +36,7 @@ describe('Engine', () => {
     const { engine, events } = setup([def({ maxretry: 1, ignoreip: ['10.0.0.0/8', '2001:db8::/32', '198.51.100.7'] })]);
     for (const ip of ['10.1.2.3', '2001:db8::5', '198.51.100.7', '192.0.2.1']) engine.line('app', `fail from ${ip}`);
     expect(events.map((e) => (e.type === 'ignored' ? e.reason : e.type))).toEqual(['ignoreip', 'ignoreip', 'ignoreip', 'ignoreself']);
+    expect(events[0]).toMatchObject({ match: 'fail from 10.1.2.3' });
   });
 
   it('resolves ignoreip host names through the injected lookup', async () => {

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { LogEntry } from '../data.js';
-import { clock, fit } from '../text.js';
+import { clock, fit, logSpans } from '../text.js';
 import { Title } from './common.js';
 
 export interface LogPaneProps {
@@ -23,20 +23,21 @@ export function LogPane({ lines, focused, filter, paused, back, width, height }:
   );
 }
 
-/** Matched lines carry ●, ignored ones ○ and their reason; the address is highlighted and kept in view. */
+/**
+ * Matched lines carry ●, ignored ones ○ and their reason; the part the failregex matched is underlined and the
+ * address in it bold (and yellow), kept in view.
+ */
 function LogLine({ e, selected, width }: { e: LogEntry; selected: boolean; width: number }) {
   const mark = e.kind === 'matched' ? '●' : e.kind === 'ignored' ? '○' : ' ';
   const prefix = `${mark} ${clock(e.time)} ${fit(e.jail, 10)} `;
   const room = Math.max(1, width - prefix.length - 1);
-  let raw = e.kind === 'ignored' ? `[${e.why}] ${e.text}` : e.text;
-  const ipAt = e.ip ? raw.indexOf(e.ip) : -1;
-  if (ipAt >= 0 && ipAt + e.ip!.length > room - 1) raw = `…${raw.slice(Math.max(0, ipAt - Math.floor(room / 3)))}`;
-  const text = fit(raw, room);
-  const at = e.ip ? text.indexOf(e.ip) : -1;
-  if (at < 0 || selected) return <Text dimColor={e.kind !== 'matched'} inverse={selected}>{fit((selected ? '▸' : ' ') + prefix + text, width)}</Text>;
+  const raw = e.kind === 'ignored' ? `[${e.why}] ${e.text}` : e.text;
+  const spans = logSpans(raw, room, e.match, e.ip);
+  if (selected) return <Text dimColor={e.kind !== 'matched'} inverse>{fit('▸' + prefix + spans.map((s) => s.text).join(''), width)}</Text>;
   return (
-    <Text dimColor={e.kind === 'ignored'}>
-      {' ' + prefix + text.slice(0, at)}<Text bold color="yellow">{e.ip}</Text>{text.slice(at + e.ip!.length)}
+    <Text dimColor={e.kind !== 'matched'}>
+      {' ' + prefix}
+      {spans.map((s, i) => (s.match || s.ip ? <Text key={i} underline={s.match} bold={s.ip} color={s.ip ? 'yellow' : undefined}>{s.text}</Text> : s.text))}
     </Text>
   );
 }
