@@ -2,8 +2,12 @@
 // `bantop --demo --demo-rate 5000`; pipe-pane records every byte Ink writes.
 // Measured: CPU seconds per second and RSS of the TUI process (engine
 // included: the demo is embedded), frames per second (each frame redraws the
-// header, so the header is counted in the byte stream), and the time from a
-// keystroke sent with send-keys to its effect in that stream.
+// header, so the header is counted in the byte stream), the time from a
+// keystroke sent with send-keys to its effect in that stream, and whether
+// memory stays flat: RSS only shows how far V8 lets garbage pile up between
+// full collections, so the process runs with --trace-gc, whose lines land in
+// the same stream, and the heap kept after each full (Mark-Compact) GC is read
+// from them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,7 +82,12 @@ async function catLatencies(work, count) {
 }
 
 /** @returns {Promise<string[]>} markdown lines */
-export async function tuiBench({ bin, rate = 5000, seconds = 60, keystrokes = 30 }) {
+/** The heap (MB) kept after each full GC, from V8's --trace-gc lines ("Mark-Compact 140.1 (150.2) -> 52.3 (60.0) MB"). */
+function liveHeaps(text) {
+  return [...text.matchAll(/Mark-Compact[^\n]*?-> ([\d.]+) \(/g)].map((m) => Number(m[1]));
+}
+
+export async function tuiBench({ bin, rate = 5000, seconds = 120, keystrokes = 30 }) {
   if (spawnSync('tmux', ['-V']).status !== 0) return ['## TUI under load', '', 'tmux is not installed, so the TUI bench did not run.', ''];
   const work = mkdtempSync(join(tmpdir(), 'bantop-bench-tui-'));
   const stream = join(work, 'pane.out');
@@ -86,7 +95,7 @@ export async function tuiBench({ bin, rate = 5000, seconds = 60, keystrokes = 30
   try {
     // TMPDIR: the demo's state lands in `work`, so its logs can be counted afterwards.
     tmux('new-session', '-d', '-s', SESSION, '-x', '80', '-y', '24', '-e', `TMPDIR=${work}`, '-e', 'TERM=xterm-256color',
-      `exec ${process.execPath} ${bin} --demo --demo-rate ${rate}`);
+      `exec ${process.execPath} --trace-gc ${bin} --demo --demo-rate ${rate}`);
     tmux('pipe-pane', '-t', SESSION, '-o', `cat >> ${stream}`);
     const pid = Number(tmux('display-message', '-p', '-t', SESSION, '#{pane_pid}').trim());
     await sleep(5000); // start-up and the first bans
@@ -110,6 +119,8 @@ export async function tuiBench({ bin, rate = 5000, seconds = 60, keystrokes = 30
     const cpu = (cpuTicks(pid) - ticks0) / HZ / wall;
     const written = readFileSync(stream).subarray(bytes0);
     const fps = count(written, header) / wall;
+    const heaps = liveHeaps(written.toString('latin1'));
+    const half = heaps.slice(Math.floor(heaps.length / 2));
     const lineRate = (logLines() - lines0) / wall;
 
     // Keystroke to screen: `s` cycles the sort, and the status line names the new one.
@@ -120,7 +131,7 @@ export async function tuiBench({ bin, rate = 5000, seconds = 60, keystrokes = 30
     tmux('send-keys', '-t', SESSION, 'q');
     await sleep(500);
     const floor = await catLatencies(work, keystrokes);
-    process.stderr.write(`TUI at ${Math.round(lineRate)} lines/s: ${cpu.toFixed(2)} CPU s/s, ${fps.toFixed(1)} fps, keystroke median ${pct(lat, 0.5).toFixed(1)} ms, RSS ${rss0.toFixed(0)} → ${rss2.toFixed(0)} MB\n`);
+    process.stderr.write(`TUI at ${Math.round(lineRate)} lines/s: ${cpu.toFixed(2)} CPU s/s, ${fps.toFixed(1)} fps, keystroke median ${pct(lat, 0.5).toFixed(1)} ms, RSS ${rss0.toFixed(0)} → ${rss2.toFixed(0)} MB, heap after full GCs ${heaps.map((h) => h.toFixed(0)).join(' ')} MB\n`);
     return [
       '## TUI under load (the demo, embedded engine, in tmux at 80×24)', '',
       `\`bantop --demo --demo-rate ${rate}\` in a real terminal (tmux); the simulator wrote ${Math.round(lineRate).toLocaleString('en-US')} lines/s over ${wall.toFixed(0)} s, all read, filtered and counted by the engine in the same process.`, '',
@@ -130,9 +141,10 @@ export async function tuiBench({ bin, rate = 5000, seconds = 60, keystrokes = 30
       `| keystroke to screen (\`s\`, ${keystrokes} times): median, p90, worst | ${pct(lat, 0.5).toFixed(1)} ms, ${pct(lat, 0.9).toFixed(1)} ms, ${lat.at(-1).toFixed(1)} ms |`,
       `| the floor, \`cat\` echoing a key in the same kind of pane: median, worst | ${pct(floor, 0.5).toFixed(1)} ms, ${floor.at(-1).toFixed(1)} ms (bantop: ${(pct(lat, 0.5) / pct(floor, 0.5)).toFixed(1)}x the floor at the median) |`,
       `| RSS at the start of the load, then every 10 s, then after the keystrokes (MB) | ${rss0.toFixed(0)} → ${samples.join(', ')} → ${rss2.toFixed(0)} |`,
+      `| V8 heap kept after each full GC during the load (MB; ${heaps.length} full GCs) | ${heaps.length ? `first ${heaps[0].toFixed(1)}, max ${Math.max(...heaps).toFixed(1)}, last ${heaps.at(-1).toFixed(1)}; second half of the load ${Math.min(...half).toFixed(1)}-${Math.max(...half).toFixed(1)}` : 'no full GC in the load'} |`,
       '',
       'The keystroke time runs from `tmux send-keys` to the new status line appearing in the pane\'s output stream, so it includes tmux in both directions; the `cat` row is that overhead alone.',
-      'Memory: the engine\'s state grows with the addresses it tracks (here a fixed pool of about 1,500, all of them banned within a minute), the TUI\'s own buffers are bounded (2,000 log lines, 12 failure lines for each of the last 2,000 addresses, the visible rows only); what remains is the V8 heap breathing between collections.', '',
+      'Memory: the engine\'s state grows with the addresses it tracks (here a fixed pool of about 1,500, all of them banned within a minute), the TUI\'s own buffers are bounded (2,000 log lines, 12 failure lines for each of the last 2,000 addresses, the visible rows only), and so is Ink\'s text measure cache (bantop bounds it: src/tui/ink-measure-cache.ts). RSS swings with the garbage V8 lets pile up between full collections; the heap kept after each full GC is the memory in use, and flat means it stops growing once the pool is known.', '',
     ];
   } finally {
     spawnSync('tmux', ['kill-session', '-t', SESSION]);
@@ -143,5 +155,5 @@ export async function tuiBench({ bin, rate = 5000, seconds = 60, keystrokes = 30
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { fileURLToPath } = await import('node:url');
   const bin = join(fileURLToPath(new URL('..', import.meta.url)), 'dist', 'cli', 'main.js');
-  console.log((await tuiBench({ bin, seconds: Number(process.env.BENCH_TUI_SECONDS ?? 60) })).join('\n'));
+  console.log((await tuiBench({ bin, seconds: Number(process.env.BENCH_TUI_SECONDS ?? 120) })).join('\n'));
 }

@@ -74,6 +74,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     process.env['NODE_ENV'] ??= 'production';
     const demoRate = o['demo-rate'] === undefined ? undefined : validate(z.pipe(z.coerce.number('not a number'), z.int('not a whole number').check(z.minimum(1, 'below 1'), z.maximum(100_000, 'above 100,000'))), o['demo-rate'], '--demo-rate');
     if (demoRate !== undefined && o['demo'] !== true) throw new UserError('--demo-rate goes with --demo', { hint: 'run "bantop --demo --demo-rate 5000"' });
+    (await import('../tui/ink-measure-cache.js')).boundInkMeasureCache();
     const { runTui } = await import('../tui/run.js');
     return runTui({ configDir, socket, demo: o['demo'] === true, demoRate, readonly: o['readonly'] === true, filterDir: join(SHIPPED_CONFIG, 'filter.d') });
   }

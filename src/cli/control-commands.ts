@@ -120,7 +120,8 @@ export async function runClientCommand(command: string, rest: string[], ctx: Cli
           rows.push([when(e.time), e.event, e.jail, e.event === 'ban' ? (e.bantime === -1 ? 'permanent' : formatDuration(e.bantime ?? 0)) : '-',
             e.failures === null ? '-' : String(e.failures), [e.source, e.reason].filter(Boolean).join(': ')]);
         }
-        return table(rows);
+        const behind = h.filter((e) => e.lines?.length).map((e) => `  ${when(e.time)} ${e.jail}:\n${e.lines!.map((l) => `    ${l}\n`).join('')}`);
+        return table(rows) + (behind.length ? `\nthe log lines behind each ban:\n${behind.join('')}` : '');
       });
       return 0;
     }

@@ -133,7 +133,7 @@ export class Engine {
     if (verdict.kind !== 'failure') return verdict;
     const f = verdict.failure;
     if (f.ip !== null) {
-      this.failure(j, f.ip, f.host, f.time, f.fields, f.match);
+      this.failure(j, f.ip, f.host, f.time, f.fields, f.match, text);
     } else if (j.def.usedns === 'yes' || j.def.usedns === 'warn') {
       const resolve = this.opts.resolveHost;
       if (resolve && !f.isId) {
@@ -141,7 +141,7 @@ export class Engine {
           (addrs) => {
             for (const a of addrs) {
               const ip = normalizeIp(a);
-              if (ip) this.failure(j, ip, f.host, f.time, f.fields, f.match);
+              if (ip) this.failure(j, ip, f.host, f.time, f.fields, f.match, text);
             }
           },
           () => { /* an unresolvable name cannot be banned; the filter already counted the line */ },
@@ -151,7 +151,7 @@ export class Engine {
     return verdict;
   }
 
-  private failure(j: JailRuntime, ip: string, host: string, time: number, fields: Record<string, string>, match: string): void {
+  private failure(j: JailRuntime, ip: string, host: string, time: number, fields: Record<string, string>, match: string, line: string): void {
     const now = this.clock.now();
     const why = this.protectedLabel(ip) !== null ? 'protected' as const
       : j.ignore.match(ip) ?? (this.whitelist.match(ip) ? 'whitelist' as const : null);
@@ -161,7 +161,14 @@ export class Engine {
     }
     const events = j.core.failure(ip, host, time, now, fields);
     // The core decides on addresses and times; which part of the line matched is only for display.
-    for (const e of events) if (e.type === 'failure' || e.type === 'ignored') e.match = match;
+    for (const e of events) {
+      if (e.type === 'failure') {
+        e.match = match;
+        e.line = line;
+      } else if (e.type === 'ignored') {
+        e.match = match;
+      }
+    }
     this.emit(events);
   }
 

@@ -14,6 +14,8 @@ export interface FailureEvent {
   fields: Record<string, string>;
   /** The part of the line the failregex matched, when the failure came from a log line. */
   match?: string | undefined;
+  /** The log line itself (a ban keeps the lines of its failures in its history). */
+  line?: string | undefined;
 }
 
 export interface BanEvent {

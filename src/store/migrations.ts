@@ -80,6 +80,12 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
         time INTEGER NOT NULL
       );`,
   },
+  {
+    // A ban made by a filter keeps the log lines of the failures that caused it (a JSON array), as fail2ban keeps
+    // a ticket's matches: the TUI's detail view and `bantop history` show them after the log has rotated away.
+    version: 4,
+    sql: 'ALTER TABLE bantop_history ADD COLUMN lines TEXT;',
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

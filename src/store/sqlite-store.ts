@@ -17,6 +17,8 @@ export interface HistoryEntry {
   failures: number | null;
   source: string | null;
   reason: string | null;
+  /** A filter's ban: the log lines of the failures that caused it. */
+  lines: string[] | null;
 }
 
 export interface WhitelistEntry {
@@ -78,8 +80,8 @@ export class SqliteStore implements PositionStore, BanHistory {
           failures = excluded.failures, source = excluded.source, reason = excluded.reason, ban_count = excluded.ban_count`),
       deleteBan: db.prepare('DELETE FROM bantop_bans WHERE jail = ? AND ip = ?'),
       allBans: db.prepare('SELECT jail, ip, banned_at, expires_at, failures, source, reason, ban_count FROM bantop_bans'),
-      history: db.prepare(`INSERT INTO bantop_history (time, ip, jail, event, bantime, failures, source, reason)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      history: db.prepare(`INSERT INTO bantop_history (time, ip, jail, event, bantime, failures, source, reason, lines)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       countBansAll: db.prepare(BY_IP.countBansAll),
       countBansJail: db.prepare(BY_IP.countBansJail),
       historyOf: db.prepare(BY_IP.historyOf),
@@ -100,11 +102,11 @@ export class SqliteStore implements PositionStore, BanHistory {
 
   // --- bans -----------------------------------------------------------------
 
-  /** Record a ban: the current-bans row and its history entry, one transaction. */
-  readonly addBan = (b: ActiveBan, bantime: number): void => {
+  /** Record a ban: the current-bans row and its history entry (with the failures' log lines), one transaction. */
+  readonly addBan = (b: ActiveBan, bantime: number, lines: string[] = []): void => {
     this.db.transaction(() => {
       this.stmt.upsertBan.run({ ...b, reason: b.reason ?? null });
-      this.stmt.history.run(b.bannedAt, b.ip, b.jail, 'ban', bantime, b.failures, b.source, b.reason ?? null);
+      this.stmt.history.run(b.bannedAt, b.ip, b.jail, 'ban', bantime, b.failures, b.source, b.reason ?? null, lines.length ? JSON.stringify(lines) : null);
     })();
   };
 
@@ -113,7 +115,7 @@ export class SqliteStore implements PositionStore, BanHistory {
     this.db.transaction(() => {
       for (const { ban, bantime } of list) {
         this.stmt.upsertBan.run({ ...ban, reason: ban.reason ?? null });
-        this.stmt.history.run(ban.bannedAt, ban.ip, ban.jail, 'ban', bantime, ban.failures, ban.source, ban.reason ?? null);
+        this.stmt.history.run(ban.bannedAt, ban.ip, ban.jail, 'ban', bantime, ban.failures, ban.source, ban.reason ?? null, null);
       }
     })();
   }
@@ -122,7 +124,7 @@ export class SqliteStore implements PositionStore, BanHistory {
   removeBan(jail: string, ip: string, time: number, reason: 'expired' | 'manual' | 'whitelisted'): boolean {
     return this.db.transaction(() => {
       const gone = this.stmt.deleteBan.run(jail, ip).changes > 0;
-      if (gone) this.stmt.history.run(time, ip, jail, 'unban', null, null, null, reason);
+      if (gone) this.stmt.history.run(time, ip, jail, 'unban', null, null, null, reason, null);
       if (gone && reason === 'manual') this.stmt.setWatermark.run(jail, ip, time);
       return gone;
     })();
@@ -153,7 +155,8 @@ export class SqliteStore implements PositionStore, BanHistory {
   }
 
   historyOf(ip: string): HistoryEntry[] {
-    return this.stmt.historyOf.all(ip) as HistoryEntry[];
+    return (this.stmt.historyOf.all(ip) as Array<Omit<HistoryEntry, 'lines'> & { lines: string | null }>)
+      .map(({ lines, ...h }) => ({ ...h, lines: lines === null ? null : (JSON.parse(lines) as string[]) }));
   }
 
   /** The last manual unban time per (jail or "*", ip): failures logged before it never count again. */

@@ -10,7 +10,7 @@ import type { Status, TuiSource } from './source.js';
 import { clock } from './text.js';
 import { errorText, runAction } from './widgets/actions.js';
 import { BansPane } from './views/bans-pane.js';
-import { DetailView, type Detail } from './views/detail-view.js';
+import { DetailView, detailLines, type Detail } from './views/detail-view.js';
 import { Header } from './views/header.js';
 import { HelpView } from './views/help-view.js';
 import { JailsPane } from './views/jails-pane.js';
@@ -123,12 +123,18 @@ export function App({ source, readonly = false, frameMs = 250, onExit }: AppProp
   const logEnd = logEntries.length - logBack;
   const logSlice = logEntries.slice(Math.max(0, logEnd - L.logVisible), logEnd);
 
+  const m = s.mode;
+  const detail = m.kind === 'detail'
+    ? detailLines(data.detail?.ip === m.ip ? data.detail : { ip: m.ip, history: null, whitelisted: null }, data.bans.jailsOf(m.ip), data.failures.of(m.ip), now)
+    : [];
+
   const view: ViewInfo = {
     readonly,
     jails: jails.map((j) => j.name),
     banRows: rows.length,
     logLines: logEntries.length,
     page: { jails: L.jailH - 2, bans: L.banH - 2, log: L.logVisible },
+    detail: { lines: detail.length, visible: L.body - 1 },
     selectedIp: (st) => (st.focus === 'log' ? logSlice[logSlice.length - 1]?.ip : rows[Math.min(st.banIdx, rows.length - 1)]?.ip),
     jailsOf: (ip) => data.bans.jailsOf(ip).map((b) => b.jail),
   };
@@ -172,13 +178,11 @@ export function App({ source, readonly = false, frameMs = 250, onExit }: AppProp
 
   const modeLabel = source.mode === 'attached' ? `attached ${source.where}` : source.mode === 'demo' ? 'DEMO embedded (dry-run)' : 'embedded';
   const operator = data.status?.operators?.[0]?.ip ?? sshOperator(process.env, '')?.ip ?? '';
-  const m = s.mode;
   let main: React.ReactNode;
   if (m.kind === 'help') {
     main = <HelpView width={L.width} height={L.body} />;
   } else if (m.kind === 'detail') {
-    const detail = data.detail?.ip === m.ip ? data.detail : { ip: m.ip, history: null, whitelisted: null };
-    main = <DetailView detail={detail} held={data.bans.jailsOf(m.ip)} failures={data.failures.of(m.ip)} now={now} width={L.width} height={L.body} />;
+    main = <DetailView ip={m.ip} lines={detail} top={m.top} width={L.width} height={L.body} />;
   } else {
     main = (
       <Box flexDirection="column" height={L.body}>

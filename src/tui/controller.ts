@@ -17,7 +17,8 @@ export type Mode =
   | { kind: 'input'; purpose: 'filter' | 'command' | 'ban'; text: string }
   | ({ kind: 'confirm' } & Confirm)
   | ({ kind: 'unban' } & UnbanDialog)
-  | { kind: 'detail'; ip: string }
+  /** `top`: the first line of the detail shown (it scrolls). */
+  | { kind: 'detail'; ip: string; top: number }
   | { kind: 'help' };
 
 /** Everything the keys change. Pure data: the reducer below is tested without Ink. */
@@ -49,6 +50,8 @@ export interface ViewInfo {
   logLines: number;
   /** Rows a page key moves in each pane. */
   page: Record<Pane, number>;
+  /** The detail view: how many lines it has, and how many fit. */
+  detail: { lines: number; visible: number };
   /** The address under the cursor of the focused pane (bans: the row; log: the newest visible line). */
   selectedIp: (s: UiState) => string | undefined;
   jailsOf: (ip: string) => string[];
@@ -81,11 +84,14 @@ export function reduce(s: UiState, k: Key, v: ViewInfo): Step {
     }
     case 'help':
       return same(k.name === 'escape' || k.ch === '?' || k.ch === 'q' ? { ...s, mode: normal } : s);
-    case 'detail':
+    case 'detail': {
+      const by = movement(k, v.detail.visible);
+      if (by !== null) return same({ ...s, mode: { ...m, top: moveIndex(m.top, by, v.detail.lines - v.detail.visible + 1) } });
       if (k.name === 'escape') return same({ ...s, mode: normal });
       if (k.ch === 'q') return { state: s, effects: [{ type: 'quit' }] };
       if (k.ch === 'P' || k.ch === 'u' || k.ch === 'w') return act(s, k.ch, m.ip, v);
       return same(s);
+    }
     case 'normal': return normalKey(s, k, v);
   }
 }
@@ -111,7 +117,7 @@ function normalKey(s: UiState, k: Key, v: ViewInfo): Step {
       return same({ ...s, jail: s.jail === j ? null : j, banIdx: 0 });
     }
     const ip = v.selectedIp(s);
-    return ip ? { state: { ...s, mode: { kind: 'detail', ip } }, effects: [{ type: 'detail', ip }] } : same({ ...s, message: 'no address selected' });
+    return ip ? { state: { ...s, mode: { kind: 'detail', ip, top: 0 } }, effects: [{ type: 'detail', ip }] } : same({ ...s, message: 'no address selected' });
   }
   switch (k.ch) {
     case 'q': return { state: s, effects: [{ type: 'quit' }] };

@@ -33,7 +33,7 @@ export function fromInk(input: string, k: InkKey): Key[] {
 
 /** Every key, for `?` and the README. */
 export const KEYS: Array<[string, string]> = [
-  ['j/k ↑/↓', 'move'], ['g/G', 'top / bottom'], ['PgUp/PgDn', 'page'], ['Tab/S-Tab', 'next / previous pane'],
+  ['j/k ↑/↓', 'move (in the detail: scroll)'], ['g/G', 'top / bottom'], ['PgUp/PgDn', 'page'], ['Tab/S-Tab', 'next / previous pane'],
   ['Enter', 'jails: show that jail\'s bans (again: all); bans, log: detail of the address'], ['Esc', 'back, clear the filter, cancel'],
   ['/', 'filter by IP, CIDR or text'], ['s', 'sort the bans (since, expires, ip, jail, failures)'],
   ['P', 'permaban the selected address'], ['u', 'unban it: in this jail or everywhere'], ['w', 'whitelist it (also unbans)'],

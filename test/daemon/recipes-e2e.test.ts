@@ -132,6 +132,12 @@ ignoreip = 198.51.100.41
       await waitFor(() => bansOf(ip).some((b) => b.jail === jail), 5000, `ban #${n} in ${jail}`);
     };
     await ban('auth.log', 'sshd', 1);
+    // The ban keeps the log lines of its three failures, in the store.
+    const lines = cliJson<Array<{ event: string; jail: string; lines: string[] | null }>>(cfg, ['history', ip])[0]!.lines!;
+    expect(lines).toHaveLength(3);
+    for (const l of lines) expect(l).toMatch(new RegExp(`sshd\\[4242\\]: Failed password for root from ${ip.replace(/\./g, '\\.')} port \\d+ ssh2$`));
+    expect(cli(cfg, ['history', ip]).stdout).toContain(`the log lines behind each ban:\n  `);
+    expect(cli(cfg, ['history', ip]).stdout).toContain(`    ${lines[2]}\n`);
     await ban('web.log', 'web', 2);
     expect(bansOf(ip).some((b) => b.jail === 'escalation')).toBe(false);
     expect(cli(cfg, ['unban', ip, '--jail', 'sshd']).status).toBe(0);

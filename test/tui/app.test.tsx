@@ -10,6 +10,9 @@ import { UserError } from '../../src/util/errors.js';
  * sends ban/unban events like the service does. The real service and daemon
  * behind the same interface are tested end to end in tui-e2e.
  */
+const failureLines = (ip: string, port: number, n: number) =>
+  Array.from({ length: n }, (_, i) => `Nov 20 08:00:0${i % 10} web1 sshd[42]: Failed password for root from ${ip} port ${port + i} ssh2`);
+
 function fakeSource(initial: BanView[], opts: { refuse?: string } = {}) {
   const bans = new Map(initial.map((b) => [`${b.jail} ${b.ip}`, b]));
   const listeners = new Set<(e: ServiceEvent) => void>();
@@ -28,7 +31,11 @@ function fakeSource(initial: BanView[], opts: { refuse?: string } = {}) {
     mode: 'embedded', where: 'test',
     status: async () => status(),
     list: async () => [...bans.values()],
-    history: async (ip) => [{ time: Date.UTC(2026, 10, 20, 8, 0, 0), ip, jail: 'sshd', event: 'ban', bantime: 600, failures: 5, source: 'filter', reason: null }],
+    history: async (ip) => [
+      { time: Date.UTC(2026, 10, 20, 8, 0, 0), ip, jail: 'sshd', event: 'ban', bantime: 600, failures: 5, source: 'filter', reason: null, lines: failureLines(ip, 1000, 5) },
+      { time: Date.UTC(2026, 10, 20, 8, 10, 0), ip, jail: 'sshd', event: 'unban', bantime: null, failures: null, source: null, reason: 'expired', lines: null },
+      { time: Date.UTC(2026, 10, 21, 9, 0, 0), ip, jail: 'sshd', event: 'ban', bantime: 3600, failures: 20, source: 'filter', reason: null, lines: failureLines(ip, 2000, 20) },
+    ],
     whitelist: async () => [{ entry: '203.0.113.0/28', addedAt: 0, comment: null }],
     ban: async (ip, seconds) => {
       calls.push(`ban ${ip} ${seconds}`);
@@ -181,6 +188,19 @@ describe('App (ink-testing-library)', () => {
     expect(f).toMatch(/held by: sshd \(in \d+m[\ds]*, filter\), nginx \(in \d+m/);
     expect(f).toContain('whitelisted: yes'); // 203.0.113.0/28 covers it
     expect(f).toContain('P permaban  u unban  w whitelist  Esc back');
+    // Every ban with the log lines behind it, scrolled: 3 + (1 + 5) + 1 + (1 + 20) + 1 lines, 18 in view.
+    expect(f).toContain('■ 203.0.113.9 · lines 1-18 of 32');
+    expect(f).toContain('sshd[42]: Failed password for root from 203.0.113.9 port 1004 ssh2');
+    expect(f).not.toContain('port 2019');
+    r.stdin.write('G');
+    const end = await has(r, 'lines 15-32 of 32');
+    expect(end).toContain('port 2019 ssh2');
+    expect(end).toContain('failures seen on this screen: 0');
+    expect(end).not.toContain('port 1004');
+    r.stdin.write('k');
+    await has(r, 'lines 14-31 of 32');
+    r.stdin.write('g');
+    await has(r, 'lines 1-18 of 32');
     r.stdin.write(KEY.esc);
     await has(r, '■ BANS');
   });

@@ -5,6 +5,7 @@ import { key, type Key } from '../../src/tui/keys.js';
 const view = (o: Partial<ViewInfo> = {}): ViewInfo => ({
   readonly: false, jails: ['sshd', 'nginx'], banRows: 50, logLines: 100,
   page: { jails: 2, bans: 10, log: 8 },
+  detail: { lines: 40, visible: 15 },
   selectedIp: (s) => (s.focus === 'log' ? '198.51.100.77' : `203.0.113.${s.banIdx}`),
   jailsOf: () => ['sshd'],
   ...o,
@@ -72,11 +73,25 @@ describe('TUI controller (the keys, without Ink)', () => {
 
   it('Enter on a ban opens the detail of that address and asks the engine for its history; Esc goes back', () => {
     const d = press(['jj', enter]);
-    expect(d.state.mode).toEqual({ kind: 'detail', ip: '203.0.113.2' });
+    expect(d.state.mode).toEqual({ kind: 'detail', ip: '203.0.113.2', top: 0 });
     expect(d.effects).toEqual([{ type: 'detail', ip: '203.0.113.2' }]);
     expect(press(['jj', enter, esc]).state.mode.kind).toBe('normal');
     expect(press([enter], view({ selectedIp: () => undefined })).state.message).toBe('no address selected');
-    expect(press([key('', 'tab'), enter]).state.mode).toEqual({ kind: 'detail', ip: '198.51.100.77' });
+    expect(press([key('', 'tab'), enter]).state.mode).toEqual({ kind: 'detail', ip: '198.51.100.77', top: 0 });
+  });
+
+  it('the detail scrolls with j/k, PgUp/PgDn and g/G, never past its last screenful, and keeps the address', () => {
+    const top = (keys: Array<Key | string>, v = view()) => {
+      const m = press([enter, ...keys], v).state.mode;
+      return m.kind === 'detail' ? `${m.ip} ${m.top}` : m.kind;
+    };
+    expect(top(['jjj'])).toBe('203.0.113.0 3');
+    expect(top(['jjjk'])).toBe('203.0.113.0 2');
+    expect(top([key('', 'pageDown')])).toBe('203.0.113.0 15');
+    expect(top(['G'])).toBe('203.0.113.0 25'); // 40 lines, 15 in view
+    expect(top(['G', key('', 'pageDown'), 'j'])).toBe('203.0.113.0 25');
+    expect(top(['G', 'g'])).toBe('203.0.113.0 0');
+    expect(top(['jjj'], view({ detail: { lines: 10, visible: 15 } }))).toBe('203.0.113.0 0'); // it all fits
   });
 
   it('P asks before a permaban; only y runs it, and any other key cancels', () => {

@@ -11,7 +11,7 @@ const FOOTERS = {
   confirm: 'y to confirm, any other key cancels',
   confirmType: 'type the target exactly, Enter to confirm, Esc to cancel',
   unban: 'j: this jail only   e: everywhere   Esc: cancel',
-  detail: 'P permaban  u unban  w whitelist  Esc back  q quit',
+  detail: 'jk/PgUp/PgDn scroll  P permaban  u unban  w whitelist  Esc back  q quit',
   help: 'Esc or ? to close',
 };
 
