@@ -82,9 +82,18 @@ async function catLatencies(work, count) {
 }
 
 /** @returns {Promise<string[]>} markdown lines */
-/** The heap (MB) kept after each full GC, from V8's --trace-gc lines ("Mark-Compact 140.1 (150.2) -> 52.3 (60.0) MB"). */
+/**
+ * The heap (MB) kept after each full GC, from V8's --trace-gc lines
+ * ("[pid:0x5581…]  5123 ms: Mark-Compact 140.1 (150.2) -> 52.3 (60.0) MB").
+ * The main thread's isolate is the one that logs most: the module-hooks thread
+ * logs its own small heap too.
+ */
 function liveHeaps(text) {
-  return [...text.matchAll(/Mark-Compact[^\n]*?-> ([\d.]+) \(/g)].map((m) => Number(m[1]));
+  const lines = [...text.matchAll(/\[\d+:(0x[0-9a-f]+)\]\s+\d+ ms: (Scavenge|Mark-Compact)[^\n]*?-> ([\d.]+) \(/g)];
+  const per = new Map();
+  for (const m of lines) per.set(m[1], (per.get(m[1]) ?? 0) + 1);
+  const main = [...per].sort((a, b) => b[1] - a[1])[0]?.[0];
+  return lines.filter((m) => m[1] === main && m[2] === 'Mark-Compact').map((m) => Number(m[3]));
 }
 
 export async function tuiBench({ bin, rate = 5000, seconds = 120, keystrokes = 30 }) {
