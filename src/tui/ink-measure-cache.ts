@@ -1,4 +1,4 @@
-import { register } from 'node:module';
+import * as nodeModule from 'node:module';
 
 /**
  * Ink 6.8 measures every text it lays out through a module-level Map that is
@@ -42,5 +42,6 @@ let registered = false;
 export function boundInkMeasureCache(): void {
   if (registered) return;
   registered = true;
-  register(`data:text/javascript,${encodeURIComponent(HOOKS)}`);
+  // Module hooks came with Node 20.6; before that Ink loads as it is.
+  if (typeof nodeModule.register === 'function') nodeModule.register(`data:text/javascript,${encodeURIComponent(HOOKS)}`);
 }
