@@ -9,16 +9,17 @@ export class PendingFailureLines {
   private readonly byKey = new Map<string, string[]>();
 
   constructor(
-    private readonly maxAddresses = 20_000,
+    private readonly maxAddresses = 10_000,
     private readonly perAddress = 50,
-    private readonly lineLength = 1_000,
+    private readonly lineLength = 500,
   ) {}
 
   get size(): number {
     return this.byKey.size;
   }
 
-  add(jail: string, ip: string, line: string): void {
+  /** `keep`: the jail's maxretry, the most failures a ban can take (its window starts afresh after each ban). */
+  add(jail: string, ip: string, line: string, keep = this.perAddress): void {
     const key = `${jail} ${ip}`;
     let lines = this.byKey.get(key);
     if (lines) {
@@ -29,7 +30,7 @@ export class PendingFailureLines {
     }
     this.byKey.set(key, lines);
     lines.push(line.length > this.lineLength ? `${line.slice(0, this.lineLength - 1)}…` : line);
-    if (lines.length > this.perAddress) lines.shift();
+    if (lines.length > Math.min(keep, this.perAddress)) lines.shift();
   }
 
   /**

@@ -367,7 +367,7 @@ export class BantopService {
   }
 
   private onEvent(e: EngineEvent): void {
-    if (e.type === 'failure' && e.line !== undefined) this.failureLines.add(e.jail, e.ip, e.line);
+    if (e.type === 'failure' && e.line !== undefined) this.failureLines.add(e.jail, e.ip, e.line, e.maxretry);
     if (e.type === 'ban') this.onBan(e);
     else if (e.type === 'unban') this.onUnban(e);
     else if (e.type === 'ignored' && e.reason === 'protected') this.o.log.log('WARNING', `[${e.jail}] ignored a failure from ${e.ip}: a protected address (operator session or loopback)`);

@@ -11,6 +11,9 @@ describe('PendingFailureLines', () => {
     expect(p.take('sshd', '203.0.113.1', 3)).toEqual([]);
     expect(p.take('web', '203.0.113.1', 5)).toEqual(['web line']);
     expect(p.size).toBe(0);
+    // Only a jail's maxretry lines can ever be taken: no more are kept.
+    for (let i = 1; i <= 9; i++) p.add('sshd', '203.0.113.2', `line ${i}`, 3);
+    expect(p.take('sshd', '203.0.113.2', 9)).toEqual(['line 7', 'line 8', 'line 9']);
   });
 
   it('stays bounded: lines per address, line length, and addresses (the least recently failing goes first)', () => {
