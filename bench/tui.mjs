@@ -81,7 +81,6 @@ async function catLatencies(work, count) {
   }
 }
 
-/** @returns {Promise<string[]>} markdown lines */
 /**
  * The heap (MB) kept after each full GC, from V8's --trace-gc lines
  * ("[pid:0x5581…]  5123 ms: Mark-Compact 140.1 (150.2) -> 52.3 (60.0) MB").
@@ -96,6 +95,7 @@ function liveHeaps(text) {
   return lines.filter((m) => m[1] === main && m[2] === 'Mark-Compact').map((m) => Number(m[3]));
 }
 
+/** @returns {Promise<string[]>} markdown lines */
 export async function tuiBench({ bin, rate = 5000, seconds = 120, keystrokes = 30 }) {
   if (spawnSync('tmux', ['-V']).status !== 0) return ['## TUI under load', '', 'tmux is not installed, so the TUI bench did not run.', ''];
   const work = mkdtempSync(join(tmpdir(), 'bantop-bench-tui-'));

@@ -367,7 +367,11 @@ export class BantopService {
   }
 
   private onEvent(e: EngineEvent): void {
-    if (e.type === 'failure' && e.line !== undefined) this.failureLines.add(e.jail, e.ip, e.line, e.maxretry);
+    if (e.type === 'failure' && e.line !== undefined) {
+      this.failureLines.add(e.jail, e.ip, e.line, e.maxretry);
+      // Subscribers had the line in its 'line' event, just before: an attached TUI would read every failing line twice.
+      e.line = undefined;
+    }
     if (e.type === 'ban') this.onBan(e);
     else if (e.type === 'unban') this.onUnban(e);
     else if (e.type === 'ignored' && e.reason === 'protected') this.o.log.log('WARNING', `[${e.jail}] ignored a failure from ${e.ip}: a protected address (operator session or loopback)`);

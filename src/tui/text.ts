@@ -59,7 +59,8 @@ export function logSpans(raw: string, room: number, match?: string, ip?: string)
   const matchAt = match ? raw.indexOf(match) : -1;
   const [ms, me] = match ? range(matchAt, match) : [-1, -1];
   // The address inside the match (a line may name more than one), else anywhere.
-  const ipAt = ip ? (matchAt >= 0 && raw.indexOf(ip, matchAt) >= 0 ? raw.indexOf(ip, matchAt) : raw.indexOf(ip)) : -1;
+  const inMatch = ip && matchAt >= 0 ? raw.indexOf(ip, matchAt) : -1;
+  const ipAt = !ip ? -1 : inMatch >= 0 ? inMatch : raw.indexOf(ip);
   const [is, ie] = ip ? range(ipAt, ip) : [-1, -1];
 
   let start = 0;

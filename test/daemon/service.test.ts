@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { hostRunner } from '../../src/proc/run.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { writeConfig } from '../support/daemon.js';
+import { waitFor } from '../support/wait.js';
 
 let dir: string;
 let cfg: string;
@@ -73,6 +74,24 @@ describe('BantopService restore', () => {
     await expect(b.svc.reload()).rejects.toThrow(/jail\.conf:line 4 \[maxretry\]: "lots" is not a number/);
     expect(b.svc.list().map((x) => x.ip)).toEqual(['198.18.0.1']);
     expect(b.svc.engine.jailNames()).toContain('sshd');
+    await b.close();
+  });
+});
+
+describe('BantopService failure lines', () => {
+  it('a filter\'s ban keeps the log lines of its failures in the store; subscribers get each line once', async () => {
+    const clock = new ManualClock(T0);
+    const b = await open(clock);
+    const events: Array<Record<string, unknown>> = [];
+    const off = b.svc.subscribe((e) => events.push(e as unknown as Record<string, unknown>));
+    const lines = [1, 2, 3, 4, 5].map((i) => `Nov 21 12:00:0${i} web1 sshd[4242]: Failed password for root from 203.0.113.44 port 4000${i} ssh2`);
+    appendFileSync(join(dir, 'auth.log'), `${lines.join('\n')}\n`);
+    await waitFor(() => events.some((e) => e['type'] === 'ban'), 5000, 'the ban');
+    off();
+    expect(b.store.historyOf('203.0.113.44')).toMatchObject([{ event: 'ban', jail: 'sshd', failures: 5, lines }]);
+    // The line went out in its 'line' event; the failure that follows it does not carry it again.
+    expect(events.filter((e) => e['type'] === 'line').map((e) => e['line'])).toEqual(lines);
+    expect(events.filter((e) => e['type'] === 'failure').map((e) => e['line'])).toEqual([undefined, undefined, undefined, undefined, undefined]);
     await b.close();
   });
 });
