@@ -1,6 +1,6 @@
 // The second step of `npm run build`: the CLI's two entry points, as tsc
-// compiled them, are bundled in place (dist/cli/main.js, the command;
-// dist/cli/regex-worker.js, the second thread of `bantop regex`).
+// compiled them, are bundled (dist/cli/main.js in place, the command;
+// dist/cli/regex-worker.cjs, the second thread of `bantop regex`).
 //
 // Why: Node's ESM loader costs about 0.3 ms per module file, and zod alone is
 // 225 files. Loaded file by file, zod took 75 ms of every command's start,
@@ -43,7 +43,7 @@ await build({
 });
 
 await build({
-  entryPoints: [join(out, 'main.js'), join(out, 'regex-worker.js')],
+  entryPoints: [join(out, 'main.js')],
   outdir: out,
   allowOverwrite: true,
   bundle: true,
@@ -57,3 +57,30 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+
+// The worker, as one CommonJS file of its own. A worker whose entry is an ES
+// module first compiles Node's ES module loader in its fresh isolate, then
+// loads its modules through it; one CommonJS file needs neither. Measured on
+// 1,000,000 sshd lines: the worker was ready to read 30-50 ms sooner (it took
+// 75-150 ms from its start), and the whole command used 20 ms less CPU and
+// ended 10 ms sooner (means of 40 interleaved pairs, the wall time within
+// +-25 ms). Its code shares no chunk with the entry's, and needs none: a
+// worker has a heap of its own.
+const worker = await build({
+  entryPoints: [join(out, 'regex-worker.js')],
+  outfile: join(out, 'regex-worker.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external,
+  sourcemap: true,
+  logLevel: 'silent',
+});
+// import.meta is empty in CommonJS: code of the worker's that used it would break only at run time.
+const metaWarnings = worker.warnings.filter((w) => /import\.meta/.test(w.text));
+if (metaWarnings.length > 0) {
+  for (const w of metaWarnings) console.error(`${w.location?.file}:${w.location?.line}: ${w.text}`);
+  throw new Error('bundle: the regex worker uses import.meta, which a CommonJS bundle cannot give it');
+}
+for (const w of worker.warnings) console.warn(`bundle: ${w.location?.file ?? ''}:${w.location?.line ?? ''}: ${w.text}`);

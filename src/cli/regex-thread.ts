@@ -145,8 +145,11 @@ export function takeEarlyRegexThread(path: string): RegexThread | undefined {
   return e.thread;
 }
 
-/** The compiled worker: tests run the CLI's modules from src/ through vitest, the worker always from dist/. */
+/**
+ * The compiled worker, bundled as one CommonJS file (scripts/bundle.mjs):
+ * tests run the CLI's modules from src/ through vitest, the worker always from dist/.
+ */
 function workerUrl(): URL {
   const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('../../dist/cli/regex-worker.js', here) : new URL('./regex-worker.js', here);
+  return here.endsWith('.ts') ? new URL('../../dist/cli/regex-worker.cjs', here) : new URL('./regex-worker.cjs', here);
 }
