@@ -27,7 +27,6 @@ import { FleetStore } from '../fleet/fleet-store.js';
 import { RedisTransport, type FleetTransport } from '../fleet/redis-transport.js';
 import { redactUrl } from '../fleet/settings.js';
 import { isStorageError } from '../store/storage-error.js';
-import { PendingFailureLines } from './failure-lines.js';
 
 /** The built-in jail for manual bans and imports without a jail: all ports, the default firewall. */
 export const MANUAL_JAIL = 'manual';
@@ -95,7 +94,6 @@ export class BantopService {
   readonly startedAt: number;
   private readonly listeners = new Set<(e: ServiceEvent) => void>();
   /** The log lines of failures not yet part of a ban, for the ban's history. */
-  private readonly failureLines = new PendingFailureLines();
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
   /** While set, store writes are collected and committed as one transaction (imports). */
@@ -367,11 +365,6 @@ export class BantopService {
   }
 
   private onEvent(e: EngineEvent): void {
-    if (e.type === 'failure' && e.line !== undefined) {
-      this.failureLines.add(e.jail, e.ip, e.line, e.maxretry);
-      // Subscribers had the line in its 'line' event, just before: an attached TUI would read every failing line twice.
-      e.line = undefined;
-    }
     if (e.type === 'ban') this.onBan(e);
     else if (e.type === 'unban') this.onUnban(e);
     else if (e.type === 'ignored' && e.reason === 'protected') this.o.log.log('WARNING', `[${e.jail}] ignored a failure from ${e.ip}: a protected address (operator session or loopback)`);
@@ -380,7 +373,9 @@ export class BantopService {
 
   private onBan(e: BanEvent): void {
     const ban: ActiveBan = { ip: e.ip, jail: e.jail, bannedAt: e.time, expiresAt: e.expiresAt, failures: e.failures, source: e.source, banCount: e.banCount, reason: e.reason };
-    const lines = e.source === 'filter' ? this.failureLines.take(e.jail, e.ip, e.failures) : [];
+    const lines = e.lines ?? [];
+    // Kept with the ban in the store; subscribers had each line in its 'line' event already (a TUI reads them from history).
+    e.lines = undefined;
     this.write(() => this.o.store.addBan(ban, e.bantime, lines));
     this.enforcer.place({ jail: e.jail, ip: e.ip, permanent: e.expiresAt === null, info: infoOf(e, e.bantime) });
     const rule = ruleOf(e);

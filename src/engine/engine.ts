@@ -159,16 +159,9 @@ export class Engine {
       this.emit([{ type: 'ignored', jail: j.def.name, ip, time, reason: why, match }]);
       return;
     }
-    const events = j.core.failure(ip, host, time, now, fields);
+    const events = j.core.failure(ip, host, time, now, fields, line);
     // The core decides on addresses and times; which part of the line matched is only for display.
-    for (const e of events) {
-      if (e.type === 'failure') {
-        e.match = match;
-        e.line = line;
-      } else if (e.type === 'ignored') {
-        e.match = match;
-      }
-    }
+    for (const e of events) if (e.type === 'failure' || e.type === 'ignored') e.match = match;
     this.emit(events);
   }
 

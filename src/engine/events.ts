@@ -14,8 +14,6 @@ export interface FailureEvent {
   fields: Record<string, string>;
   /** The part of the line the failregex matched, when the failure came from a log line. */
   match?: string | undefined;
-  /** The log line itself (a ban keeps the lines of its failures in its history). */
-  line?: string | undefined;
 }
 
 export interface BanEvent {
@@ -32,6 +30,8 @@ export interface BanEvent {
   banCount: number;
   source: BanSource;
   reason?: string | undefined;
+  /** A filter's ban: the log lines of the failures that earned it, oldest first (none where the window had shed them). */
+  lines?: string[] | undefined;
 }
 
 export interface UnbanEvent {

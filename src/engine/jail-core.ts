@@ -85,8 +85,8 @@ export class JailCore {
     this.window = new FailureWindow(rules.findtime * 1000, rules.maxretry, windowCapacity);
   }
 
-  /** A failure from the filter. `now` is the engine's clock; `time` the line's. */
-  failure(ip: string, host: string, time: number, now: number, fields: Record<string, string>): EngineEvent[] {
+  /** A failure from the filter. `now` is the engine's clock; `time` the line's; `line` the log line, kept for the ban it may lead to. */
+  failure(ip: string, host: string, time: number, now: number, fields: Record<string, string>, line?: string): EngineEvent[] {
     const findMs = this.rules.findtime * 1000;
     if (time < now - findMs) return [{ type: 'ignored', jail: this.rules.name, ip, time, reason: 'too-old' }];
     if (this.bans.has(ip)) return [{ type: 'ignored', jail: this.rules.name, ip, time, reason: 'already-banned' }];
@@ -95,18 +95,18 @@ export class JailCore {
     const banned = this.banMarks.get(ip);
     if (banned !== undefined && time <= banned) return [{ type: 'ignored', jail: this.rules.name, ip, time, reason: 'before-last-ban' }];
     this.offences.add(Math.min(time, now));
-    const count = this.window.add(ip, time, now);
+    const count = this.window.add(ip, time, now, line);
     const out: EngineEvent[] = [{ type: 'failure', jail: this.rules.name, ip, host, time, count, maxretry: this.rules.maxretry, fields }];
     if (count >= this.rules.maxretry) {
-      this.window.reset(ip);
+      const lines = this.window.take(ip);
       // A filter that names the rule it matched (the closed-ports LOG prefix) gives the ban its reason.
-      out.push(this.ban(ip, now, { failures: count, source: 'filter', reason: fields['rule'] }));
+      out.push(this.ban(ip, now, { failures: count, source: 'filter', reason: fields['rule'], lines }));
     }
     return out;
   }
 
   /** Ban now; `seconds` overrides the jail's bantime (-1 permanent). */
-  ban(ip: string, now: number, o: { failures?: number; source: BanSource; seconds?: number; reason?: string }): BanEvent {
+  ban(ip: string, now: number, o: { failures?: number; source: BanSource; seconds?: number; reason?: string; lines?: string[] }): BanEvent {
     const scope = this.rules.increment.overalljails ? null : this.rules.name;
     const banCount = this.history.previousBans(ip, scope);
     const seconds = o.seconds ?? nextBanTime(this.rules.bantime, this.rules.increment, banCount, this.random);
@@ -117,7 +117,9 @@ export class JailCore {
     this.markBan(ip, now);
     this.history.recordBan(ip, this.rules.name, now);
     this.totalBans++;
-    return { type: 'ban', jail: this.rules.name, ip, time: now, bantime: seconds, expiresAt, failures: ban.failures, banCount, source: o.source, reason: o.reason };
+    const event: BanEvent = { type: 'ban', jail: this.rules.name, ip, time: now, bantime: seconds, expiresAt, failures: ban.failures, banCount, source: o.source, reason: o.reason };
+    if (o.lines !== undefined) event.lines = o.lines;
+    return event;
   }
 
   /** Put back a ban restored from the store, with its remaining time (no history entry). */

@@ -1,5 +1,6 @@
 import type { BanView } from '../daemon/service.js';
 import { canonicalTarget, isNetwork, targetCovers } from '../util/ip.js';
+import { LruMap } from '../util/lru-map.js';
 
 /** One row of the bans pane: an address with every jail that holds it (all-jails view), or one jail's ban. */
 export interface BanRow {
@@ -160,15 +161,18 @@ export class LogRing {
 
 /** Failure lines per address for the detail view: the last few per address, for a bounded number of addresses. */
 export class FailureLines {
-  private readonly byIp = new Map<string, string[]>();
-  constructor(private readonly perIp = 12, private readonly maxIps = 2000) {}
+  private readonly byIp: LruMap<string, string[]>;
+  constructor(
+    private readonly perIp = 12,
+    maxIps = 2000,
+  ) {
+    this.byIp = new LruMap(maxIps);
+  }
 
+  /** The address becomes the most recent: the one that failed least recently is dropped first. */
   add(ip: string, line: string): void {
-    let l = this.byIp.get(ip);
-    if (!l) {
-      if (this.byIp.size >= this.maxIps) this.byIp.delete(this.byIp.keys().next().value!);
-      this.byIp.set(ip, (l = []));
-    }
+    const l = this.byIp.get(ip) ?? [];
+    this.byIp.set(ip, l);
     l.push(line);
     if (l.length > this.perIp) l.shift();
   }

@@ -16,12 +16,14 @@ const SIGNATURE = ['const cache = new Map();', 'cache.set(text, dimensions);', '
 const BOUNDED = \`import widestLine from 'widest-line';
 const LIMIT = 4000;
 const cache = new Map();
+// A live iterator at the front (see util/lru-map.ts): a fresh keys() per drop walks every deleted slot.
+const oldest = cache.keys();
 const measureText = (text) => {
   if (text.length === 0) return { width: 0, height: 0 };
   const hit = cache.get(text);
   if (hit) return hit;
   const dimensions = { width: widestLine(text), height: text.split('\\\\n').length };
-  if (cache.size >= LIMIT) cache.delete(cache.keys().next().value);
+  if (cache.size >= LIMIT) cache.delete(oldest.next().value);
   cache.set(text, dimensions);
   return dimensions;
 };

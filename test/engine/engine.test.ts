@@ -22,11 +22,13 @@ function setup(defs: JailDefinition[], opts: Partial<ConstructorParameters<typeo
 describe('Engine', () => {
   it('turns log lines into failure and ban events, and expires bans with the clock', () => {
     const { clock, engine, events } = setup([def()]);
-    engine.line('app', 'fail from 1.2.3.4');
-    engine.line('app', 'fail from 1.2.3.4');
+    engine.line('app', 'first: fail from 1.2.3.4');
+    engine.line('app', 'second: fail from 1.2.3.4');
     expect(events.map((e) => e.type)).toEqual(['failure', 'failure', 'ban']);
     // The part of the line the failregex matched travels with the failure, for the TUI to highlight.
     expect(events[0]).toMatchObject({ type: 'failure', ip: '1.2.3.4', match: 'fail from 1.2.3.4' });
+    // The ban carries the lines that earned it, for its history.
+    expect(events[2]).toMatchObject({ type: 'ban', ip: '1.2.3.4', lines: ['first: fail from 1.2.3.4', 'second: fail from 1.2.3.4'] });
     clock.advance(60_000);
     engine.tick();
     expect(events.at(-1)).toMatchObject({ type: 'unban', ip: '1.2.3.4', reason: 'expired' });

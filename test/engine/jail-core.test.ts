@@ -108,4 +108,31 @@ describe('FailureWindow', () => {
     expect(w.count('a', T0)).toBe(2);
     expect(w.count('b', T0)).toBe(0);
   });
+  it('keeps the line of each failure in the window for the ban it leads to, then starts afresh', () => {
+    const w = new FailureWindow(600_000, 3, 100, 100, 10);
+    w.add('a', T0 - 700_000, T0 - 700_000, 'expired'); // out of the window by the next failure
+    w.add('a', T0, T0, 'first');
+    w.add('a', T0, T0, 'second');
+    w.add('b', T0, T0, 'b only');
+    for (const l of ['third', 'a line far too long']) w.add('a', T0, T0, l);
+    // maxretry 3: the three latest failures, each line cut to 10 characters
+    expect(w.take('a')).toEqual(['second', 'third', 'a line fa…']);
+    expect(w.take('a')).toEqual([]);
+    expect(w.count('a', T0)).toBe(0);
+    expect(w.lineCount).toBe(1);
+  });
+  it('holds at most its line budget: the least recently failing addresses lose their lines first, not their counts', () => {
+    const w = new FailureWindow(600_000, 5, 1000, 10);
+    for (let i = 0; i < 8; i++) w.add(`10.0.0.${i}`, T0, T0, `old ${i}`);
+    for (let i = 0; i < 4; i++) w.add('10.0.0.9', T0, T0, `new ${i}`);
+    expect(w.lineCount).toBeLessThanOrEqual(10);
+    expect(w.take('10.0.0.9')).toEqual(['new 0', 'new 1', 'new 2', 'new 3']);
+    expect(w.take('10.0.0.0')).toEqual([]);
+    expect(w.count('10.0.0.1', T0)).toBe(1);
+    // a flood through a small window: lines leave with the addresses dropped
+    const f = new FailureWindow(600_000, 5, 50, 1000);
+    for (let i = 0; i < 10_000; i++) f.add(`10.1.${i >> 8}.${i & 255}`, T0, T0, `line ${i}`);
+    expect(f.lineCount).toBe(50);
+    expect(f.take('10.1.39.15')).toEqual(['line 9999']);
+  });
 });

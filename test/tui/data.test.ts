@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BanView } from '../../src/daemon/service.js';
-import { BanTable, filterMatcher, LogRing } from '../../src/tui/data.js';
+import { BanTable, FailureLines, filterMatcher, LogRing } from '../../src/tui/data.js';
 
 const ban = (ip: string, jail: string, o: Partial<BanView> = {}): BanView => ({
   ip, jail, bannedAt: 1000, expiresAt: 5000, permanent: false, failures: 3, banCount: 0, source: 'filter', ...o,
@@ -37,6 +37,19 @@ describe('TUI data', () => {
     expect(filterMatcher('203.0.113.9')('203.0.113.0/24', '')).toBe(true);
     expect(filterMatcher('203.0.113.9')('203.0.113.10', '')).toBe(false);
     expect(filterMatcher('SSH')('1.2.3.4', 'sshd filter')).toBe(true);
+  });
+
+  it('failure lines for the detail view stay bounded: the last few per address, the addresses that failed most recently', () => {
+    const f = new FailureLines(2, 3);
+    for (const line of ['a1', 'a2', 'a3']) f.add('a', line);
+    f.add('b', 'b1');
+    f.add('c', 'c1');
+    f.add('a', 'a4'); // a failed again: the most recent now
+    f.add('d', 'd1'); // drops b, the least recent
+    expect(f.of('a')).toEqual(['a3', 'a4']);
+    expect(f.of('b')).toEqual([]);
+    expect(f.of('c')).toEqual(['c1']);
+    expect(f.of('d')).toEqual(['d1']);
   });
 
   it('the log ring is bounded, marks the line a failure came from, and pausing stops taking lines', () => {
