@@ -123,9 +123,12 @@ export class FailureWindow {
   /** Down to nine tenths of the budget, so that shedding runs once per many failures, not on each. */
   private shedLines(): void {
     const target = Math.floor(this.lineBudget * 0.9);
+    // One pass over every address at most: a count that had gone wrong must not hang the engine.
+    let restarts = 0;
     while (this.linesHeld > target) {
       let next = this.shedFrom?.next();
       if (next === undefined || next.done === true) {
+        if (++restarts > 1) return;
         this.shedFrom = this.entries.entries();
         next = this.shedFrom.next();
         if (next.done === true) return;
