@@ -30,10 +30,10 @@ const env = { ...process.env, TZ: 'UTC', LC_ALL: 'C' };
 mkdirSync(DATA, { recursive: true });
 
 /** Run a command, return wall seconds, peak RSS (KB, when GNU time is there) and stdout. */
-function measure(cmd, args, { input } = {}) {
+function measure(cmd, args, { input, env: e = env } = {}) {
   const full = GNU_TIME ? ['/usr/bin/time', ['-f', '%M', cmd, ...args]] : [cmd, args];
   const t = process.hrtime.bigint();
-  const r = spawnSync(full[0], full[1], { env, encoding: 'utf8', maxBuffer: 1 << 30, input });
+  const r = spawnSync(full[0], full[1], { env: e, encoding: 'utf8', maxBuffer: 1 << 30, input });
   const secs = Number(process.hrtime.bigint() - t) / 1e9;
   if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} failed (${r.status}): ${r.stderr?.slice(-500)}`);
   const rssKb = GNU_TIME ? Number(r.stderr.trim().split('\n').pop()) : null;
@@ -146,20 +146,13 @@ async function extraCaCerts() {
   const args = [BIN, '--config', '/etc/fail2ban', 'regex', log, 'sshd'];
   const without = { ...env };
   delete without.NODE_EXTRA_CA_CERTS;
-  const startOnly = (e) => {
-    const t = process.hrtime.bigint();
-    spawnSync(process.execPath, ['-e', '0'], { env: e });
-    return Number(process.hrtime.bigint() - t) / 1e9;
-  };
   const runs = { with: [], without: [], startWith: [], startWithout: [] };
   for (let r = 0; r < 7; r++) {
     const order = r % 2 ? ['with', 'without'] : ['without', 'with'];
     for (const k of order) {
-      const t = process.hrtime.bigint();
-      const res = spawnSync(process.execPath, args, { env: k === 'with' ? env : without, encoding: 'utf8' });
-      if (res.status !== 0) throw new Error(`bantop regex failed: ${res.stderr}`);
-      runs[k].push(Number(process.hrtime.bigint() - t) / 1e9);
-      runs[k === 'with' ? 'startWith' : 'startWithout'].push(startOnly(k === 'with' ? env : without));
+      const e = k === 'with' ? env : without;
+      runs[k].push(measure(process.execPath, args, { env: e }).secs);
+      runs[k === 'with' ? 'startWith' : 'startWithout'].push(measure(process.execPath, ['-e', '0'], { env: e }).secs);
     }
   }
   const med = (a) => [...a].sort((x, y) => x - y)[3];

@@ -93,7 +93,6 @@ export class BantopService {
   enforcer!: Enforcer;
   readonly startedAt: number;
   private readonly listeners = new Set<(e: ServiceEvent) => void>();
-  /** The log lines of failures not yet part of a ban, for the ban's history. */
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
   /** While set, store writes are collected and committed as one transaction (imports). */

@@ -76,7 +76,8 @@ export class FailureWindow {
   take(ip: string): string[] {
     const f = this.entries.get(ip);
     if (f === undefined) return [];
-    this.reset(ip);
+    this.linesHeld -= f.lines?.length ?? 0;
+    this.entries.delete(ip);
     return f.lines ?? [];
   }
 
@@ -86,10 +87,7 @@ export class FailureWindow {
   }
 
   reset(ip: string): void {
-    const f = this.entries.get(ip);
-    if (f === undefined) return;
-    this.linesHeld -= f.lines?.length ?? 0;
-    this.entries.delete(ip);
+    this.take(ip);
   }
 
   /** Drop addresses whose newest failure left the window. */

@@ -28,10 +28,6 @@ export class LruMap<K, V> {
     return this.map.get(key);
   }
 
-  has(key: K): boolean {
-    return this.map.has(key);
-  }
-
   /** Sets `key` as the most recent; returns the entry dropped to make room, if one was. */
   set(key: K, value: V): [K, V] | undefined {
     this.map.delete(key);
