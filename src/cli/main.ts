@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// First: it sets V8's regex backtrack budget before any filter is compiled.
-import '../util/regex-budget.js';
 import { prestartRegexWorker } from './regex-thread.js';
 
 // The entry loads almost nothing before it knows the command: `bantop regex` on a

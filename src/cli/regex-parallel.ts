@@ -5,7 +5,7 @@ import type { FilterSpec, FilterStats } from '../filter/filter.js';
 import { LineReader } from '../source/read-lines.js';
 import { addChunkFrom, addStats } from './chunk-chain.js';
 import { matchOf, readOnUntilMeet, RegexScanner, summaryOf, type RegexSummary } from './regex-scan.js';
-import { parallelMinBytes, spawnRegexThread, takeEarlyRegexThread, type RegexThread } from './regex-thread.js';
+import { discardRegexThread, parallelMinBytes, spawnRegexThread, takeEarlyRegexThread, type RegexThread } from './regex-thread.js';
 import type { ChunkResult } from './regex-worker.js';
 import { MAIN, SplitControl, WORKER } from './split-control.js';
 
@@ -64,7 +64,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   const parallel = size >= minBytes && spec.maxlines === 1 && availableParallelism() >= 2;
   const early = takeEarlyRegexThread(path);
   // A worker started early (for a filter that turns out to be multi-line) is not needed.
-  if (!parallel) void early?.worker.terminate();
+  if (!parallel && early !== undefined) discardRegexThread(early);
   // The time the early worker guessed its task with: the same task lets it keep the filter it built.
   const now = opts.now ?? (parallel ? early?.now : null) ?? Date.now();
   const parts: string[] | null = opts.json ? [] : null;

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { configDirOf } from '../config/default-dir.js';
+import { beforeRegexBudget } from '../util/regex-budget.js';
 import { GLOBAL_OPTIONS, parseArgv } from './argv.js';
 import type { ChunkResult, EarlyGuess, WorkerReply, WorkerRequest, WorkerTask } from './regex-worker.js';
 import { SplitControl } from './split-control.js';
@@ -127,6 +128,9 @@ export function prestartRegexWorker(argv: string[]): void {
     // Until it is taken it must not keep the process alive (a bad filter ends the command first).
     thread.worker.unref();
     early = { path, thread };
+    // V8's regex flag, set once this thread builds its filter, would make the booting worker compile Node's
+    // own modules without their code cache (util/regex-budget.ts): the flag waits for the boot (45-100 ms).
+    beforeRegexBudget(() => void thread.ctl.awaitBoot(BOOT_WAIT_MS));
   } catch {
     // Bad arguments: the CLI reports them.
   }
@@ -138,12 +142,21 @@ export function takeEarlyRegexThread(path: string): RegexThread | undefined {
   early = undefined;
   if (e === undefined) return undefined;
   if (e.path !== resolve(path)) {
-    void e.thread.worker.terminate();
+    discardRegexThread(e.thread);
     return undefined;
   }
   e.thread.worker.ref();
   return e.thread;
 }
+
+/** Ends a worker that turned out not to be needed; this thread no longer waits for it to boot. */
+export function discardRegexThread(thread: RegexThread): void {
+  beforeRegexBudget(null);
+  void thread.worker.terminate();
+}
+
+/** At most this long the first thread waits for the early worker's boot before it builds its filter (a worker that never boots must not hold it up). */
+const BOOT_WAIT_MS = 250;
 
 /**
  * The compiled worker, bundled as one CommonJS file (scripts/bundle.mjs):

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import '../util/regex-budget.js';
 import { emptyStats, Filter, type FilterSpec, type FilterStats } from '../filter/filter.js';
 import { LineReader } from '../source/read-lines.js';
 import { ChunkChain, type ChainTotals } from './chunk-chain.js';
@@ -68,6 +67,8 @@ export type WorkerRequest = { kind: 'rest' };
 const port = parentPort!;
 const data = workerData as { ctl: SharedArrayBuffer; early: EarlyGuess | null };
 const ctl = new SplitControl(data.ctl);
+// The first thread may wait for this before it sets V8's regex flag (util/regex-budget.ts).
+ctl.booted();
 const guessed = data.early === null ? null : guess(data.early);
 if (guessed === null) {
   // The task comes as a message once the first thread has it.

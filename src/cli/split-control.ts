@@ -24,6 +24,18 @@ export class SplitControl {
     this.bounds = new Float64Array(buffer, 16 + 4 * SplitControl.MAX_CHUNKS, SplitControl.MAX_CHUNKS + 1);
   }
 
+  /** In the worker: its first line runs, Node's boot is over. */
+  booted(): void {
+    Atomics.store(this.flags, BOOTED, 1);
+    Atomics.notify(this.flags, BOOTED);
+  }
+
+  /** Waits until the worker has booted, at most `ms`; whether it has. */
+  awaitBoot(ms: number): boolean {
+    Atomics.wait(this.flags, BOOTED, 0, ms);
+    return Atomics.load(this.flags, BOOTED) === 1;
+  }
+
   workerReady(): boolean {
     return Atomics.load(this.flags, READY) === 1;
   }
@@ -76,3 +88,4 @@ export const WORKER = 2;
 const READY = 0;
 const DECIDED = 1;
 const COUNT = 2;
+const BOOTED = 3;

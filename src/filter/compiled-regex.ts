@@ -1,4 +1,5 @@
 import { RegexTranslationError } from '../util/errors.js';
+import { budgetedRegExp } from '../util/regex-budget.js';
 import { expandRegexTags, fieldGroupName } from './host-tags.js';
 import { translatePythonRegex } from './pyregex.js';
 
@@ -55,7 +56,7 @@ export class CompiledRegex {
     this.flags = t.flags;
     this.anchored = t.anchored;
     this.groupCount = t.groupCount;
-    this.re = new RegExp(t.source, t.flags);
+    this.re = budgetedRegExp(t.source, t.flags);
     this.names = t.names;
     this.literals = t.literals;
     this.firstChars = t.firstChars;
@@ -121,7 +122,7 @@ export class CompiledRegex {
     let version: Version | null = null;
     if (parts.some((x) => !x.dead)) {
       if (parts.some((x) => x.v.refers)) {
-        const re = new RegExp(parts.map(({ v, dead }) => (dead ? `(?:(?!)${v.source})` : `(?:${v.source})`)).join('|'), this.flags);
+        const re = budgetedRegExp(parts.map(({ v, dead }) => (dead ? `(?:(?!)${v.source})` : `(?:${v.source})`)).join('|'), this.flags);
         version = { re, names: this.names };
       } else {
         const live = parts.filter((x) => !x.dead).map((x) => x.v);
@@ -130,7 +131,7 @@ export class CompiledRegex {
         for (const v of live) for (let g = v.groups[0] + 1; g <= v.groups[1]; g++) renumber.set(g, renumber.size + 1);
         const names = new Map<string, number[]>();
         for (const [name, idx] of this.names) names.set(name, idx.flatMap((i) => renumber.get(i) ?? []));
-        version = { re: new RegExp(live.map((v) => `(?:${v.source})`).join('|'), this.flags), names };
+        version = { re: budgetedRegExp(live.map((v) => `(?:${v.source})`).join('|'), this.flags), names };
       }
     }
     p.versions[mask] = version;
@@ -200,7 +201,7 @@ export class CombinedRegex {
       sources.push(`(?:${r.source})()`);
       markers.push(++offset);
     }
-    this.re = new RegExp(sources.join('|'), parts[0]?.flags ?? '');
+    this.re = budgetedRegExp(sources.join('|'), parts[0]?.flags ?? '');
     this.markers = markers;
   }
 

@@ -1,3 +1,4 @@
+import { budgetedRegExp } from '../util/regex-budget.js';
 import { translatePythonRegex } from './pyregex.js';
 
 /**
@@ -248,7 +249,7 @@ function buildTemplate(body: string): BuiltTemplate {
   const at = (n: string) => groups[n] ?? -1;
   const fields: FieldIndex = { Y: at('Y'), y: at('y'), m: at('m'), b: at('b'), d: at('d'), H: at('H'), I: at('I'), p: at('p'),
     M: at('M'), S: at('S'), f: at('f'), z: at('z'), epoch: at('epoch'), lepoch: at('lepoch'), tai: at('tai') };
-  return { regex: new RegExp(t.source, flags), probe: new RegExp(probeSource(body, t.source), flags + 'y'), groups, fields, dateGroup: groups['_date']! };
+  return { regex: budgetedRegExp(t.source, flags), probe: budgetedRegExp(probeSource(body, t.source), flags + 'y'), groups, fields, dateGroup: groups['_date']! };
 }
 
 /**

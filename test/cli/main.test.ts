@@ -107,6 +107,20 @@ describe('bantop regex (the contract)', () => {
     expect(bad.code).toBe(2);
   });
 
+  it('keeps V8\'s backtrack budget for its regexes, on one line and with a second thread on a file', () => {
+    // (?:a+)+ backtracks 2^40 times on this line without the budget: the run would never end.
+    const evil = '^(?:a+)+b from <HOST>$';
+    const line = `${'a'.repeat(40)} from 203.0.113.9`;
+    const log = join(dir, 'evil.log');
+    writeFileSync(log, `${line}\n`.repeat(2000));
+    for (const [env, args] of [[{}, ['regex', line, evil]], [{ BANTOP_PARALLEL_MIN_BYTES: '0' }, ['regex', log, evil]]] as const) {
+      const r = spawnSync(process.execPath, [BIN, '--json', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+      expect(r.signal, `${args.join(' ')}: ${r.stderr}`).toBeNull();
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ matched: 0, missed: args[1] === line ? 1 : 2000 });
+    }
+  });
+
   it('fails clearly on an untranslatable regex or a missing filter file', () => {
     const bad = bantop('--json', 'regex', 'x', '(?P<a>x)(?P<a>y)');
     expect(bad.code).toBe(2);

@@ -33,6 +33,8 @@ describe('the regex worker started by the entry', () => {
     expect(t).toBeDefined();
     // Taken once: the next scan starts its own.
     expect(takeEarlyRegexThread(log)).toBeUndefined();
+    // It says when Node's boot is over (the first thread sets V8's regex flag only then).
+    expect(t!.ctl.awaitBoot(30_000)).toBe(true);
     await t!.worker.terminate();
   });
 

@@ -8,8 +8,6 @@ import { CompiledRegex } from '../../src/filter/compiled-regex.js';
 import { Filter } from '../../src/filter/filter.js';
 import { regexRisk } from '../../src/filter/regex-risk.js';
 import { normalizeIp } from '../../src/util/ip.js';
-// As in the CLI: V8's backtrack budget, before any regex is compiled.
-import '../../src/util/regex-budget.js';
 import { ConfigError, isUserError } from '../../src/util/errors.js';
 import { REPO } from '../support/daemon.js';
 // The same seeded generator as the generated logs.
