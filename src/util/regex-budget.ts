@@ -14,7 +14,7 @@ import { setFlagsFromString } from 'node:v8';
  * built-in code cache for what it compiles afterwards, and a worker thread
  * booting after the change compiled Node's own modules from source (an empty
  * worker booted in 61-68 ms against 23-28; `bantop regex`'s worker took
- * 125-190 ms against 45-100 while the first thread loaded the CLI).
+ * 125-190 ms against 27-50 while the first thread loaded the CLI).
  */
 let set = false;
 let before: (() => void) | null = null;
