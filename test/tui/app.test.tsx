@@ -179,6 +179,16 @@ describe('App (ink-testing-library)', () => {
     await has(r, 'BANS all jails · 3 · by since');
   });
 
+  it('Esc and a key in one read (a terminal\'s Alt+key, or both in one SSH packet): both count', async () => {
+    const r = await ready(fakeSource([ban('203.0.113.9'), ban('198.51.100.4')]).source);
+    await steps(r, ['/', '/█'], ['203.0.113.9', 'filter 203.0.113.9 · 1']);
+    r.stdin.write(KEY.enter);
+    await frame(r, (x) => x.includes('filter 203.0.113.9 · 1') && !statusLine(x).includes('█'));
+    r.stdin.write(`${KEY.esc}b`);
+    const f = await has(r, 'ban IP [DURATION]: █');
+    expect(f).toContain('BANS all jails · 2 · by since');
+  });
+
   it('detail: Enter shows the jails that hold the address, whether it is whitelisted, and its history; Esc goes back', async () => {
     const r = await ready(fakeSource([ban('203.0.113.9', 'sshd'), ban('203.0.113.9', 'nginx', { bannedAt: Date.now() - 120_000 })]).source);
     await has(r, 'sshd,nginx');

@@ -16,4 +16,11 @@ describe('key mapping', () => {
     expect(fromInk('1.2\r', ink())).toEqual([{ ch: '1' }, { ch: '.' }, { ch: '2' }, { ch: '', name: 'enter' }]);
     expect(fromInk('c', ink({ ctrl: true }))).toEqual([]);
   });
+
+  it('takes Esc and a key read together (Alt+key to a terminal) as Esc, then the key', () => {
+    expect(fromInk('b', ink({ meta: true }))).toEqual([{ ch: '', name: 'escape' }, { ch: 'b' }]);
+    expect(fromInk('P', ink({ meta: true, shift: true }))).toEqual([{ ch: '', name: 'escape' }, { ch: 'P' }]);
+    expect(fromInk('', ink({ escape: true, meta: true }))).toEqual([{ ch: '', name: 'escape' }]);
+    expect(fromInk('', ink({ meta: true, upArrow: true }))).toEqual([]);
+  });
 });
