@@ -18,10 +18,14 @@ export const key = (ch: string, name?: KeyName): Key => (name ? { ch, name } : {
 export function fromInk(input: string, k: InkKey): Key[] {
   // Ink reports a lone Esc with meta set too.
   if (k.escape) return [key('', 'escape')];
-  // Esc and a key in one read arrive as Alt+key (ESC b). bantop binds no Alt keys, and over a slow SSH link an Esc
-  // typed just before "b" often shares a packet with it: both keystrokes count, as the operator typed them.
-  if (k.meta && !k.ctrl && [...input].length === 1 && input >= ' ') return [key('', 'escape'), key(input)];
-  if (k.ctrl || k.meta) return [];
+  if (k.ctrl) return [];
+  const keys = keysOf(input, k);
+  // Esc and a key in one read arrive as Alt+key (ESC b, ESC Enter). bantop binds no Alt keys, and a busy server
+  // reached over SSH reads an Esc typed just before "b" together with it: both keystrokes count, as typed.
+  return k.meta && keys.length > 0 ? [key('', 'escape'), ...keys] : keys;
+}
+
+function keysOf(input: string, k: InkKey): Key[] {
   if (k.tab) return [key('', k.shift ? 'backTab' : 'tab')];
   if (k.return) return [key('', 'enter')];
   if (k.backspace || k.delete) return [key('', 'backspace')];

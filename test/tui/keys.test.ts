@@ -21,6 +21,9 @@ describe('key mapping', () => {
     expect(fromInk('b', ink({ meta: true }))).toEqual([{ ch: '', name: 'escape' }, { ch: 'b' }]);
     expect(fromInk('P', ink({ meta: true, shift: true }))).toEqual([{ ch: '', name: 'escape' }, { ch: 'P' }]);
     expect(fromInk('', ink({ escape: true, meta: true }))).toEqual([{ ch: '', name: 'escape' }]);
-    expect(fromInk('', ink({ meta: true, upArrow: true }))).toEqual([]);
+    expect(fromInk('\r', ink({ meta: true, return: true }))).toEqual([{ ch: '', name: 'escape' }, { ch: '', name: 'enter' }]);
+    expect(fromInk('', ink({ meta: true, upArrow: true }))).toEqual([{ ch: '', name: 'escape' }, { ch: '', name: 'up' }]);
+    // Alt with a key bantop knows nothing of (F1, say) is nothing at all, not a lone Esc.
+    expect(fromInk('', ink({ meta: true }))).toEqual([]);
   });
 });
