@@ -13,13 +13,13 @@ const screen = (s: string) => tmux('capture-pane', '-p', '-t', s);
 const keys = (s: string, ...k: string[]) => tmux('send-keys', '-t', s, ...k);
 const type = (s: string, text: string) => tmux('send-keys', '-t', s, '-l', text);
 
-async function until(s: string, what: RegExp | string, ms = 8000): Promise<string> {
+type ScreenTest = RegExp | string | ((screen: string) => boolean);
+
+async function until(s: string, what: ScreenTest, ms = 8000, label = `the screen to show ${what}`): Promise<string> {
+  const pass = typeof what === 'string' ? (x: string) => x.includes(what) : what instanceof RegExp ? (x: string) => what.test(x) : what;
   let last = '';
   try {
-    await waitFor(() => {
-      last = screen(s);
-      return typeof what === 'string' ? last.includes(what) : what.test(last);
-    }, ms, `the screen to show ${what}`);
+    await waitFor(() => pass((last = screen(s))), ms, label);
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- screen ---\n${last}`);
   }
@@ -32,17 +32,8 @@ async function until(s: string, what: RegExp | string, ms = 8000): Promise<strin
  * top to bottom after the old one is erased from the bottom up: with the footer of the expected mode on screen, the
  * frame is complete. Without this the test sent the next key while Esc was still unread (CI, under load).
  */
-async function untilFrame(s: string, footer: string, ok: (screen: string) => boolean, what: string, ms = 3000): Promise<void> {
-  let last = '';
-  try {
-    await waitFor(() => {
-      last = screen(s);
-      return last.includes(footer) && ok(last);
-    }, ms, what);
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- screen ---\n${last}`);
-  }
-}
+const untilFrame = (s: string, footer: string, ok: (screen: string) => boolean, what: string) =>
+  until(s, (x) => x.includes(footer) && ok(x), 3000, what);
 const NORMAL = 'jk move Tab pane';
 const READONLY = '(read-only) jk move';
 
