@@ -94,6 +94,8 @@ export class BantopService {
   readonly startedAt: number;
   private readonly listeners = new Set<(e: ServiceEvent) => void>();
   private timers: NodeJS.Timeout[] = [];
+  /** A periodic firewall check is running (periodicCheck). */
+  private checking = false;
   private unsubscribe: (() => void) | undefined;
   /** While set, store writes are collected and committed as one transaction (imports). */
   private batch: Array<() => void> | null = null;
@@ -735,11 +737,21 @@ export class BantopService {
     return { jails: this.engine.jailNames(), ...rec };
   }
 
+  /**
+   * One check at a time: a check holds the firewall's queue while it runs, and
+   * a check that outlasts the interval (iptables lists each target's chain,
+   * two subprocesses a target and family) would otherwise start again behind
+   * itself, each tick adding one more, and every ban would wait behind them all.
+   */
   private async periodicCheck(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
     try {
       if (await this.enforcer.repairIfNeeded()) this.o.log.log('WARNING', 'firewall structure was missing (ruleset flushed?); restored it');
     } catch (e) {
       this.o.log.log('ERROR', `firewall check failed: ${(e as Error).message}`);
+    } finally {
+      this.checking = false;
     }
   }
 

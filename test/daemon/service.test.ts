@@ -1,13 +1,14 @@
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BantopService } from '../../src/daemon/service.js';
 import type { Level } from '../../src/daemon/logger.js';
-import { hostRunner } from '../../src/proc/run.js';
+import { hostRunner, type Runner } from '../../src/proc/run.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { writeConfig } from '../support/daemon.js';
+import { createLab, inNs, netnsSkipReason } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';
 
 let dir: string;
@@ -94,4 +95,57 @@ describe('BantopService failure lines', () => {
     expect(events.filter((e) => e['type'] === 'failure').map((e) => e['line'])).toEqual([undefined, undefined, undefined, undefined, undefined]);
     await b.close();
   });
+});
+
+const ipSkip = netnsSkipReason(['iptables', 'ip6tables']);
+describe.skipIf(ipSkip !== null)(`BantopService periodic firewall check${ipSkip ? ` (skipped: ${ipSkip})` : ''}`, () => {
+  it('never starts a check while one runs, so a check slower than its interval cannot hold bans back', async () => {
+    const lab = createLab();
+    const store = new SqliteStore(join(dir, 'bantop.sqlite3'));
+    try {
+      const conf = join(cfg, 'bantop.conf');
+      writeFileSync(conf, readFileSync(conf, 'utf8').replace('firewall = dry-run', 'firewall = iptables'));
+      writeFileSync(join(cfg, 'jail.conf'), `[sshd]\nenabled = true\nport = 2222\nlogpath = ${join(dir, 'auth.log')}\nbantime = 1h\n`);
+      // Real iptables in the lab's namespace. The first check's first look at INPUT waits until the test
+      // lets it go, so it outlasts many ticks of a 20 ms interval; afterwards every command runs at once.
+      const real = hostRunner({ netns: lab.host });
+      let release!: () => void;
+      const held = new Promise<void>((r) => { release = r; });
+      let holding = false;
+      let started = false;
+      const commands: string[] = [];
+      const runner: Runner = {
+        interactive: (cmd, args) => real.interactive(cmd, args),
+        run: async (cmd, args, o) => {
+          const checksInput = args.includes('-C') && args.includes('INPUT');
+          if (started && checksInput && !holding) {
+            holding = true;
+            await held;
+          }
+          commands.push(`${cmd} ${args.join(' ')}`);
+          return real.run(cmd, args, o);
+        },
+      };
+      const svc = await BantopService.start({ configDir: cfg, clock: new ManualClock(T0), runner, store, log: { log: () => {} }, checkIntervalMs: 20 });
+      started = true;
+      await waitFor(() => holding, 5000, 'the first periodic check');
+      await new Promise((r) => setTimeout(r, 400)); // 20 ticks while that check is held
+      commands.length = 0;
+      release();
+      // Held behind every check queued meanwhile (and those queued while they run), it would never land.
+      const landed = await Promise.race([svc.ban({ ip: '198.18.0.9', jail: 'sshd' }).then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5000))]);
+      expect(landed).toBe(true);
+      // Before the ban reached the kernel, only the check that was running (and at most one started after it) ran.
+      const banAt = commands.findIndex((c) => c.includes('-I') && c.includes('198.18.0.9'));
+      expect(banAt).toBeGreaterThanOrEqual(0);
+      const checksBefore = commands.slice(0, banAt).filter((c) => / -C INPUT /.test(c)).length;
+      const perCheck = 2 * 4; // iptables and ip6tables, four targets (sshd, manual, perm, escalation), one port match each
+      expect(checksBefore).toBeLessThanOrEqual(2 * perCheck);
+      expect(inNs(lab.host, 'iptables', ['-S']).split('\n').filter((l) => l.includes('-s 198.18.0.9/32 -j DROP'))).toHaveLength(1);
+      await svc.stop();
+    } finally {
+      store.close();
+      lab.cleanup();
+    }
+  }, 30_000);
 });
