@@ -245,18 +245,26 @@ export class Enforcer {
   /** Ban details for command actions replayed by `reconcile` (the engine knows them; nothing is copied here). */
   infoLookup: (jail: string, ip: string) => BanInfo | undefined = () => undefined;
 
-  /** Periodic check: rebuild any backend whose structure is gone (someone flushed the ruleset). */
+  /**
+   * Periodic check: rebuild any backend whose structure is gone (someone
+   * flushed the ruleset). The check only reads the firewall, so it runs beside
+   * the queued changes: a ban never waits for it (iptables checks with two
+   * subprocesses per target and family). A repair takes the queue, and looks
+   * again first, in case what seemed missing was a change still being made.
+   */
   async repairIfNeeded(): Promise<boolean> {
     await this.flush();
+    if (await this.healthy()) return false;
     return this.exclusive(async () => {
-      for (const b of this.plan.backends) {
-        if (!(await b.healthy())) {
-          await this.reconcileNow();
-          return true;
-        }
-      }
-      return false;
+      if (await this.healthy()) return false;
+      await this.reconcileNow();
+      return true;
     });
+  }
+
+  private async healthy(): Promise<boolean> {
+    for (const b of this.plan.backends) if (!(await b.healthy())) return false;
+    return true;
   }
 
   /**
