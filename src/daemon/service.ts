@@ -738,10 +738,10 @@ export class BantopService {
   }
 
   /**
-   * One check at a time: a check holds the firewall's queue while it runs, and
-   * a check that outlasts the interval (iptables lists each target's chain,
-   * two subprocesses a target and family) would otherwise start again behind
-   * itself, each tick adding one more, and every ban would wait behind them all.
+   * One check at a time: a check that outlasts the interval (iptables lists
+   * each target's chain, two subprocesses a target and family) would otherwise
+   * be started again on every tick beside the ones still running, without end,
+   * each repair among them taking the firewall's queue from the bans.
    */
   private async periodicCheck(): Promise<void> {
     if (this.checking) return;
