@@ -1,12 +1,13 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import type { FilterSpec, FilterStats } from '../filter/filter.js';
+import { Filter, type FilterSpec, type FilterStats } from '../filter/filter.js';
+import { translationsKept } from '../filter/pyregex.js';
 import { LineReader } from '../source/read-lines.js';
 import { addChunkFrom, addStats } from './chunk-chain.js';
 import { matchOf, readOnUntilMeet, RegexScanner, summaryOf, type RegexSummary } from './regex-scan.js';
 import { discardRegexThread, parallelMinBytes, spawnRegexThread, takeEarlyRegexThread, type RegexThread } from './regex-thread.js';
-import type { ChunkResult } from './regex-worker.js';
+import type { ChunkResult, WorkerFilter } from './regex-worker.js';
 import { MAIN, SplitControl, WORKER } from './split-control.js';
 
 /**
@@ -38,7 +39,9 @@ export interface ScanResult {
   /** --json: each failure as JSON text, in line order. */
   parts: string[] | null;
   /** How the work was split, for the curious and for tests. */
-  parallel: { used: boolean; metAfterLines: number | null; chunks: { main: number; worker: number }; summedByWorker: boolean; filterBuiltEarly: boolean;
+  parallel: { used: boolean; metAfterLines: number | null; chunks: { main: number; worker: number }; summedByWorker: boolean;
+    /** How the worker came by its filter (regex-worker.ts); null when its results were not used. */
+    workerFilter: WorkerFilter | null;
     /** The worker's first reply held only the chunk its chain starts from, and the states met elsewhere: this thread asked for every chunk. */
     restFetched: boolean };
 }
@@ -56,28 +59,37 @@ export interface ScanOptions {
   split?: 'adaptive' | 'half';
   /** Chunk size (tests use small ones, for many chunk boundaries). */
   chunkBytes?: number;
+  /** The worker to use instead of the one the entry started (tests: one that has booted). */
+  thread?: RegexThread;
 }
 
 export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions): Promise<ScanResult> {
   const size = statSync(path).size;
   const minBytes = opts.minBytes ?? parallelMinBytes();
   const parallel = size >= minBytes && spec.maxlines === 1 && availableParallelism() >= 2;
-  const early = takeEarlyRegexThread(path);
+  const early = opts.thread ?? takeEarlyRegexThread(path);
   // A worker started early (for a filter that turns out to be multi-line) is not needed.
   if (!parallel && early !== undefined) discardRegexThread(early);
   // The time the early worker guessed its task with: the same task lets it keep the filter it built.
   const now = opts.now ?? (parallel ? early?.now : null) ?? Date.now();
   const parts: string[] | null = opts.json ? [] : null;
+  let thread: RegexThread | null = null;
+  if (parallel) {
+    // The worker started early is likely still booting, and V8's regex flag, which this thread's filter needs,
+    // waits for that (util/regex-budget.ts). Meanwhile the filter's regexes are translated, and the worker gets
+    // the task with them: it then builds its filter without translating, or loading the config, itself.
+    Filter.pretranslate(spec);
+    thread = early ?? spawnRegexThread();
+    thread.start({ spec, path, now, json: opts.json, translations: translationsKept() });
+  }
   const scanner = new RegexScanner(spec, now, parts ? (line, f) => parts.push(JSON.stringify(matchOf(line, f))) : undefined);
-  const alone = (chunks = 0) => ({ summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false, filterBuiltEarly: false, restFetched: false } });
-  if (!parallel) {
+  const alone = (chunks = 0) => ({ summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false, workerFilter: null, restFetched: false } });
+  if (thread === null) {
     scanner.readRange(path, 0, Infinity);
     return alone();
   }
 
-  const thread = early ?? spawnRegexThread();
   const { worker, ctl } = thread;
-  thread.start({ spec, path, now, json: opts.json });
   /** The chunk bounds once cut; this thread holds chunks 0 .. mine. */
   const split: { bounds: number[] | null; mine: number } = { bounds: null, mine: -1 };
   /** Cuts the chunks from `from` and publishes them; `half` gives the second half to the worker up front. */
@@ -112,8 +124,8 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   const result = await stitch(scanner, parts, thread, path, b, first, ctl);
   release(worker);
   const chunks = { main: first, worker: b.length - 1 - first };
-  if (result === null) return { summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: null, chunks, summedByWorker: false, filterBuiltEarly: false, restFetched: false } };
-  return { summary: summaryOf(result.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: result.met, chunks, summedByWorker: result.summed, filterBuiltEarly: result.builtEarly, restFetched: result.restFetched } };
+  if (result === null) return { summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: null, chunks, summedByWorker: false, workerFilter: null, restFetched: false } };
+  return { summary: summaryOf(result.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: result.met, chunks, summedByWorker: result.summed, workerFilter: result.filter, restFetched: result.restFetched } };
 }
 
 /**
@@ -130,7 +142,7 @@ function release(worker: Worker): void {
  * state meets the worker's, then adds the worker's results from there, chunk
  * after chunk. Returns null when this thread read the rest itself.
  */
-async function stitch(scanner: RegexScanner, parts: string[] | null, thread: RegexThread, path: string, b: number[], first: number, ctl: SplitControl): Promise<{ stats: FilterStats; met: number; summed: boolean; builtEarly: boolean; restFetched: boolean } | null> {
+async function stitch(scanner: RegexScanner, parts: string[] | null, thread: RegexThread, path: string, b: number[], first: number, ctl: SplitControl): Promise<{ stats: FilterStats; met: number; summed: boolean; filter: WorkerFilter; restFetched: boolean } | null> {
   const n = b.length - 1;
   const before = scanner.lines;
   let meet: { chunk: number; line: number } | null = null;
@@ -170,7 +182,7 @@ async function stitch(scanner: RegexScanner, parts: string[] | null, thread: Reg
     addChunkFrom(scanner.counts, stats, byChunk.get(meet.chunk)!, meet.line);
     scanner.counts.merge(chain.counts);
     addStats(stats, chain.stats);
-    return { stats, met: meet.line, summed: true, builtEarly: done.builtEarly, restFetched: false };
+    return { stats, met: meet.line, summed: true, filter: done.filter, restFetched: false };
   }
   // Line numbers: where each chunk starts in the file.
   const firstLine = new Map<number, number>();
@@ -194,7 +206,7 @@ async function stitch(scanner: RegexScanner, parts: string[] | null, thread: Reg
     }
     at = r.meet;
   }
-  return { stats, met: meet.line, summed: false, builtEarly: done.builtEarly, restFetched: !done.complete };
+  return { stats, met: meet.line, summed: false, filter: done.filter, restFetched: !done.complete };
 }
 
 /**
@@ -234,12 +246,15 @@ const FAR_CHUNK = 8 * 1024 * 1024;
 /** Chunk bounds from `from` to `size`, each at a line start: the first at or after `from`, then one at or after each target. */
 function chunkBounds(path: string, from: number, size: number, targets: number[]): number[] {
   const fd = openSync(path, 'r');
+  // A log line is rarely longer than this; a longer one takes more reads. The worker waits while the chunks are
+  // cut: reading 64 KB for each of up to 64 bounds took 7-11 ms of it (a fresh buffer each, in cold code).
+  const buf = Buffer.allocUnsafe(4096);
   try {
-    const start = lineStartNear(fd, from);
+    const start = lineStartNear(fd, from, buf);
     if (start >= size) return [size];
     const out = [start];
     for (const t of targets) {
-      const at = lineStartNear(fd, t);
+      const at = lineStartNear(fd, t, buf);
       if (at > out[out.length - 1]! && at < size) out.push(at);
     }
     out.push(size);
@@ -250,8 +265,7 @@ function chunkBounds(path: string, from: number, size: number, targets: number[]
 }
 
 /** The start of the first line at or after `pos`. */
-function lineStartNear(fd: number, pos: number): number {
-  const buf = Buffer.allocUnsafe(64 * 1024);
+function lineStartNear(fd: number, pos: number, buf: Buffer): number {
   for (let at = pos; ; at += buf.length) {
     const got = readSync(fd, buf, 0, buf.length, at);
     if (got === 0) return Infinity;

@@ -8,6 +8,7 @@ import type { HostCounts } from './host-counter.js';
 import { matchOf, readOnUntilMeet, readToCheckpoints, RegexScanner } from './regex-scan.js';
 import { SplitControl, WORKER } from './split-control.js';
 import { emptyListOf } from '../util/empty-list.js';
+import { keepTranslations, type TranslatedRegex } from '../filter/pyregex.js';
 
 /** What the parallel `bantop regex` asks of its worker (see regex-parallel.ts). */
 export interface WorkerTask {
@@ -15,7 +16,16 @@ export interface WorkerTask {
   path: string;
   now: number;
   json: boolean;
+  /** The first thread's translations of the filter's regexes (pyregex.ts): the worker builds its filter without translating them again. */
+  translations?: Array<[string, TranslatedRegex]>;
 }
+
+/**
+ * How the worker came by its filter: built from the task that was there when
+ * it booted (`posted`), from its guess of the task, which was right
+ * (`guessed`), or after the task came (`built`).
+ */
+export type WorkerFilter = 'posted' | 'guessed' | 'built';
 
 /** What the entry read from the command line, for a worker started before the CLI has loaded (regex-thread.ts). */
 export interface EarlyGuess {
@@ -58,7 +68,7 @@ export type WorkerReply =
    * With a chain, `chunks` holds only the last chunk read, all the first thread needs unless its state met a
    * later one; it then asks for the rest (`complete` false).
    */
-  | { kind: 'done'; chunks: ChunkResult[]; complete: boolean; chain: ChainTotals | null; builtEarly: boolean }
+  | { kind: 'done'; chunks: ChunkResult[]; complete: boolean; chain: ChainTotals | null; filter: WorkerFilter }
   | { kind: 'rest'; chunks: ChunkResult[] };
 
 /** What the first thread asks of a worker that is done. */
@@ -67,21 +77,34 @@ export type WorkerRequest = { kind: 'rest' };
 const port = parentPort!;
 const data = workerData as { ctl: SharedArrayBuffer; early: EarlyGuess | null };
 const ctl = new SplitControl(data.ctl);
+// The first thread posts its task before it builds its own filter, which waits for this boot: the task is
+// usually here already (looked for before the boot is announced, so that a test can tell which way it went).
+const posted = receiveMessageOnPort(port)?.message as WorkerTask | undefined;
 // The first thread may wait for this before it sets V8's regex flag (util/regex-budget.ts).
 ctl.booted();
-const guessed = data.early === null ? null : guess(data.early);
-if (guessed === null) {
-  // The task comes as a message once the first thread has it.
-  port.once('message', (task: WorkerTask) => {
-    const compiled = new Filter(task.spec);
-    if (ctl.awaitChunks()) run(task, compiled, false);
-  });
-} else if (ctl.awaitChunks()) {
-  // The first thread posts its task before it cuts the chunks: it is there.
-  const task = receiveMessageOnPort(port)?.message as WorkerTask | undefined;
-  if (task === undefined) throw new Error('regex worker: the chunks were cut but no task came');
-  const same = sameTask(task, guessed.task);
-  run(task, same ? guessed.compiled : new Filter(task.spec), same);
+if (posted !== undefined) {
+  const compiled = build(posted);
+  if (ctl.awaitChunks()) run(posted, compiled, 'posted');
+} else {
+  const guessed = data.early === null ? null : guess(data.early);
+  if (guessed === null) {
+    // The task comes as a message once the first thread has it.
+    port.once('message', (task: WorkerTask) => {
+      const compiled = build(task);
+      if (ctl.awaitChunks()) run(task, compiled, 'built');
+    });
+  } else if (ctl.awaitChunks()) {
+    // The first thread posts its task before it cuts the chunks: it is there.
+    const task = receiveMessageOnPort(port)?.message as WorkerTask | undefined;
+    if (task === undefined) throw new Error('regex worker: the chunks were cut but no task came');
+    const same = sameTask(task, guessed.task);
+    run(task, same ? guessed.compiled : build(task), same ? 'guessed' : 'built');
+  }
+}
+
+function build(task: WorkerTask): Filter {
+  keepTranslations(task.translations ?? []);
+  return new Filter(task.spec);
 }
 
 /**
@@ -104,7 +127,7 @@ function sameTask(a: WorkerTask, b: WorkerTask): boolean {
 }
 
 /** Reads chunks with a filter like `compiled` until none is left, and posts the results. */
-function run(task: WorkerTask, compiled: Filter, builtEarly: boolean): void {
+function run(task: WorkerTask, compiled: Filter, filter: WorkerFilter): void {
   const n = ctl.chunkCount;
   const prints = new Map<number, string[]>();
   const chunks: ChunkResult[] = [];
@@ -123,7 +146,7 @@ function run(task: WorkerTask, compiled: Filter, builtEarly: boolean): void {
   port.on('message', (m: WorkerRequest) => {
     if (m.kind === 'rest') port.postMessage({ kind: 'rest', chunks } satisfies WorkerReply);
   });
-  port.postMessage({ kind: 'done', chunks: sent, complete: sent === chunks, chain: totals, builtEarly } satisfies WorkerReply);
+  port.postMessage({ kind: 'done', chunks: sent, complete: sent === chunks, chain: totals, filter } satisfies WorkerReply);
 }
 
 /**

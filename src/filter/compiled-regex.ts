@@ -1,7 +1,7 @@
 import { RegexTranslationError } from '../util/errors.js';
 import { budgetedRegExp } from '../util/regex-budget.js';
 import { expandRegexTags, fieldGroupName } from './host-tags.js';
-import { translatePythonRegex } from './pyregex.js';
+import { translatePythonRegex, type TranslatedRegex } from './pyregex.js';
 
 /** A fail2ban regex (tags expanded, Python syntax translated), ready to run. */
 export class CompiledRegex {
@@ -47,12 +47,10 @@ export class CompiledRegex {
     }
   }
 
-  constructor(readonly pattern: string, opts: { multiline?: boolean; useDns?: boolean } = {}) {
-    if (pattern.trim() === '') throw new RegexTranslationError(pattern, 'empty regex');
-    const py = expandRegexTags(pattern, { useDns: opts.useDns });
-    this.python = py;
+  constructor(readonly pattern: string, opts: RegexOptions = {}) {
+    const { python, t } = translated(pattern, opts);
+    this.python = python;
     this.multiline = opts.multiline ?? false;
-    const t = translatePythonRegex(py, { multiline: opts.multiline });
     this.flags = t.flags;
     this.anchored = t.anchored;
     this.groupCount = t.groupCount;
@@ -73,6 +71,14 @@ export class CompiledRegex {
       .filter((x): x is readonly [string, RegExpExecArray] => x[1] !== null && x[1][1] !== '')
       .map(([n, m]): [string, string] => [n, fieldGroupName(m[1]!)])
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
+  /**
+   * Translates `pattern` as the constructor does, without building a RegExp
+   * (the translation is kept: see translatePythonRegex).
+   */
+  static pretranslate(pattern: string, opts: RegexOptions = {}): void {
+    translated(pattern, opts);
   }
 
   /** False when the text lacks every literal the regex needs: the exec can be skipped. */
@@ -173,6 +179,17 @@ export class CompiledRegex {
   get altPairs(): ReadonlyArray<readonly [from: string, to: string]> {
     return this.altValues;
   }
+}
+
+export interface RegexOptions {
+  multiline?: boolean;
+  useDns?: boolean;
+}
+
+function translated(pattern: string, opts: RegexOptions): { python: string; t: TranslatedRegex } {
+  if (pattern.trim() === '') throw new RegexTranslationError(pattern, 'empty regex');
+  const python = expandRegexTags(pattern, { useDns: opts.useDns });
+  return { python, t: translatePythonRegex(python, { multiline: opts.multiline }) };
 }
 
 /** A pruned version of a regex, and where its named groups are. */

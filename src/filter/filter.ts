@@ -132,16 +132,15 @@ export class Filter {
       this.dates = compiled.dates.fresh();
       return;
     }
-    this.multiline = spec.maxlines > 1;
-    const o = { multiline: this.multiline, useDns: spec.useDns };
-    this.fail = spec.failregex.map((r) => new CompiledRegex(r, o));
+    const { fail, ignore, pref, prefRest, opts: o } = regexesOf(spec);
+    this.multiline = o.multiline;
+    this.fail = fail.map((r) => new CompiledRegex(r, o));
     this.router = new FirstCharRouter(this.fail);
     // Multi-line anchored regexes have no first character to route by; one combined RegExp tries them in order.
     this.combined = !FirstCharRouter.useful(this.fail) && CombinedRegex.canCombine(this.fail) ? new CombinedRegex(this.fail) : undefined;
-    this.ignore = spec.ignoreregex.map((r) => new CompiledRegex(r, o));
-    const rest = spec.prefregex !== undefined && !this.multiline ? restOfLine(spec.prefregex) : null;
-    this.prefRest = rest !== null;
-    this.pref = spec.prefregex ? new CompiledRegex(rest ?? spec.prefregex, o) : undefined;
+    this.ignore = ignore.map((r) => new CompiledRegex(r, o));
+    this.prefRest = prefRest;
+    this.pref = pref !== undefined ? new CompiledRegex(pref, o) : undefined;
     this.layout = new GroupLayout(this.pref ? [this.pref, ...this.fail] : this.fail);
     this.prefPlan = this.pref ? this.layout.plan(this.pref) : undefined;
     this.prefContent = this.pref?.namedGroups.get('content') ?? [];
@@ -150,6 +149,23 @@ export class Filter {
     this.failPlans = this.fail.map((rx) => [this.layout.plan(rx, this.prefNames)]);
     const noDate = spec.datepattern.length === 1 && /^\{NONE\}$/i.test(spec.datepattern[0]!.trim());
     this.dates = noDate ? DateDetector.none() : new DateDetector(spec.datepattern);
+  }
+
+  /**
+   * Translates the regexes of a filter for `spec` as building it does, without
+   * building a RegExp, so that building it afterwards takes a few ms (see
+   * translatePythonRegex). A regex that does not translate is left for the
+   * build to report.
+   */
+  static pretranslate(spec: FilterSpec): void {
+    const { fail, ignore, pref, opts } = regexesOf(spec);
+    for (const r of pref === undefined ? [...fail, ...ignore] : [...fail, ...ignore, pref]) {
+      try {
+        CompiledRegex.pretranslate(r, opts);
+      } catch {
+        // The build reports it.
+      }
+    }
   }
 
   /**
@@ -401,6 +417,13 @@ export class Filter {
     if (!nofail) v[L.nofail] = undefined;
     return v;
   }
+}
+
+/** The regexes a filter for `spec` compiles, and how. */
+function regexesOf(spec: FilterSpec): { fail: string[]; ignore: string[]; pref: string | undefined; prefRest: boolean; opts: { multiline: boolean; useDns: boolean } } {
+  const multiline = spec.maxlines > 1;
+  const rest = spec.prefregex !== undefined && !multiline ? restOfLine(spec.prefregex) : null;
+  return { fail: spec.failregex, ignore: spec.ignoreregex, pref: spec.prefregex ? rest ?? spec.prefregex : undefined, prefRest: rest !== null, opts: { multiline, useDns: spec.useDns } };
 }
 
 /**

@@ -803,11 +803,49 @@ function startsAnchored(n: Node): boolean {
   }
 }
 
+export interface TranslateOptions {
+  multiline?: boolean;
+  groupOffset?: number;
+  capture?: boolean;
+}
+
 /**
  * `groupOffset`: number the groups from offset+1, so the pattern can be
  * embedded after others in one combined RegExp (back-references follow).
+ *
+ * Translations are kept (the last TRANSLATIONS_KEPT of them), and the result
+ * is shared: callers only read it. The parallel `bantop regex` translates its
+ * filter's regexes while its worker boots, and builds the RegExps only once
+ * the worker has booted (util/regex-budget.ts); translating is most of a
+ * filter's build (20 of 25-30 ms for Debian's sshd, in code V8 has not
+ * compiled yet). A pattern that fails is translated, and fails, again.
  */
-export function translatePythonRegex(pattern: string, opts: { multiline?: boolean; groupOffset?: number; capture?: boolean } = {}): TranslatedRegex {
+export function translatePythonRegex(pattern: string, opts: TranslateOptions = {}): TranslatedRegex {
+  const key = `${opts.multiline ? 1 : 0}${opts.capture === false ? 0 : 1}${opts.groupOffset ?? 0}\u0000${pattern}`;
+  let t = translations.get(key);
+  if (t === undefined) {
+    t = translate(pattern, opts);
+    if (translations.size >= TRANSLATIONS_KEPT) translations.delete(translations.keys().next().value!);
+    translations.set(key, t);
+  }
+  return t;
+}
+
+const translations = new Map<string, TranslatedRegex>();
+/** Dozens of regexes make a filter; a daemon's jails share most of theirs. */
+const TRANSLATIONS_KEPT = 512;
+
+/** The translations kept, for another thread to start with (keepTranslations). */
+export function translationsKept(): Array<[string, TranslatedRegex]> {
+  return [...translations];
+}
+
+/** Keeps translations another thread made (translationsKept): translating a pattern gives the same in any thread. */
+export function keepTranslations(list: ReadonlyArray<[string, TranslatedRegex]>): void {
+  for (const [key, t] of list) if (translations.size < TRANSLATIONS_KEPT && !translations.has(key)) translations.set(key, t);
+}
+
+function translate(pattern: string, opts: TranslateOptions): TranslatedRegex {
   const p = new Parser(pattern);
   const root = p.parse();
   const flags = (p.global.i ? 'i' : '') + (opts.multiline || p.global.m ? 'm' : '');

@@ -59,6 +59,20 @@ describe('bantop regex with two threads gives the sequential result', () => {
     expect(counted.parallel.summedByWorker).toBe(summed);
   });
 
+  it('with lines longer than the read that finds where a chunk starts (4 KB): the sequential result', async () => {
+    const lines = readFileSync(join(dir, 'sshd.log'), 'utf8').split('\n').filter(Boolean).slice(0, 20_000);
+    // Every 40th line is 9-15 KB long, so that most cuts fall inside one.
+    const path = join(dir, 'long-lines.log');
+    writeFileSync(path, lines.map((l, i) => (i % 40 === 5 ? `${l} ${'x'.repeat(9000 + (i % 7) * 1000)}` : l)).join('\n') + '\n');
+    const { spec } = filterFromArgument(SHIPPED, 'sshd');
+    const seq = await scanFile(spec, path, { json: true, now: NOW, minBytes: Infinity });
+    const par = await scanFile(spec, path, { json: true, now: NOW, minBytes: 0, split: 'half', chunkBytes: 64 * 1024 });
+    expect(par.parallel.chunks.worker).toBeGreaterThan(10);
+    expect(plain(par.summary)).toEqual(plain(seq.summary));
+    expect(par.parts).toEqual(seq.parts);
+    expect(seq.summary.lines).toBe(20_000);
+  });
+
   it('with the cut placed when the worker is ready: the sequential result, whichever thread read what', async () => {
     const { spec } = filterFromArgument(SHIPPED, 'sshd');
     const path = join(dir, 'sshd.log');

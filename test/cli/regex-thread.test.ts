@@ -55,25 +55,42 @@ describe('the regex worker started by the entry', () => {
     expect(takeEarlyRegexThread(join(dir, 'other.log'))).toBeUndefined();
   });
 
-  it('finds and builds its filter from the command line, and keeps it when the task is the same', async () => {
+  it('booted before the task came, finds and builds its filter from the command line, and keeps it when the task is the same', async () => {
     const big = join(dir, 'sshd.log');
     await writeLog(big, GENERATORS['sshd'], 40_000);
     const { spec } = filterFromArgument(SHIPPED, 'sshd');
     const seq = await scanFile(spec, big, { json: false, minBytes: Infinity, now: Date.UTC(2026, 10, 21) });
     process.env['BANTOP_PARALLEL_MIN_BYTES'] = '1000';
-    for (const [argv, same] of [
-      [['--config', SHIPPED, 'regex', big, 'sshd'], true],
+    for (const [argv, way] of [
+      [['--config', SHIPPED, 'regex', big, 'sshd'], 'guessed'],
       // The CLI settles on another filter than the entry guessed (here: another mode): the worker builds that one.
-      [['--config', SHIPPED, 'regex', big, 'sshd[mode=aggressive]'], false],
+      [['--config', SHIPPED, 'regex', big, 'sshd[mode=aggressive]'], 'built'],
     ] as const) {
       prestartRegexWorker([...argv]);
+      const thread = takeEarlyRegexThread(big)!;
+      // Booted: it looked for a task before it said so, found none, and guesses.
+      expect(thread.ctl.awaitBoot(30_000)).toBe(true);
       // Split in halves, so that the worker takes part whenever it is ready.
-      const par = await scanFile(spec, big, { json: false, minBytes: 0, split: 'half' });
+      const par = await scanFile(spec, big, { json: false, minBytes: 0, split: 'half', thread });
       expect(par.parallel.used).toBe(true);
-      expect(par.parallel.filterBuiltEarly, argv.join(' ')).toBe(same);
+      expect(par.parallel.workerFilter, argv.join(' ')).toBe(way);
       expect(par.summary.matched).toBe(seq.summary.matched);
       expect([...par.summary.hosts.toMap()].sort()).toEqual([...seq.summary.hosts.toMap()].sort());
     }
+  });
+
+  it('takes the task that is there when it boots, with the first thread\'s translations, and gives the same results', async () => {
+    const big = join(dir, 'sshd.log');
+    await writeLog(big, GENERATORS['sshd'], 40_000);
+    const { spec } = filterFromArgument(SHIPPED, 'sshd[mode=aggressive]');
+    const now = Date.UTC(2026, 10, 21);
+    const seq = await scanFile(spec, big, { json: true, minBytes: Infinity, now });
+    // No worker from the entry: the scan starts one and posts the task at once, before it can have booted.
+    const par = await scanFile(spec, big, { json: true, minBytes: 0, split: 'half', now });
+    expect(par.parallel.used).toBe(true);
+    expect(par.parallel.workerFilter).toBe('posted');
+    expect(par.parts).toEqual(seq.parts);
+    expect(par.summary.matched).toBeGreaterThan(1000);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { translatePythonRegex } from '../../src/filter/pyregex.js';
+import { keepTranslations, translatePythonRegex, translationsKept } from '../../src/filter/pyregex.js';
 import { RegexTranslationError } from '../../src/util/errors.js';
 
 function run(py: string, text: string): Record<string, string> | null {
@@ -85,5 +85,31 @@ describe('first characters of an anchored pattern', () => {
     expect(first('^(?:a*)')).toBeNull();
     expect(first('^$')).toBeNull();
     expect(first('^abc', { multiline: true })).toBeNull();
+  });
+});
+
+describe('kept translations', () => {
+  it('translates a pattern once per set of options, and fails again on a pattern that does not translate', () => {
+    const a = translatePythonRegex('^kept (?P<n>\\d+)$');
+    expect(translatePythonRegex('^kept (?P<n>\\d+)$')).toBe(a);
+    const b = translatePythonRegex('^kept (?P<n>\\d+)$', { capture: false });
+    expect(b).not.toBe(a);
+    expect(b.source).not.toBe(a.source);
+    expect(translatePythonRegex('^kept (?P<n>\\d+)$', { multiline: true })).not.toBe(a);
+    expect(() => translatePythonRegex('kept(')).toThrow(RegexTranslationError);
+    expect(() => translatePythonRegex('kept(')).toThrow(RegexTranslationError);
+  });
+
+  it('hands its translations to another thread, whose own are never replaced', () => {
+    const a = translatePythonRegex('^handed (?P<n>\\w+)$');
+    const list = translationsKept();
+    const entry = list.find(([, t]) => t === a)!;
+    expect(entry).toBeDefined();
+    // What a worker receives: a structured clone, which works as the original does.
+    const [key, clone] = structuredClone(entry);
+    expect(clone).toEqual(a);
+    expect(new RegExp(clone.source, clone.flags).exec('handed x1')?.[clone.names.get('n')![0]!]).toBe('x1');
+    keepTranslations([[key, clone]]);
+    expect(translatePythonRegex('^handed (?P<n>\\w+)$')).toBe(a);
   });
 });

@@ -38,7 +38,7 @@ describe('LineReader', () => {
   });
 
   it('says a line is free of NUL only when no line of its read holds one (the last line without a newline is never vouched for)', () => {
-    // 2,000 lines of 50 bytes: the first 64 KB read ends near line 1,310; line 1,500 holds a NUL.
+    // 2,000 lines of 50 bytes: the reads (8, 16, 32, 64 KB) end near lines 163, 491, 1,146 and 2,000; line 1,500 holds a NUL.
     const lines = Array.from({ length: 2000 }, (_, i) => (i === 1499 ? 'x\u0000' : 'y').padEnd(49, '.'));
     const path = join(dir, 'nul.log');
     writeFileSync(path, lines.join('\n') + '\nlast');
@@ -81,5 +81,16 @@ describe('LineReader', () => {
     early.close();
     // An end that is moved while reading (as the parallel regex scan does) is honoured at the next read.
     expect(rest(new LineReader(path, 0, (pos) => (pos === 0 ? Buffer.byteLength(text) : end)))).toEqual(lines.slice(0, 2500));
+  });
+
+  it('asks where to stop after a first read of 8 KB, then after reads that double up to 64 KB', () => {
+    const path = join(dir, 'd.log');
+    writeFileSync(path, 'x'.repeat(99).concat('\n').repeat(5000));
+    const asked: number[] = [];
+    expect(rest(new LineReader(path, 0, (pos) => (asked.push(pos), Infinity)))).toHaveLength(5000);
+    // Each read ends at the last whole line in it: 8,192 bytes hold 81 lines of 100.
+    const reads = asked.slice(1).map((p, i) => p - asked[i]!);
+    expect(reads.slice(0, 5)).toEqual([8100, 16300, 32700, 65500, 65500]);
+    expect(asked.at(-1)).toBe(500_000);
   });
 });
