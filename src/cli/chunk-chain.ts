@@ -65,9 +65,9 @@ export class ChunkChain {
     }
   }
 
-  /** The sums of everything after the last chunk's own results, or null when the chain broke. */
+  /** The sums of everything after the last chunk's own results, or null when the chain broke. Once: the counts are handed over. */
   totals(): ChainTotals | null {
     if (this.broken || this.last === null) return null;
-    return { after: this.last.chunk, counts: this.counts.export(), stats: { ...this.stats } };
+    return { after: this.last.chunk, counts: this.counts.handOver(), stats: { ...this.stats } };
   }
 }

@@ -157,7 +157,8 @@ async function stitch(scanner: RegexScanner, parts: string[] | null, thread: Reg
   const chain = done?.chain ?? null;
   // Summing from the worker's chain needs only the chunk where the states met; anything else, every chunk.
   const chained = parts === null && chain !== null && chain.after === meet?.chunk;
-  const chunks = done === null ? null : chained || done.complete ? done.chunks : await thread.rest().catch(() => null);
+  // The worker sent the chunks it had not sent with `done` when asked.
+  const chunks = done === null ? null : chained || done.complete ? done.chunks : await thread.rest().then((rest) => [...done.chunks, ...rest], () => null);
   if (meet === null || done === null || chunks === null) {
     // The states never met, or the worker failed: read what is left here.
     if (meet !== null) {

@@ -38,7 +38,7 @@ export interface RegexThread {
   /** The fingerprints of chunk k's first lines, read with a fresh filter. */
   prints(k: number): Promise<string[]>;
   readonly done: Promise<Done>;
-  /** Every chunk's results, from a worker whose `done` held only some. */
+  /** The results of the chunks a worker's `done` did not hold. */
   rest(): Promise<ChunkResult[]>;
 }
 

@@ -4,7 +4,7 @@ import { emptyStats, Filter, type FilterSpec, type FilterStats } from '../filter
 import { LineReader } from '../source/read-lines.js';
 import { ChunkChain, type ChainTotals } from './chunk-chain.js';
 import { filterFromArgument } from './filter-argument.js';
-import type { HostCounts } from './host-counter.js';
+import { countsBuffers, type HostCounts } from './host-counter.js';
 import { matchOf, readOnUntilMeet, readToCheckpoints, RegexScanner } from './regex-scan.js';
 import { SplitControl, WORKER } from './split-control.js';
 import { emptyListOf } from '../util/empty-list.js';
@@ -69,6 +69,7 @@ export type WorkerReply =
    * later one; it then asks for the rest (`complete` false).
    */
   | { kind: 'done'; chunks: ChunkResult[]; complete: boolean; chain: ChainTotals | null; filter: WorkerFilter }
+  /** The chunks `done` did not hold. */
   | { kind: 'rest'; chunks: ChunkResult[] };
 
 /** What the first thread asks of a worker that is done. */
@@ -143,10 +144,17 @@ function run(task: WorkerTask, compiled: Filter, filter: WorkerFilter): void {
   const totals = chain?.totals() ?? null;
   // Posting every chunk's counts took 8 ms of structured cloning here, and as long again to read on the first thread.
   const sent = totals === null ? chunks : chunks.filter((c) => c.chunk === totals.after);
+  const unsent = chunks.filter((c) => !sent.includes(c));
   port.on('message', (m: WorkerRequest) => {
-    if (m.kind === 'rest') port.postMessage({ kind: 'rest', chunks } satisfies WorkerReply);
+    if (m.kind === 'rest') port.postMessage({ kind: 'rest', chunks: unsent } satisfies WorkerReply, unsent.flatMap(chunkBuffers));
   });
-  port.postMessage({ kind: 'done', chunks: sent, complete: sent === chunks, chain: totals, filter } satisfies WorkerReply);
+  // The counts' tables are handed over, not copied: this thread is done with them.
+  const moved = [...sent.flatMap(chunkBuffers), ...(totals === null ? [] : countsBuffers(totals.counts))];
+  port.postMessage({ kind: 'done', chunks: sent, complete: sent === chunks, chain: totals, filter } satisfies WorkerReply, moved);
+}
+
+function chunkBuffers(r: ChunkResult): ArrayBuffer[] {
+  return [r.counts, ...r.segments].flatMap(countsBuffers);
 }
 
 /**
@@ -195,7 +203,7 @@ function readChunk(task: WorkerTask, compiled: Filter, k: number, n: number, pri
     if (at !== null) meet = { chunk: j, line: at };
   }
   const result = {
-    chunk: k, lines, totals: { ...scanner.stats }, snaps, counts: scanner.counts.export(), segments: scanner.segments!.map((c) => c.export()), meet, matchLines, matchTexts,
+    chunk: k, lines, totals: { ...scanner.stats }, snaps, counts: scanner.counts.handOver(), segments: scanner.segments!.map((c) => c.handOver()), meet, matchLines, matchTexts,
   };
   return { result, filter: scanner.filter };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HostCounter } from '../../src/cli/host-counter.js';
+import { countsBuffers, HostCounter } from '../../src/cli/host-counter.js';
 
 describe('HostCounter', () => {
   it('counts exactly what a Map of host texts counts, across table growth and non-IPv4 hosts', () => {
@@ -73,5 +73,24 @@ describe('HostCounter', () => {
     theirs.add('name.example', 4);
     mine.merge(structuredClone(theirs.export()));
     expect(new Map([...mine.toMap()].sort())).toEqual(new Map([['1.1.1.1', 5], ['2.2.2.2', 1], ['name.example', 4]]));
+  });
+
+  it('hands its own tables over, to be transferred rather than copied: the same counts arrive, and the sender keeps nothing', () => {
+    const theirs = new HostCounter();
+    for (let i = 0; i < 5000; i++) theirs.add(`10.2.${i % 90}.${i % 11}`);
+    theirs.add('name.example', 3);
+    const expected = new Map([...theirs.toMap()].sort());
+    const given = theirs.handOver();
+    expect(theirs.size).toBe(0);
+    const buffers = countsBuffers(given);
+    expect(new Set(buffers).size).toBe(4);
+    // What postMessage with a transfer list does: the memory moves, the sender's arrays are left empty.
+    const moved = structuredClone(given, { transfer: buffers });
+    expect(given.keys.length).toBe(0);
+    expect(given.order.length).toBe(0);
+    const mine = new HostCounter();
+    mine.merge(moved);
+    expect(new Map([...mine.toMap()].sort())).toEqual(expected);
+    expect(mine.size).toBe(991);
   });
 });
