@@ -126,12 +126,12 @@ describe('where the rest of a large file is cut when the worker is ready', () =>
         const [a, b] = [cuts[i - 1]!, cuts[i]!];
         expect(b).toBeGreaterThan(a);
         const middle = (a + b) / 2 - from;
-        const near = middle > span * 0.52 && middle < span * 0.74;
+        const near = middle > span * 0.4 && middle < span * 0.76;
         // Beyond 64 chunks of these sizes, each grows to keep the count.
-        expect(b - a).toBeLessThanOrEqual(Math.max((near ? 1 : 8) * MB, near ? span * 0.22 / 32 : span * 0.78 / 30) + 1);
+        expect(b - a).toBeLessThanOrEqual(Math.max((near ? 1 : 8) * MB, near ? span * 0.36 / 32 : span * 0.64 / 30) + 1);
       }
       // The worker, reading from the back, meets few chunks before the likely meeting point.
-      expect(cuts.filter((c) => c > from + span * 0.74).length).toBeLessThanOrEqual(span > 200 * MB ? 12 : 4);
+      expect(cuts.filter((c) => c > from + span * 0.76).length).toBeLessThanOrEqual(span > 200 * MB ? 12 : 4);
     }
   });
 });
