@@ -75,12 +75,14 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   const parts: string[] | null = opts.json ? [] : null;
   let thread: RegexThread | null = null;
   if (parallel) {
+    // The task first: a worker that boots after it has come builds its filter from it, without loading the config.
+    thread = early ?? spawnRegexThread();
+    thread.start({ spec, path, now, json: opts.json });
     // The worker started early is likely still booting, and V8's regex flag, which this thread's filter needs,
     // waits for that (util/regex-budget.ts). Meanwhile the filter's regexes are translated, and the worker gets
-    // the task with them: it then builds its filter without translating, or loading the config, itself.
+    // the translations: one that has not built its filter yet then builds it without translating.
     Filter.pretranslate(spec);
-    thread = early ?? spawnRegexThread();
-    thread.start({ spec, path, now, json: opts.json, translations: translationsKept() });
+    thread.translations(translationsKept());
   }
   const scanner = new RegexScanner(spec, now, parts ? (line, f) => parts.push(JSON.stringify(matchOf(line, f))) : undefined);
   const alone = (chunks = 0) => ({ summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false, workerFilter: null, restFetched: false } });

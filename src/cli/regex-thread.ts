@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { configDirOf } from '../config/default-dir.js';
 import { beforeRegexBudget } from '../util/regex-budget.js';
 import { GLOBAL_OPTIONS, parseArgv } from './argv.js';
+import type { TranslatedRegex } from '../filter/pyregex.js';
 import type { ChunkResult, EarlyGuess, WorkerReply, WorkerRequest, WorkerTask } from './regex-worker.js';
 import { SplitControl } from './split-control.js';
 
@@ -35,6 +36,8 @@ export interface RegexThread {
    * guessed already, and keeps it when the task is the same.
    */
   start(task: WorkerTask): void;
+  /** Hands the worker this thread's translations of the filter's regexes, after the task (see WorkerRequest). */
+  translations(list: Array<[string, TranslatedRegex]>): void;
   /** The fingerprints of chunk k's first lines, read with a fresh filter. */
   prints(k: number): Promise<string[]>;
   readonly done: Promise<Done>;
@@ -92,7 +95,8 @@ export function spawnRegexThread(early: EarlyGuess | null = null): RegexThread {
     asked = true;
     return rest.promise;
   };
-  return { worker, ctl, now: early?.now ?? null, prints: (k) => slot(k).promise, done: done.promise, rest: askRest, start: (task) => worker.postMessage(task) };
+  return { worker, ctl, now: early?.now ?? null, prints: (k) => slot(k).promise, done: done.promise, rest: askRest, start: (task) => worker.postMessage(task),
+    translations: (list) => worker.postMessage({ kind: 'translations', list } satisfies WorkerRequest) };
 }
 
 interface Deferred<T> {

@@ -16,8 +16,6 @@ export interface WorkerTask {
   path: string;
   now: number;
   json: boolean;
-  /** The first thread's translations of the filter's regexes (pyregex.ts): the worker builds its filter without translating them again. */
-  translations?: Array<[string, TranslatedRegex]>;
 }
 
 /**
@@ -72,14 +70,20 @@ export type WorkerReply =
   /** The chunks `done` did not hold. */
   | { kind: 'rest'; chunks: ChunkResult[] };
 
-/** What the first thread asks of a worker that is done. */
-export type WorkerRequest = { kind: 'rest' };
+/**
+ * What the first thread posts after the task: the translations of the
+ * filter's regexes (pyregex.ts), so that a worker that has not built its
+ * filter yet builds it without translating them again; and, when the worker
+ * is done, a request for the rest of its results.
+ */
+export type WorkerRequest = { kind: 'translations'; list: Array<[string, TranslatedRegex]> } | { kind: 'rest' };
 
 const port = parentPort!;
 const data = workerData as { ctl: SharedArrayBuffer; early: EarlyGuess | null };
 const ctl = new SplitControl(data.ctl);
-// The first thread posts its task before it builds its own filter, which waits for this boot: the task is
-// usually here already (looked for before the boot is announced, so that a test can tell which way it went).
+// The first thread posts its task as soon as it has checked it, before it builds its own filter (which waits
+// for this boot): the task is usually here already (looked for before the boot is announced, so that a test
+// can tell which way it went).
 const posted = receiveMessageOnPort(port)?.message as WorkerTask | undefined;
 // The first thread may wait for this before it sets V8's regex flag (util/regex-budget.ts).
 ctl.booted();
@@ -103,8 +107,10 @@ if (posted !== undefined) {
   }
 }
 
+/** The task's filter; with the first thread's translations when they have come (they follow the task). */
 function build(task: WorkerTask): Filter {
-  keepTranslations(task.translations ?? []);
+  const next = receiveMessageOnPort(port)?.message as WorkerRequest | undefined;
+  if (next?.kind === 'translations') keepTranslations(next.list);
   return new Filter(task.spec);
 }
 
