@@ -127,10 +127,7 @@ export class HostCounter {
    * host cost a structured clone per pair.
    */
   export(): HostCounts {
-    const names: string[] = [];
-    const otherCounts = new Int32Array(this.others.size);
-    for (const [h, c] of this.others) otherCounts[names.push(h) - 1] = c;
-    return { keys: this.keys.slice(), counts: this.counts.slice(), order: this.order.slice(0, this.used), others: names.join('\n'), otherCounts };
+    return { keys: this.keys.slice(), counts: this.counts.slice(), order: this.order.slice(0, this.used), ...this.othersAsData() };
   }
 
   /**
@@ -141,14 +138,19 @@ export class HostCounter {
    * serialise and as long to read on the first thread, in fresh memory.
    */
   handOver(): HostCounts {
-    const names: string[] = [];
-    const otherCounts = new Int32Array(this.others.size);
-    for (const [h, c] of this.others) otherCounts[names.push(h) - 1] = c;
-    const out = { keys: this.keys, counts: this.counts, order: this.order.subarray(0, this.used), others: names.join('\n'), otherCounts };
+    const out = { keys: this.keys, counts: this.counts, order: this.order.subarray(0, this.used), ...this.othersAsData() };
     this.keys = this.counts = this.order = new Int32Array(0);
     this.used = 0;
     this.others.clear();
     return out;
+  }
+
+  /** The hosts counted by text, as HostCounts holds them. */
+  private othersAsData(): Pick<HostCounts, 'others' | 'otherCounts'> {
+    const names: string[] = [];
+    const otherCounts = new Int32Array(this.others.size);
+    for (const [h, c] of this.others) otherCounts[names.push(h) - 1] = c;
+    return { others: names.join('\n'), otherCounts };
   }
 
   /**
@@ -216,7 +218,6 @@ export class HostCounter {
   }
 }
 
-/** A HostCounter as plain data (export()). */
 /** Puts `c` among the largest counts `best` (descending), the smallest dropping out; the new smallest. */
 function rank(best: Int32Array, c: number): number {
   let i = best.length - 1;
@@ -230,6 +231,7 @@ export function countsBuffers(c: HostCounts): ArrayBuffer[] {
   return [c.keys, c.counts, c.order, c.otherCounts].map((a) => a.buffer as ArrayBuffer);
 }
 
+/** A HostCounter as plain data (export(), handOver()). */
 export interface HostCounts {
   /** The open-addressing table: a count of 0 is an empty slot. */
   keys: Int32Array;
