@@ -16,6 +16,8 @@ export interface PipelineOptions {
   onLine?: (l: SourceLine) => void;
   /** How often bans are expired, ms. */
   tickMs?: number;
+  /** What the sources have to say (rotations), for the daemon's log. */
+  note?: (msg: string) => void;
 }
 
 /**
@@ -37,6 +39,7 @@ export class Pipeline {
     this.sources = sourcesForJails(config.jails, {
       positions: o.positions,
       clock: o.clock,
+      note: o.note,
       sink: (lines) => {
         for (const l of lines) {
           // The line first, then the events it causes: the TUI marks a line by the failure that follows it.

@@ -42,6 +42,8 @@ export interface FileTailOptions {
   pollMs?: number;
   /** How long a rotated-away file is still read for late writes, in ms. */
   drainMs?: number;
+  /** Rotations seen and the lines taken from rotated copies, for the daemon's log (fail2ban logs these at INFO too). */
+  note?: (msg: string) => void;
 }
 
 /**
@@ -64,6 +66,8 @@ export class FileTailer implements LogSource {
   private stopped = false;
   /** Lines dropped because a read failed (counted, never thrown). */
   readErrors = 0;
+  /** Lines handed to the sink, so a rotation's note can say how many came from a copy. */
+  private emitted = 0;
 
   constructor(private readonly o: FileTailOptions) {
     this.specs = o.paths.map((p) => splitLogPath(p));
@@ -207,7 +211,7 @@ export class FileTailer implements LogSource {
     const t: Tracked = { path, fd, inode: st.ino, readPos: offset, offset, head, splitter: new LineSplitter(), mtimeMs: st.mtimeMs };
     this.files.set(path, t);
     this.save(t);
-    this.readAvailable(t);
+    this.follow(t);
   }
 
   private check(t: Tracked): void {
@@ -219,23 +223,25 @@ export class FileTailer implements LogSource {
       // Files that came and went at this path since our last look (rotated
       // twice, the last time without a successor) are read now: no later
       // open of the path may ever come to pick them up.
+      this.note(`${t.path}: rotated away, no new file yet`);
       this.rotateOut(t);
       this.readMissedRotations(t, -1);
       return;
     }
     if (st.ino !== t.inode) {
+      this.note(`${t.path}: rotated (new inode ${st.ino})`);
       this.rotateOut(t);
       this.open(t.path, 'new');
       return;
     }
     const head = readHead(t.fd);
-    if (st.size < t.readPos || !sameHead(t.head, head) || this.copiedAway(t, head)) this.startOver(t, head);
+    const why = st.size < t.readPos ? `shrank to ${st.size} bytes, had read ${t.readPos}`
+      : !sameHead(t.head, head) ? 'its first bytes changed'
+        : this.copiedAway(t, head) ? 'a fresh copy holds what it started with' : null;
+    if (why) this.startOver(t, why);
     else if (head.length > t.head.length) t.head = head;
     // A truncation can also land while we read: then what we read is the new content, not ours.
-    if (this.readAvailable(t) === 'truncated') {
-      this.startOver(t, readHead(t.fd));
-      this.readAvailable(t);
-    }
+    this.follow(t);
   }
 
   /**
@@ -255,12 +261,13 @@ export class FileTailer implements LogSource {
   }
 
   /** copytruncate: what we had not read yet went to the copy; take it from there, then read the file from its start. */
-  private startOver(t: Tracked, head: string): void {
-    this.readTruncatedCopy(t);
+  private startOver(t: Tracked, why: string): void {
+    const { taken, liveHead } = this.readTruncatedCopy(t);
+    this.note(`${t.path}: truncated (${why}), reading it from the start${taken.length ? `; from the copies: ${taken.join(', ')}` : '; no copy found'}`);
     t.readPos = 0;
     t.offset = 0;
     t.splitter.reset();
-    t.head = head;
+    t.head = liveHead;
   }
 
   /** Rotated siblings of a tracked file: `auth.log.1`, `auth.log-20261121`, newest last. */
@@ -294,38 +301,64 @@ export class FileTailer implements LogSource {
   private readMissedRotations(t: Tracked, currentIno: number): void {
     for (const s of this.siblings(t)) {
       if (this.seen.has(s.ino) || s.ino === currentIno || s.mtimeMs < t.mtimeMs - 1000) continue;
-      this.readWhole(t, s.path, s.ino, 0);
+      this.note(`${s.path}: rotated away before it was followed, read whole: ${this.readWhole(s.path, s.ino, 0)} lines`);
     }
   }
 
   /**
-   * After a copytruncate, the copy holds our unread tail: same head, at least
-   * as long as what we read. Copies made since (two truncations between two
-   * looks) were never seen at all and are read whole, oldest first.
+   * After a copytruncate, the copy holds our unread tail: it starts with the
+   * head we know. It may be shorter than what we read (lines written between
+   * the copy and the truncation), and `copy` rotations can leave older, shorter
+   * copies of the same file: the longest is ours, the others hold nothing new.
+   * Copies made since (two truncations between two looks) were never seen and
+   * are read whole, oldest first, except one that is empty or starts like the
+   * file does now: that copy is being made, or made with the file not yet
+   * truncated (copytruncate copies, then truncates). Its lines are still ahead
+   * of us in the file itself, so it is left unseen, to be ours at the truncation.
    */
-  private readTruncatedCopy(t: Tracked): void {
-    const fresh = this.siblings(t).filter((s) => !this.seen.has(s.ino) && s.mtimeMs >= t.mtimeMs - 1000);
-    const ours = fresh.find((s) => {
-      if (s.size < t.readPos || t.head === '') return false;
-      const theirs = headOf(s.path);
-      return theirs !== null && sameHead(t.head, theirs);
-    });
-    if (ours) this.readWhole(t, ours.path, ours.ino, t.offset);
-    for (const s of fresh) if (s !== ours) this.readWhole(t, s.path, s.ino, 0);
+  private readTruncatedCopy(t: Tracked): { taken: string[]; liveHead: string } {
+    const list = () => this.siblings(t)
+      .filter((s) => !this.seen.has(s.ino) && s.mtimeMs >= t.mtimeMs - 1000)
+      .map((s) => ({ ...s, head: headOf(s.path) ?? '' }));
+    // The file's head before and after the listing: if it did not change, no
+    // truncation came in between, so every copy of an older file is listed
+    // (the file keeps being rotated while we look: look again, a few times).
+    let liveHead = readHead(t.fd);
+    let fresh = list();
+    for (let i = 0; i < 4; i++) {
+      const after = readHead(t.fd);
+      if (after === liveHead) break;
+      liveHead = after;
+      fresh = list();
+    }
+    // Compared over the bytes both have: a copy made while the file was shorter than a head has fewer than we know.
+    const same = t.head === '' ? [] : fresh.filter((s) => s.head !== '' && sameHead(t.head, s.head));
+    const ours = same.reduce<(typeof same)[number] | undefined>((a, s) => (a && a.size >= s.size ? a : s), undefined);
+    const taken: string[] = [];
+    if (ours) taken.push(`${basename(ours.path)} from byte ${t.offset}: ${this.readWhole(ours.path, ours.ino, t.offset)} lines`);
+    for (const s of same) this.seen.add(s.ino);
+    for (const s of fresh) {
+      if (same.includes(s) || !s.head || (liveHead !== '' && sameHead(s.head, liveHead))) continue;
+      taken.push(`${basename(s.path)} whole: ${this.readWhole(s.path, s.ino, 0)} lines`);
+    }
+    return { taken, liveHead };
   }
 
-  private readWhole(t: Tracked, path: string, ino: number, from: number): void {
+  /** Reads a rotated copy from `from` to its end; returns the number of lines. */
+  private readWhole(path: string, ino: number, from: number): number {
     this.seen.add(ino);
     let fd: number;
     try {
       fd = openSync(path, 'r');
     } catch {
-      return;
+      return 0;
     }
+    const before = this.emitted;
     const tmp: Tracked = { path, fd, inode: ino, readPos: from, offset: from, head: '', splitter: new LineSplitter(), mtimeMs: 0 };
     this.readAvailable(tmp);
     this.emitPartial(tmp);
     this.close(tmp);
+    return this.emitted - before;
   }
 
   private rotateOut(t: Tracked): void {
@@ -340,26 +373,41 @@ export class FileTailer implements LogSource {
    * the file's head is still the one we know, checked after the read: a
    * copytruncate by another process can land between two looks or in the
    * middle of a read, and then the bytes at our offset are new content.
+   * Returns why the chunk was not kept, or null.
    */
-  private readAvailable(t: Tracked): 'ok' | 'truncated' {
+  private readAvailable(t: Tracked): string | null {
     const live = this.files.get(t.path) === t;
     const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
+      // While we know less than a whole head (the file was nearly empty, as
+      // after a truncation), a head read after the chunk can belong to a later
+      // generation than the chunk, or be empty again, and pass. So read from
+      // the start: the chunk then carries the head of the very bytes we keep.
+      const fromStart = live && t.head.length < HEAD * 2;
       let got: number;
       try {
-        got = readSync(t.fd, buf, 0, CHUNK, t.readPos);
+        got = readSync(t.fd, buf, 0, CHUNK, fromStart ? 0 : t.readPos);
       } catch {
         this.readErrors++;
-        return 'ok';
+        return null;
       }
-      if (got === 0) break;
-      if (live || t.head.length < HEAD * 2) {
+      let data = buf.subarray(0, got);
+      if (fromStart) {
+        const head = buf.toString('hex', 0, Math.min(got, HEAD));
+        if (got < t.readPos) return `shrank to ${got} bytes during a read`;
+        if (!sameHead(t.head, head)) return 'its first bytes changed during a read';
+        if (this.copiedAway(t, head)) return 'a fresh copy holds what it started with';
+        if (head.length > t.head.length) t.head = head;
+        data = buf.subarray(t.readPos, got);
+      } else if (got > 0 && (live || t.head.length < HEAD * 2)) {
         const head = readHead(t.fd);
-        if (live && !sameHead(t.head, head)) return 'truncated';
+        // Shorter than the head we know: truncated since, and what we read may be either generation.
+        if (live && (head.length < t.head.length || !sameHead(t.head, head))) return 'it was truncated during a read';
         if (head.length > t.head.length) t.head = head;
       }
-      t.readPos += got;
-      const { lines, bytes } = t.splitter.push(buf.subarray(0, got));
+      if (data.length === 0) break;
+      t.readPos += data.length;
+      const { lines, bytes } = t.splitter.push(data);
       t.offset += bytes;
       if (lines.length) this.emit(t, lines);
       if (got < CHUNK) break;
@@ -370,7 +418,15 @@ export class FileTailer implements LogSource {
       /* closed underneath us */
     }
     this.save(t);
-    return 'ok';
+    return null;
+  }
+
+  /** Reads a followed file; a truncation found during the read takes the copies first, then the file from its start. */
+  private follow(t: Tracked): void {
+    const why = this.readAvailable(t);
+    if (why === null) return;
+    this.startOver(t, why);
+    this.readAvailable(t);
   }
 
   private emitPartial(t: Tracked): void {
@@ -379,9 +435,14 @@ export class FileTailer implements LogSource {
   }
 
   private emit(t: Tracked, lines: string[]): void {
+    this.emitted += lines.length;
     const time = this.o.clock.now();
     const out: SourceLine[] = lines.map((line) => ({ jail: this.o.jail, line, time, origin: t.path }));
     this.o.sink(out);
+  }
+
+  private note(msg: string): void {
+    this.o.note?.(`${this.o.jail}: ${msg}`);
   }
 
   private save(t: Tracked): void {

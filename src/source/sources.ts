@@ -5,12 +5,13 @@ import { JournalSource } from './journal.js';
 import type { LineSink, LogSource, PositionStore } from './types.js';
 
 /** The right source for each jail's backend: the journal for `systemd`, files otherwise. */
-export function sourcesForJails(jails: JailConfig[], deps: { positions: PositionStore; sink: LineSink; clock: Clock }): LogSource[] {
+export function sourcesForJails(jails: JailConfig[], deps: { positions: PositionStore; sink: LineSink; clock: Clock; note?: (msg: string) => void }): LogSource[] {
+  const { note, ...common } = deps;
   return jails.map((j) => {
     if (j.backend === 'systemd') {
       const files = j.backendArgs['journalfiles']?.split(/[\s,]+/).filter(Boolean);
-      return new JournalSource({ jail: j.name, journalmatch: j.journalmatch, files, directory: j.backendArgs['journalpath'], ...deps });
+      return new JournalSource({ jail: j.name, journalmatch: j.journalmatch, files, directory: j.backendArgs['journalpath'], ...common });
     }
-    return new FileTailer({ jail: j.name, paths: j.logpath, ...deps });
+    return new FileTailer({ jail: j.name, paths: j.logpath, ...common, note });
   });
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, copyFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,13 +46,22 @@ describe('log rotation under load (daemon, real files)', () => {
 
   const counted = (jail: string) => cliJson<Status>(cfg, ['status']).jails.find((j) => j.name === jail)!.filter;
 
+  /** Waits for every line; a failure says how many came and what the daemon noted about the rotations. */
+  async function waitForAll(jail: string): Promise<void> {
+    let last = 0;
+    await waitFor(() => (last = counted(jail).lines) >= TOTAL, 60_000, () => {
+      const notes = readFileSync(join(dir, 'daemon.log'), 'utf8').split('\n').filter((l) => l.includes(` ${jail}: `));
+      return `${TOTAL} lines, ${last} came; the daemon noted:\n${notes.join('\n')}`;
+    }, 100);
+  }
+
   it('rename rotation while 100,000 lines flow (one successor at once, one a moment later): no line lost, none counted twice', async () => {
     const log = join(dir, 'rename.log');
     await flow(log, [20_000, 45_000, 70_000, 70_500], async (n) => {
       renameSync(log, `${log}.${n}`);
       if (n === 45_000) await new Promise((r) => setTimeout(r, 300)); // logrotate without `create`: the writer makes it later
     });
-    await waitFor(() => counted('rename').lines >= TOTAL, 60_000, `${TOTAL} lines`, 100);
+    await waitForAll('rename');
     await new Promise((r) => setTimeout(r, 500));
     expect(counted('rename')).toMatchObject({ lines: TOTAL, matched: TOTAL });
   }, 120_000);
@@ -63,7 +72,7 @@ describe('log rotation under load (daemon, real files)', () => {
       copyFileSync(log, `${log}.${n}`);
       truncateSync(log, 0);
     });
-    await waitFor(() => counted('copy').lines >= TOTAL, 60_000, `${TOTAL} lines`, 100);
+    await waitForAll('copy');
     await new Promise((r) => setTimeout(r, 500));
     expect(counted('copy')).toMatchObject({ lines: TOTAL, matched: TOTAL });
   }, 120_000);

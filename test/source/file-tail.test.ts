@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileTailer } from '../../src/source/file-tail.js';
 import { MemoryPositionStore, type SourceLine } from '../../src/source/types.js';
@@ -20,9 +22,19 @@ afterEach(async () => {
 
 function tail(paths: string[], positions = new MemoryPositionStore()) {
   const got: SourceLine[] = [];
-  const t = new FileTailer({ jail: 'j', paths, positions, sink: (l) => got.push(...l), clock: systemClock, pollMs: 50, drainMs: 300 });
+  const notes: string[] = [];
+  const t = new FileTailer({ jail: 'j', paths, positions, sink: (l) => got.push(...l), clock: systemClock, pollMs: 50, drainMs: 300, note: (m) => notes.push(m) });
   tailers.push(t);
-  return { t, got, positions, lines: () => got.map((g) => g.line) };
+  return { t, got, positions, notes, lines: () => got.map((g) => g.line) };
+}
+
+/** An empty file in `dir`, followed from its start. */
+async function follow(name: string) {
+  const log = join(dir, name);
+  writeFileSync(log, '');
+  const h = tail([log]);
+  await h.t.start();
+  return { log, ...h };
 }
 
 describe('FileTailer', () => {
@@ -71,10 +83,7 @@ describe('FileTailer', () => {
   }, 20_000);
 
   it('holds a partial last line until its newline arrives', async () => {
-    const log = join(dir, 'a.log');
-    writeFileSync(log, '');
-    const { t, lines } = tail([log]);
-    await t.start();
+    const { log, lines } = await follow('a.log');
     appendFileSync(log, 'first half');
     await new Promise((r) => setTimeout(r, 150));
     expect(lines()).toEqual([]);
@@ -115,10 +124,7 @@ describe('FileTailer', () => {
   });
 
   async function flowWithRotation(rotate: (log: string, n: number) => void): Promise<string[]> {
-    const log = join(dir, 'flow.log');
-    writeFileSync(log, '');
-    const { t, lines } = tail([log]);
-    await t.start();
+    const { log, lines } = await follow('flow.log');
     const total = 3000;
     for (let i = 0; i < total; i++) {
       appendFileSync(log, `line ${i}\n`);
@@ -137,10 +143,7 @@ describe('FileTailer', () => {
   });
 
   it('reads a file that was created and rotated away between two looks, with no successor yet', async () => {
-    const log = join(dir, 'gone.log');
-    writeFileSync(log, '');
-    const { t, lines } = tail([log]);
-    await t.start();
+    const { log, lines, notes } = await follow('gone.log');
     appendFileSync(log, 'a 1\n');
     await waitFor(() => lines().length === 1);
     // No await in between: the tailer cannot look until both rotations are done.
@@ -149,6 +152,8 @@ describe('FileTailer', () => {
     renameSync(log, `${log}.2`);
     await waitFor(() => lines().length === 3, 3000, 'the middle file');
     expect(lines()).toEqual(['a 1', 'b 1', 'b 2']);
+    // The daemon logs these: an operator can see where lines came from after a rotation.
+    expect(notes).toEqual([`j: ${log}: rotated away, no new file yet`, `j: ${log}.2: rotated away before it was followed, read whole: 2 lines`]);
   });
 
   it('follows copytruncate rotation without repeating a line', async () => {
@@ -161,10 +166,7 @@ describe('FileTailer', () => {
   });
 
   it('copytruncate of a file it last saw empty: the copy is read, then the new content, nothing lost', async () => {
-    const log = join(dir, 'empty.log');
-    writeFileSync(log, '');
-    const { t, lines } = tail([log]);
-    await t.start();
+    const { log, lines, notes } = await follow('empty.log');
     // No await in between: lines arrive, are copied away and truncated before the tailer looks.
     appendFileSync(log, 'a 1\na 2\n');
     copyFileSync(log, `${log}.1`);
@@ -172,7 +174,55 @@ describe('FileTailer', () => {
     appendFileSync(log, 'b 1 and a longer line than before\n');
     await waitFor(() => lines().length === 3, 3000, 'three lines');
     expect(lines()).toEqual(['a 1', 'a 2', 'b 1 and a longer line than before']);
+    expect(notes).toEqual([`j: ${log}: truncated (a fresh copy holds what it started with), reading it from the start; from the copies: empty.log.1 whole: 2 lines`]);
   });
+
+  it('copytruncate with the copy made and the file not yet truncated: the copy is not read ahead of the file', async () => {
+    const { log, lines, notes } = await follow('pending.log');
+    appendFileSync(log, 'a 1\na 2\n');
+    await waitFor(() => lines().length === 2);
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, 'b 1\nb 2\n');
+    // logrotate's second copytruncate, caught between its copy and its truncation.
+    copyFileSync(log, `${log}.2`);
+    await waitFor(() => lines().length >= 4, 3000, 'the second file');
+    truncateSync(log, 0);
+    appendFileSync(log, 'c 1\n');
+    await waitFor(() => lines().includes('c 1'), 3000, 'the third file');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(lines()).toEqual(['a 1', 'a 2', 'b 1', 'b 2', 'c 1']);
+    expect(notes.at(-1)).toMatch(/: truncated \(.*\), reading it from the start; from the copies: pending\.log\.2 from byte 8: 0 lines$/);
+  });
+
+  it('copytruncate with a line written between the copy and the truncation, and read: the shorter copy is still ours', async () => {
+    const { log, lines } = await follow('window.log');
+    appendFileSync(log, 'a 1\n');
+    await waitFor(() => lines().length === 1);
+    copyFileSync(log, `${log}.1`);
+    appendFileSync(log, 'a 2, in the copy-truncate window\n');
+    await waitFor(() => lines().length === 2);
+    truncateSync(log, 0);
+    appendFileSync(log, 'b 1\n');
+    await waitFor(() => lines().includes('b 1'), 3000, 'the new file');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(lines()).toEqual(['a 1', 'a 2, in the copy-truncate window', 'b 1']);
+  });
+
+  it('copytruncate by another process, 400 times as fast as it can: no line lost, none read twice', async () => {
+    const writer = join(import.meta.dirname, '..', 'support', 'copytruncate-writer.mjs');
+    for (const window of [[], ['window']]) {
+      const { log, lines } = await follow(`busy${window.length}.log`);
+      const { stdout } = await promisify(execFile)(process.execPath, [writer, log, '400', ...window]);
+      const total = Number(stdout);
+      const numbered = () => lines().map((l) => l.slice(l.lastIndexOf(' ') + 1)).filter((tag) => !tag.startsWith('#W'));
+      await waitFor(() => new Set(numbered()).size >= total, 10_000, () => `${total} lines, ${new Set(numbered()).size} came`);
+      await new Promise((r) => setTimeout(r, 200));
+      // Lines written in copytruncate's own window may be lost, never doubled.
+      expect(lines().length).toBe(new Set(lines()).size);
+      expect(numbered().sort()).toEqual(Array.from({ length: total }, (_, i) => `#${i}`).sort());
+    }
+  }, 60_000);
 
   it('picks up a file that appears later, and glob paths', async () => {
     const sub = join(dir, 'nginx');
