@@ -236,11 +236,10 @@ export class FileTailer implements LogSource {
     }
     const head = readHead(t.fd);
     const why = st.size < t.readPos ? `shrank to ${st.size} bytes, had read ${t.readPos}`
-      : !sameHead(t.head, head) ? 'its first bytes changed'
-        : this.copiedAway(t, head) ? 'a fresh copy holds what it started with' : null;
+      : !sameHead(t.head, head) ? 'its first bytes changed' : null;
     if (why) this.startOver(t, why);
-    else if (head.length > t.head.length) t.head = head;
-    // A truncation can also land while we read: then what we read is the new content, not ours.
+    // A truncation can also land while we read: then what we read is the new content, not ours. A file
+    // known by less than a whole head is checked there, against the bytes read (readAvailable).
     this.follow(t);
   }
 
@@ -248,13 +247,12 @@ export class FileTailer implements LogSource {
    * A file shorter than its head at our last look (often empty, right after a
    * truncation) has no head to tell a second copytruncate by: its new content
    * may start with the same few bytes, or grow past our offset. A fresh copy
-   * beside it that starts like what we read, while the file itself now starts
-   * differently, is that copy.
+   * beside it that starts like what we read, while `head` (the bytes just read
+   * from the file's start) starts differently, is that copy.
    */
   private copiedAway(t: Tracked, head: string): boolean {
     if (t.head.length >= HEAD * 2) return false;
-    return this.siblings(t).some((s) => {
-      if (this.seen.has(s.ino) || s.mtimeMs < t.mtimeMs - 1000) return false;
+    return this.unseenSiblings(t).some((s) => {
       const theirs = headOf(s.path);
       return theirs !== null && theirs.startsWith(t.head) && !sameHead(theirs, head);
     });
@@ -294,13 +292,18 @@ export class FileTailer implements LogSource {
     return out.sort((a, b) => a.mtimeMs - b.mtimeMs || a.ino - b.ino);
   }
 
+  /** Siblings not read yet and written since about our last read of `t`: the ones a rotation may have left lines in. */
+  private unseenSiblings(t: Tracked): ReturnType<FileTailer['siblings']> {
+    return this.siblings(t).filter((s) => !this.seen.has(s.ino) && s.mtimeMs >= t.mtimeMs - 1000);
+  }
+
   /**
    * Two rotations between two looks: the middle file was renamed away before
    * we opened it. Read every unseen sibling written since our last read.
    */
   private readMissedRotations(t: Tracked, currentIno: number): void {
-    for (const s of this.siblings(t)) {
-      if (this.seen.has(s.ino) || s.ino === currentIno || s.mtimeMs < t.mtimeMs - 1000) continue;
+    for (const s of this.unseenSiblings(t)) {
+      if (s.ino === currentIno) continue;
       this.note(`${s.path}: rotated away before it was followed, read whole: ${this.readWhole(s.path, s.ino, 0)} lines`);
     }
   }
@@ -317,9 +320,7 @@ export class FileTailer implements LogSource {
    * of us in the file itself, so it is left unseen, to be ours at the truncation.
    */
   private readTruncatedCopy(t: Tracked): { taken: string[]; liveHead: string } {
-    const list = () => this.siblings(t)
-      .filter((s) => !this.seen.has(s.ino) && s.mtimeMs >= t.mtimeMs - 1000)
-      .map((s) => ({ ...s, head: headOf(s.path) ?? '' }));
+    const list = () => this.unseenSiblings(t).map((s) => ({ ...s, head: headOf(s.path) ?? '' }));
     // The file's head before and after the listing: if it did not change, no
     // truncation came in between, so every copy of an older file is listed
     // (the file keeps being rotated while we look: look again, a few times).
