@@ -5,7 +5,8 @@ import { Filter, type FilterSpec, type FilterStats } from '../filter/filter.js';
 import { translationsKept } from '../filter/pyregex.js';
 import { LineReader } from '../source/read-lines.js';
 import { addChunkFrom, addStats } from './chunk-chain.js';
-import { matchOf, readOnUntilMeet, RegexScanner, summaryOf, type RegexSummary } from './regex-scan.js';
+import { JsonMatches, MatchLog } from './match-log.js';
+import { readOnUntilMeet, RegexScanner, summaryOf, type RegexSummary } from './regex-scan.js';
 import { discardRegexThread, parallelMinBytes, spawnRegexThread, takeEarlyRegexThread, type RegexThread } from './regex-thread.js';
 import type { ChunkResult, WorkerFilter } from './regex-worker.js';
 import { MAIN, SplitControl, WORKER } from './split-control.js';
@@ -36,8 +37,8 @@ const CHUNK_BYTES = 2 * 1024 * 1024;
 
 export interface ScanResult {
   summary: RegexSummary;
-  /** --json: each failure as JSON text, in line order. */
-  parts: string[] | null;
+  /** --json: the failures, in line order. */
+  matches: JsonMatches | null;
   /** How the work was split, for the curious and for tests. */
   parallel: { used: boolean; metAfterLines: number | null; chunks: { main: number; worker: number }; summedByWorker: boolean;
     /** How the worker came by its filter (regex-worker.ts); null when its results were not used. */
@@ -72,7 +73,16 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   if (!parallel && early !== undefined) discardRegexThread(early);
   // The time the early worker guessed its task with: the same task lets it keep the filter it built.
   const now = opts.now ?? (parallel ? early?.now : null) ?? Date.now();
-  const parts: string[] | null = opts.json ? [] : null;
+  // --json: this thread's failures; the worker's come from its chunks' logs.
+  const own = opts.json ? new MatchLog() : null;
+  const matches = opts.json ? new JsonMatches() : null;
+  /** The matches with this thread's own first, once it has read all it reads. */
+  const matchesAfter = (worker: Array<Parameters<JsonMatches['add']>> = []) => {
+    if (own === null || matches === null) return null;
+    matches.add(own.handOver());
+    for (const w of worker) matches.add(...w);
+    return matches;
+  };
   let thread: RegexThread | null = null;
   if (parallel) {
     // The task first: a worker that boots after it has come builds its filter from it, without loading the config.
@@ -84,8 +94,8 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
     Filter.pretranslate(spec);
     thread.translations(translationsKept());
   }
-  const scanner = new RegexScanner(spec, now, parts ? (line, f) => parts.push(JSON.stringify(matchOf(line, f))) : undefined);
-  const alone = (chunks = 0) => ({ summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false, workerFilter: null, restFetched: false } });
+  const scanner = new RegexScanner(spec, now, own === null ? undefined : (line, f) => own.add(line, f));
+  const alone = (chunks = 0) => ({ summary: summaryOf(scanner.stats, scanner.counts), matches: matchesAfter(), parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false, workerFilter: null, restFetched: false } });
   if (thread === null) {
     scanner.readRange(path, 0, Infinity);
     return alone();
@@ -123,11 +133,11 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
     return alone(Math.max(0, mine + 1));
   }
   const first = mine + 1;
-  const result = await stitch(scanner, parts, thread, path, b, first, ctl);
+  const result = await stitch(scanner, opts.json, thread, path, b, first, ctl);
   release(worker);
   const chunks = { main: first, worker: b.length - 1 - first };
-  if (result === null) return { summary: summaryOf(scanner.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: null, chunks, summedByWorker: false, workerFilter: null, restFetched: false } };
-  return { summary: summaryOf(result.stats, scanner.counts), parts, parallel: { used: true, metAfterLines: result.met, chunks, summedByWorker: result.summed, workerFilter: result.filter, restFetched: result.restFetched } };
+  if (result === null) return { summary: summaryOf(scanner.stats, scanner.counts), matches: matchesAfter(), parallel: { used: true, metAfterLines: null, chunks, summedByWorker: false, workerFilter: null, restFetched: false } };
+  return { summary: summaryOf(result.stats, scanner.counts), matches: matchesAfter(result.matches), parallel: { used: true, metAfterLines: result.met, chunks, summedByWorker: result.summed, workerFilter: result.filter, restFetched: result.restFetched } };
 }
 
 /**
@@ -144,7 +154,7 @@ function release(worker: Worker): void {
  * state meets the worker's, then adds the worker's results from there, chunk
  * after chunk. Returns null when this thread read the rest itself.
  */
-async function stitch(scanner: RegexScanner, parts: string[] | null, thread: RegexThread, path: string, b: number[], first: number, ctl: SplitControl): Promise<{ stats: FilterStats; met: number; summed: boolean; filter: WorkerFilter; restFetched: boolean } | null> {
+async function stitch(scanner: RegexScanner, json: boolean, thread: RegexThread, path: string, b: number[], first: number, ctl: SplitControl): Promise<{ stats: FilterStats; met: number; summed: boolean; filter: WorkerFilter; restFetched: boolean; matches: Array<Parameters<JsonMatches['add']>> } | null> {
   const n = b.length - 1;
   const before = scanner.lines;
   let meet: { chunk: number; line: number } | null = null;
@@ -158,7 +168,7 @@ async function stitch(scanner: RegexScanner, parts: string[] | null, thread: Reg
   const done = meet === null ? null : await thread.done.catch(() => null);
   const chain = done?.chain ?? null;
   // Summing from the worker's chain needs only the chunk where the states met; anything else, every chunk.
-  const chained = parts === null && chain !== null && chain.after === meet?.chunk;
+  const chained = !json && chain !== null && chain.after === meet?.chunk;
   // The worker sent the chunks it had not sent with `done` when asked.
   const chunks = done === null ? null : chained || done.complete ? done.chunks : await thread.rest().then((rest) => [...done.chunks, ...rest], () => null);
   if (meet === null || done === null || chunks === null) {
@@ -185,7 +195,7 @@ async function stitch(scanner: RegexScanner, parts: string[] | null, thread: Reg
     addChunkFrom(scanner.counts, stats, byChunk.get(meet.chunk)!, meet.line);
     scanner.counts.merge(chain.counts);
     addStats(stats, chain.stats);
-    return { stats, met: meet.line, summed: true, filter: done.filter, restFetched: false };
+    return { stats, met: meet.line, summed: true, filter: done.filter, restFetched: false, matches: [] };
   }
   // Line numbers: where each chunk starts in the file.
   const firstLine = new Map<number, number>();
@@ -194,22 +204,17 @@ async function stitch(scanner: RegexScanner, parts: string[] | null, thread: Reg
     firstLine.set(k, lineAt);
     lineAt += byChunk.get(k)!.lines;
   }
+  const matches: Array<Parameters<JsonMatches['add']>> = [];
   let at: { chunk: number; line: number } | null = meet;
   while (at !== null) {
     const r: ChunkResult = byChunk.get(at.chunk)!;
     const m = at.line;
     // Ours up to the meeting line, this chunk's filter's after it.
     addChunkFrom(scanner.counts, stats, r, m);
-    if (parts) {
-      const base = firstLine.get(at.chunk)!;
-      for (let i = 0; i < r.matchLines.length; i++) {
-        const local = r.matchLines[i]!;
-        if (local > m) parts.push(`{"line":${base + local},${r.matchTexts[i]!.slice(1)}`);
-      }
-    }
+    if (r.matches !== null) matches.push([r.matches, firstLine.get(at.chunk)!, m]);
     at = r.meet;
   }
-  return { stats, met: meet.line, summed: false, filter: done.filter, restFetched: !done.complete };
+  return { stats, met: meet.line, summed: false, filter: done.filter, restFetched: !done.complete, matches };
 }
 
 /**

@@ -5,7 +5,8 @@ import { LineReader } from '../source/read-lines.js';
 import { ChunkChain, type ChainTotals } from './chunk-chain.js';
 import { filterFromArgument } from './filter-argument.js';
 import { countsBuffers, type HostCounts } from './host-counter.js';
-import { matchOf, readOnUntilMeet, readToCheckpoints, RegexScanner } from './regex-scan.js';
+import { MatchLog, matchLogBuffers, type MatchLogData } from './match-log.js';
+import { readOnUntilMeet, readToCheckpoints, RegexScanner } from './regex-scan.js';
 import { SplitControl, WORKER } from './split-control.js';
 import { emptyListOf } from '../util/empty-list.js';
 import { keepTranslations, type TranslatedRegex } from '../filter/pyregex.js';
@@ -54,9 +55,8 @@ export interface ChunkResult {
   segments: HostCounts[];
   /** Where this chunk's filter reached the state of a later chunk's fresh filter; null: it read to the end. */
   meet: { chunk: number; line: number } | null;
-  /** --json: each failure's line and its JSON text without the line. */
-  matchLines: number[];
-  matchTexts: string[];
+  /** --json: the failures, by their line counted from the chunk's start. */
+  matches: MatchLogData | null;
 }
 
 export type WorkerReply =
@@ -160,7 +160,7 @@ function run(task: WorkerTask, compiled: Filter, filter: WorkerFilter): void {
 }
 
 function chunkBuffers(r: ChunkResult): ArrayBuffer[] {
-  return [r.counts, ...r.segments].flatMap(countsBuffers);
+  return [...[r.counts, ...r.segments].flatMap(countsBuffers), ...(r.matches === null ? [] : matchLogBuffers(r.matches))];
 }
 
 /**
@@ -174,13 +174,8 @@ function chunkBuffers(r: ChunkResult): ArrayBuffer[] {
  * run, and compiling it again took 30 ms of this thread.
  */
 function readChunk(task: WorkerTask, compiled: Filter, k: number, n: number, prints: Map<number, string[]>, before: Filter | null): { result: ChunkResult; filter: Filter } {
-  const matchLines: number[] = [];
-  const matchTexts: string[] = [];
-  const scanner = new RegexScanner(compiled, task.now, task.json ? (line, f) => {
-    matchLines.push(line);
-    const { line: _omit, ...rest } = matchOf(line, f);
-    matchTexts.push(JSON.stringify(rest));
-  } : undefined, true);
+  const log = task.json ? new MatchLog() : null;
+  const scanner = new RegexScanner(compiled, task.now, log === null ? undefined : (line, f) => log.add(line, f), true);
   if (before !== null) scanner.filter.datesLike(before);
   // Made with the element kinds they will hold: pushed to at the checkpoints, in code optimised for the chunk's first lines.
   const mine = emptyListOf('');
@@ -209,7 +204,7 @@ function readChunk(task: WorkerTask, compiled: Filter, k: number, n: number, pri
     if (at !== null) meet = { chunk: j, line: at };
   }
   const result = {
-    chunk: k, lines, totals: { ...scanner.stats }, snaps, counts: scanner.counts.handOver(), segments: scanner.segments!.map((c) => c.handOver()), meet, matchLines, matchTexts,
+    chunk: k, lines, totals: { ...scanner.stats }, snaps, counts: scanner.counts.handOver(), segments: scanner.segments!.map((c) => c.handOver()), meet, matches: log?.handOver() ?? null,
   };
   return { result, filter: scanner.filter };
 }

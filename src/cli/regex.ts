@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { FilterSpec } from '../filter/filter.js';
+import { JsonMatches, MatchLog } from './match-log.js';
 import { scanFile } from './regex-parallel.js';
 import { matchOf, RegexScanner, summaryOf, type RegexMatch, type RegexSummary } from './regex-scan.js';
 
@@ -35,25 +36,30 @@ export function runRegex(spec: FilterSpec, log: string, now: number = Date.now()
 /**
  * The `bantop regex` command: a file is read with two threads when it is
  * large (regex-parallel.ts), one line from the command line directly. The
- * JSON's counts come first but are known only at the end, so matches are
- * kept as JSON text (a fraction of the objects' size) and written after.
+ * JSON's counts come first but are known only at the end, so matches wait
+ * as JSON bytes (match-log.ts) and are written after.
  */
-export async function regexCommand(spec: FilterSpec, log: string, label: string, json: boolean, write: (s: string) => void): Promise<void> {
+export async function regexCommand(spec: FilterSpec, log: string, label: string, json: boolean, write: (s: string | Uint8Array) => void): Promise<void> {
   let summary: RegexSummary;
-  let parts: string[] = [];
+  let matches: JsonMatches | null;
   if (isFile(log)) {
     const r = await scanFile(spec, log, { json });
     summary = r.summary;
-    parts = r.parts ?? [];
+    matches = r.matches;
   } else {
-    summary = scanLog(spec, log, json ? (m) => parts.push(JSON.stringify(m)) : undefined);
+    const own = json ? new MatchLog() : null;
+    const scanner = new RegexScanner(spec, Date.now(), own === null ? undefined : (line, f) => own.add(line, f));
+    scanner.line(log);
+    summary = summaryOf(scanner.stats, scanner.counts);
+    matches = own === null ? null : new JsonMatches();
+    if (own !== null) matches?.add(own.handOver());
   }
   if (!json) {
     write(formatRegexReport(summary, label, log));
     return;
   }
   write(`{"lines":${summary.lines},"matched":${summary.matched},"ignored":${summary.ignored},"missed":${summary.missed},"matches":[`);
-  for (let i = 0; i < parts.length; i += 10_000) write((i ? ',' : '') + parts.slice(i, i + 10_000).join(','));
+  matches?.write(write);
   write(']}\n');
 }
 

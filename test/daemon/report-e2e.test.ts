@@ -71,11 +71,17 @@ action = bantop
   }, 30_000);
 
   it('a broken report config names the file, line and field', () => {
-    const bad = writeConfig(mkdtempSync(join(tmpdir(), 'bantop-report-bad-')), {
+    const badDir = mkdtempSync(join(tmpdir(), 'bantop-report-bad-'));
+    const bad = writeConfig(badDir, {
       firewall: 'dry-run',
       jails: `[sshd]\nenabled = true\nlogpath = ${join(dir, 'auth.log')}\naction = report[key="k", categories="ssh"]\n`,
     });
-    const r = cli(bad, ['config', 'check']);
+    let r: ReturnType<typeof cli>;
+    try {
+      r = cli(bad, ['config', 'check']);
+    } finally {
+      rmSync(badDir, { recursive: true, force: true });
+    }
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/jail\.conf:line 4 \[action\]: jail "sshd": report\[categories\]: categories is a comma-separated list of numbers/);
   });
