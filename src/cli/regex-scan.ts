@@ -46,6 +46,9 @@ export class RegexScanner {
   /** `nulFree`: the line's reader found no NUL in it (LineReader.nulFree). */
   line(text: string, nulFree = false): void {
     const lineNo = ++this.lines;
+    // fail2ban-regex skips comments and empty lines: not tested, not counted, no part of a multi-line match.
+    // A line keeps its number in the file.
+    if (isSkipped(text)) return;
     const f = this.filter;
     f.nulFree = nulFree;
     if (f.scan(text, this.now) !== LineKind.Failure) return;
@@ -122,6 +125,16 @@ export interface RegexSummary {
 
 export function summaryOf(stats: FilterStats, hosts: HostCounter): RegexSummary {
   return { lines: stats.lines, matched: stats.matched, ignored: stats.ignored, missed: stats.missed, hosts };
+}
+
+/**
+ * A line fail2ban-regex leaves out: empty once its line end (\r\n) is cut,
+ * or starting with `#` (sample logs comment their lines so; a log line
+ * starts with a date or a host, never with `#`).
+ */
+export function isSkipped(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return c === 35 || text.length === 0 || (c === 13 && /^\r+$/.test(text));
 }
 
 /** readAll()'s bite: the largest small integer V8 keeps untagged. */

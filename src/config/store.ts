@@ -149,7 +149,9 @@ export class ConfigStore {
         if (refSection.toLowerCase() === 'default') refSection = DEFAULT;
       }
       let target = this.entry(refSection, refKey);
-      if (!target && refKey.startsWith('known/')) target = this.entry(refSection, refKey.slice(6));
+      // `known/x` without an earlier value of x in the section is DEFAULT's x, as in fail2ban: not the
+      // section's own x (sendmail's `__prefix_line = %(known/__prefix_line)s…` extends common.conf's).
+      if (!target && refKey.startsWith('known/')) target = this.sections.get(DEFAULT)?.get(refKey.slice(6));
       if (!target) {
         throw new ConfigError({ file: at.file, line: at.line, key },
           `"%(${name})s" refers to an option that is not set in [${refSection}] or [DEFAULT]`);

@@ -191,6 +191,13 @@ export class DateMatch {
   }
 }
 
+/** A pattern that places its own start (fail2ban: a leading `^`, `**`, `(^` or `(?:^`, after global flags). */
+const NO_WORD_BOUND_BEGIN = /^\(*(?:\(\?\w+\))?(?:\^|\(*\*\*|\((?:\?:)?\^)/;
+/** …and its end: `$`, `\b`, `\s` or `**` (then closing parentheses). */
+const NO_WORD_BOUND_END = /(?<!\\)(?:\$\)?|\\b|\\s|\*\*\)*)$/;
+const STARS_BEGIN = /^\(*(?:\(\?\w+\))?\(*\*\*/;
+const STARS_END = /(?<!\\)\*\*\)*$/;
+
 function expandDirectives(fmt: string): string {
   return fmt.replace(/%(Ex[YymdHMS]|[A-Za-z%])/g, (whole, d: string) => {
     const r = DIRECTIVES[d];
@@ -211,6 +218,7 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false, l
     anchored = true;
     p = p.slice('{^LN-BEG}'.length);
   }
+  const unbound = p.includes('{UNB}');
   p = p.replace(/\{UNB\}/g, '');
   if (p === '' ) return DEFAULT_FORMATS.flatMap((f) => compileDatePattern(anchored ? `{^LN-BEG}${f.replace(/^\{\^LN-BEG\}/, '').replace(/^\^/, '')}` : f, true, true));
   if (p.includes('{DATE}')) {
@@ -225,10 +233,21 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false, l
   else if (upper === 'TAI64N') body = TAI64N_RE;
   else if (upper === 'ISO8601') body = expandDirectives(String.raw`%ExY-%Exm-%ExdT%ExH:%ExM:%ExS(?:[.,]%f)?(?:\s*%z)?`);
   else body = expandDirectives(p);
+  // A filter's own pattern is kept off the middle of a word at either end, as fail2ban keeps it, unless it
+  // says where it stands itself (`^`, `$`, `\b`, `\s`), asks not to be (`**` at that end, {UNB}), or is
+  // anchored ({^LN-BEG}). `**` is fail2ban's marker, no regex: it goes.
+  let before = '';
+  let after = '';
+  if (!defaultBoundaries && !['EPOCH', 'LEPOCH', 'TAI64N'].includes(upper)) {
+    if (!unbound && !anchored && !NO_WORD_BOUND_BEGIN.test(body)) before = String.raw`(?=^|\b|\W)`;
+    if (!unbound && !NO_WORD_BOUND_END.test(body)) after = String.raw`(?=\b|\W|$)`;
+    body = body.replace(STARS_BEGIN, (m) => m.replace('**', '')).replace(STARS_END, (m) => m.replace('**', ''));
+  }
   // The date region is the pattern's first plain capturing group if it has one, else the whole match.
   const plainGroup = /(?<!\\)\((?!\?)/.exec(body);
   if (plainGroup) body = body.slice(0, plainGroup.index) + '(?P<_date>' + body.slice(plainGroup.index + 1);
   else body = `(?P<_date>${body})`;
+  body = before + body + after;
   if (anchored) body = LN_BEG + body;
   else if (defaultBoundaries && !body.startsWith('(?P<_date>^') && !body.startsWith('(?P<_date>(?:^')) {
     // Lookarounds: the match is still the date group alone.
@@ -369,6 +388,9 @@ function isWordChar(c: number): boolean {
  * current year, or the previous one when that puts it more than a day ahead.
  */
 export function dateMatchToTime(dm: DateMatch, now: number): number | null {
+  // A template that matched an empty date (ejabberd's `^I\(()**`, for lines that carry none): the date is
+  // optional there, and fail2ban takes the time the line is read.
+  if (dm.start === dm.end) return now;
   // Remembered by the template (read()): most lines have a match of their own, so a time kept on the match was rarely asked again.
   const t = dm.template.read(dm, now);
   return Number.isNaN(t) ? null : t;
@@ -435,7 +457,9 @@ function readDate(m: RegExpExecArray, fi: FieldIndex, now: number): number | nul
   const second = Math.min(59, Number(g(fi.S) ?? 0));
   const ms = fractionMs(g(fi.f));
   const z = g(fi.z);
-  if (month === undefined && day === undefined) {
+  // A time without a day is today's, or yesterday's when today's is still to come (fail2ban: a rollover at midnight).
+  const today = month === undefined && day === undefined;
+  if (today) {
     const nowDate = new Date(now);
     month = nowDate.getMonth();
     day = nowDate.getDate();
@@ -446,6 +470,14 @@ function readDate(m: RegExpExecArray, fi: FieldIndex, now: number): number | nul
     if (day! > 28 || hour > 23) return new Date(yr, month!, day!, hour, minute, second, ms).getTime();
     return localHourStart(yr, month!, day!, hour) + minute * 60000 + second * 1000 + ms;
   };
+  if (today) {
+    const y = year ?? localYear(now);
+    const t = build(y);
+    if (t <= now) return Number.isFinite(t) ? t : null;
+    // Day 0 rolls back to the month before (and on 1 January, to the year before), as new Date() does.
+    day!--;
+    return build(y);
+  }
   if (year === undefined) {
     year = localYear(now);
     const t = build(year);

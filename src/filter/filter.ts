@@ -3,6 +3,7 @@ import { CombinedRegex, CompiledRegex } from './compiled-regex.js';
 import { DateDetector, dateMatchToTime, type DateMatch } from './dates.js';
 import { FirstCharRouter } from './first-char-router.js';
 import { GroupLayout, type FillPlan, type Slots } from './group-layout.js';
+import { SKIPLINES_GROUP } from './host-tags.js';
 import { SessionCache } from './session-cache.js';
 
 /** What a filter needs, already read from config (see config/filter-def.ts). */
@@ -204,9 +205,15 @@ export class Filter {
    * object, a date or a normalised address for each failure it only counts.
    */
   scan(rawLine: string, readTime: number): LineKind {
+    // The lines before this one that are still waiting in the multi-line buffer (less the oldest, when it is full:
+    // that one leaves anyway). See countTaken().
+    const waiting = this.multiline ? this.buffer.slice(this.buffer.length >= this.spec.maxlines ? 1 : 0) : null;
     const k = this.classify(rawLine, readTime);
     const st = this.stats;
-    if (k === LineKind.Failure) st.matched++;
+    if (waiting !== null && waiting.length > 0) this.countTaken(waiting);
+    // A failure whose host comes on a later line of its session is a match to fail2ban-regex, which counts
+    // what a failregex found, ban or not (its -o row, and the engine, act on the hosts: Failure lines only).
+    if (k === LineKind.Failure || k === LineKind.IgnoredNoHost) st.matched++;
     else if (k === LineKind.Missed) st.missed++;
     else if (k <= LineKind.IgnoredNoHost) st.ignored++;
     else {
@@ -215,6 +222,21 @@ export class Filter {
       st.missed++;
     }
     return k;
+  }
+
+  /**
+   * A line that was counted missed when it came and has now left the buffer
+   * early took part in this line's match: it counts as matched, as
+   * fail2ban-regex counts it (guacamole's two-line failures: 6 lines matched
+   * of 7, not 3).
+   */
+  private countTaken(waiting: string[]): void {
+    for (const l of waiting) {
+      if (!this.buffer.includes(l)) {
+        this.stats.matched++;
+        this.stats.missed--;
+      }
+    }
   }
 
   /** The failure id of the line scan() just called a failure: the host as written, or the `<F-ID>` value. */
@@ -271,13 +293,13 @@ export class Filter {
 
     const hit = this.findFailure(content);
     if (!hit) return LineKind.Missed;
+    // Multi-line: the ignoreregexes see only the lines the match took, and those leave the buffer either way.
+    const split = this.multiline ? this.splitBuffer(subject, content, hit.m, hit.index) : null;
+    const ignoreSubject = split === null ? subject : split.taken.join('\n');
+    if (split !== null) this.buffer = split.kept;
     for (const ig of this.ignore) {
-      if (ig.exec(subject) !== null) {
-        if (this.multiline) this.buffer = [];
-        return LineKind.IgnoredByRegex;
-      }
+      if (ig.exec(ignoreSubject) !== null) return LineKind.IgnoredByRegex;
     }
-    if (this.multiline) this.consumeBuffer(subject, content, hit.m);
     // fail2ban's failure dict: the prefregex's groups (without the content), then the failregex's over them.
     const L = this.layout;
     let v = L.blank();
@@ -348,20 +370,53 @@ export class Filter {
     return null;
   }
 
-  /** fail2ban drops the lines that took part in a multi-line match from its buffer. */
-  private consumeBuffer(subject: string, content: string, m: RegExpExecArray): void {
+  /**
+   * The buffer split by a multi-line match, as fail2ban splits it: the lines
+   * it took are every line from the one the match starts in to the one it
+   * ends in, less those `<SKIPLINES>` passed over (in order, by their text);
+   * those stay in the buffer for later matches, after the lines before the
+   * match and before the lines after it.
+   */
+  private splitBuffer(subject: string, content: string, m: RegExpExecArray, index: number): { taken: string[]; kept: string[] } {
+    if (this.buffer.length <= 1) return { taken: this.buffer, kept: [] };
     const offset = subject.indexOf(content);
     const start = (offset < 0 ? 0 : offset) + m.index;
     const end = start + m[0].length;
-    const keep: string[] = [];
-    let pos = 0;
-    for (const l of this.buffer) {
-      const ls = pos;
-      const le = pos + l.length;
-      if (le < start || ls > end || (m[0].length === 0)) keep.push(l);
-      pos = le + 1;
+    const firstChar = subject.lastIndexOf('\n', start) + 1;
+    const nl = subject.indexOf('\n', end - 1);
+    const lastChar = nl < 0 ? subject.length : nl + 1;
+    let first = 0;
+    let last = 0;
+    for (let i = 0; i < lastChar; i++) {
+      if (subject.charCodeAt(i) !== 10) continue;
+      if (i < firstChar) first++;
+      last++;
     }
-    this.buffer = keep;
+    if (nl < 0) last = this.buffer.length;
+    const taken = this.buffer.slice(first, last);
+    const kept = this.buffer.slice(0, first);
+    let from = 0;
+    for (const skipped of this.skippedLines(m, index)) {
+      const at = taken.indexOf(skipped, from);
+      if (at < 0) continue;
+      kept.push(taken.splice(at, 1)[0]!);
+      from = at;
+    }
+    kept.push(...this.buffer.slice(last));
+    return { taken, kept };
+  }
+
+  /** The lines the `<SKIPLINES>` of failregex `index` passed over in match `m`. */
+  private skippedLines(m: RegExpExecArray, index: number): string[] {
+    const out: string[] = [];
+    for (const [name, idx] of this.fail[index]!.namedGroupsOf(this.fail[index]!.version)) {
+      if (!SKIPLINES_GROUP.test(name)) continue;
+      for (const i of idx) {
+        const text = m[i];
+        if (text) out.push(...text.split('\n').slice(0, -1));
+      }
+    }
+    return out;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { CompiledRegex } from './compiled-regex.js';
+import { SKIPLINES_GROUP } from './host-tags.js';
 
 /**
  * A failure's values (fail2ban's failure dict) as an array with one slot per
@@ -57,7 +58,7 @@ export class GroupLayout {
       for (const name of rx.namedGroups.keys()) this.slotOf(name);
       for (const [, to] of rx.altPairs) this.slotOf(to);
     }
-    this.visible = this.names.map((n, i) => (INTERNAL.has(n) ? -1 : i)).filter((i) => i >= 0);
+    this.visible = this.names.map((n, i) => (INTERNAL.has(n) || SKIPLINES_GROUP.test(n) ? -1 : i)).filter((i) => i >= 0);
     this.empty = this.names.map(() => undefined);
   }
 

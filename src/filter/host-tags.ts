@@ -20,8 +20,20 @@ export const HOST_TAGS: Record<string, string> = {
   DNS: P_DNS,
   CIDR: String.raw`(?P<cidr>\d+)`,
   SUBNET: String.raw`${P_ADDR}(?:/(?P<cidr>\d+))?`,
-  SKIPLINES: String.raw`(?:\n[^\n]*)*?`,
 };
+
+/**
+ * `<SKIPLINES>`, the n-th of a regex: fail2ban's form, the end of a line and
+ * then as few whole lines as it takes, each with its newline, so that what
+ * follows starts a line. The lines are captured: a multi-line match leaves
+ * them in the buffer for later matches (Filter.consumeBuffer).
+ */
+export function skipLines(n: number): string {
+  return String.raw`\n(?P<skiplines${n}>(?:[^\n]*\n)*?)`;
+}
+
+/** The group names skipLines() captures with. */
+export const SKIPLINES_GROUP = /^skiplines\d+$/;
 
 /** `usedns = no`: <HOST> takes addresses only, as in fail2ban. */
 const HOST_NO_DNS = P_ADDR;
@@ -36,8 +48,10 @@ export function fieldGroupName(tag: string): string {
 
 /** Expand `<HOST>`-style and `<F-NAME>…</F-NAME>` tags in a (Python) regex. */
 export function expandRegexTags(regex: string, opts: { useDns?: boolean } = {}): string {
+  let skips = 0;
   return regex.replace(/<(\/?)F-([A-Za-z][\w-]*)(\/?)>|<(HOST|ADDR|IP4|IP6|DNS|CIDR|SUBNET|SKIPLINES)>/g,
     (_whole, close: string | undefined, field: string | undefined, selfClose: string | undefined, tag: string | undefined) => {
+      if (tag === 'SKIPLINES') return skipLines(skips++);
       if (tag !== undefined) return tag === 'HOST' && opts.useDns === false ? HOST_NO_DNS : HOST_TAGS[tag]!;
       const name = fieldGroupName(field!);
       if (close) return ')';

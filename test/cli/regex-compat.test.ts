@@ -56,10 +56,10 @@ describe.skipIf(!haveFail2ban)('bantop regex agrees with fail2ban-regex on Debia
     const oursRows = ours.matches.map((m) => ({ host: m.ip ?? m.host, time: Date.parse(`${m.time}Z`) / 1000 }));
     expect(oursRows).toEqual(theirs.rows);
     expect(theirs.rows.length).toBeGreaterThan(100);
-    // fail2ban-regex's own counts try every failregex on a line and count a host-less failure as
-    // matched; bantop counts what the engine acts on, so its matched lines are exactly the failures.
-    expect(ours.matched).toBe(theirs.rows.length);
-    expect(ours.lines).toBe(theirs.lines);
+    // Its counts take a failure whose host is still to come (a later line of the session) as matched.
+    expect({ lines: ours.lines, matched: ours.matched, ignored: ours.ignored, missed: ours.missed })
+      .toEqual({ lines: theirs.lines, matched: theirs.matched, ignored: theirs.ignored, missed: theirs.missed });
+    expect(ours.matched).toBeGreaterThan(theirs.rows.length);
   });
 });
 

@@ -50,6 +50,14 @@ describe('ConfigStore', () => {
     expect(s.get('sshd', 'pct')).toBe('100%');
   });
 
+  it('%(known/x)s with no earlier x in the section takes DEFAULT\'s x (a filter extending common.conf\'s prefix)', () => {
+    w('filter.d/common.conf', '[DEFAULT]\n_daemon = \\S*\n__prefix_line = <host> %(_daemon)s:\n');
+    w('filter.d/mta.conf', '[INCLUDES]\nbefore = common.conf\n[Definition]\n_daemon = mta\n__prefix_line = %(known/__prefix_line)s(?:\\w{14}: )?\nprefregex = ^%(__prefix_line)s\n');
+    const s = new ConfigStore();
+    s.readFile(join(dir, 'filter.d', 'mta.conf'));
+    expect(s.get('Definition', 'prefregex')).toBe('^<host> mta:(?:\\w{14}: )?');
+  });
+
   it('names file, line and key of an unresolvable reference', () => {
     w('jail.conf', '[sshd]\n\nlogpath = %(nowhere)s\n');
     const s = new ConfigStore();

@@ -43,6 +43,30 @@ describe('DateDetector', () => {
     expect(read('Dec 31 23:59:59 h x: y')!.iso).toBe('2025-12-31T23:59:59');
   });
 
+  it('gives a time without a day today\'s date, or yesterday\'s when today\'s is still to come (fail2ban)', () => {
+    // NOW is 12:00:00 on 21 November.
+    expect(read('11:59:59.5 x', ['^%H:%M:%S.%f'])!.iso).toBe('2026-11-21T11:59:59');
+    expect(read('12:57:32.907 x', ['^%H:%M:%S.%f'])!.iso).toBe('2026-11-20T12:57:32');
+    const newYear = Date.UTC(2027, 0, 1, 0, 30);
+    const m = new DateDetector(['^%H:%M:%S']).find('23:00:00 x')!;
+    expect(isoLocal(dateMatchToTime(m, newYear)!)).toBe('2026-12-31T23:00:00');
+  });
+
+  it('keeps a filter\'s own pattern off the middle of a word, unless it places itself (^, $, \\b, \\s, **, {UNB})', () => {
+    expect(read('id2005-06-21 16:47:48 x', ['%Y-%m-%d %H:%M:%S'])).toBeNull();
+    expect(read('at 2005-06-21 16:47:489 x', ['%Y-%m-%d %H:%M:%S'])).toBeNull();
+    expect(read('at 2005-06-21 16:47:48 x', ['%Y-%m-%d %H:%M:%S'])!.iso).toBe('2005-06-21T16:47:48');
+    expect(read('[2005-06-21 16:47:48] x', ['%Y-%m-%d %H:%M:%S'])!.iso).toBe('2005-06-21T16:47:48');
+    expect(read('id2005-06-21 16:47:48 x', ['**%Y-%m-%d %H:%M:%S'])!.iso).toBe('2005-06-21T16:47:48');
+    expect(read('id2005-06-21 16:47:48 x', ['{UNB}%Y-%m-%d %H:%M:%S'])!.iso).toBe('2005-06-21T16:47:48');
+  });
+
+  it('reads `**` at a pattern\'s end as no boundary, and an empty date (ejabberd\'s `^I\\(()**`) as the time the line is read', () => {
+    const patterns = ['^(?:=[^=]+={3,} )?(%ExY(?P<_sep>[-/.])%m(?P=_sep)%d[T ]%H:%M:%S(?:[.,]%f)?(?:\\s*%z)?)', '^I\\(()**'];
+    expect(read('=INFO REPORT==== 2013-04-07 01:05:34 ===', patterns)!.iso).toBe('2013-04-07T01:05:34');
+    expect(read('I(<0.1.0>:ejabberd_c2s:802) : (#socket) Failed authentication', patterns)).toEqual({ iso: isoLocal(NOW), rest: 'I(<0.1.0>:ejabberd_c2s:802) : (#socket) Failed authentication' });
+  });
+
   it('anchors {^LN-BEG} patterns at the line start', () => {
     expect(read('x Jun 21 16:47:48 y', ['{^LN-BEG}'])).toBeNull();
     expect(read('Jun 21 16:47:48 y', ['{^LN-BEG}'])).not.toBeNull();

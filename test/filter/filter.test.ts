@@ -74,8 +74,21 @@ describe('Filter', () => {
   });
 
   it('buffers maxlines and reports a multi-line failure on the line that completes it', () => {
-    const f = new Filter(spec({ maxlines: 3, failregex: ['^begin from <HOST><SKIPLINES>\\nend: denied$'] }));
+    const f = new Filter(spec({ maxlines: 3, failregex: ['^begin from <HOST><SKIPLINES>end: denied$'] }));
     expect(hosts(f, ['begin from 1.2.3.4', 'noise', 'end: denied', 'end: denied'])).toEqual(['missed', 'missed', '1.2.3.4', 'missed']);
+    // As fail2ban-regex counts: the first line, taken by the match, counts as matched too.
+    expect(f.stats).toMatchObject({ lines: 4, matched: 2, missed: 2 });
+  });
+
+  it('leaves the lines <SKIPLINES> passed over in the buffer, where a later match can take them (as fail2ban does)', () => {
+    const f = new Filter(spec({ maxlines: 3, failregex: ['^begin from <HOST><SKIPLINES>end: denied$', '^noise from <HOST>\\nlater$'] }));
+    expect(hosts(f, ['begin from 1.2.3.4', 'noise from 5.6.7.8', 'end: denied', 'later'])).toEqual(['missed', 'missed', '1.2.3.4', '5.6.7.8']);
+    expect(f.stats).toMatchObject({ lines: 4, matched: 4, missed: 0 });
+    // The skipped lines are fail2ban's bookkeeping, not a field of the failure.
+    const g = new Filter(spec({ maxlines: 3, failregex: ['^begin from <HOST><SKIPLINES>end: denied$'] }));
+    g.processLine('begin from 1.2.3.4', NOW);
+    g.processLine('noise', NOW);
+    expect(g.processLine('end: denied', NOW)).toMatchObject({ kind: 'failure', failure: { fields: {} } });
   });
 
   it('merges anchored failregexes and still reports the first that matches, in order, with its own fields', () => {
@@ -119,7 +132,8 @@ describe('Filter', () => {
     it('a failure without a host waits for one: the next line of the session reports it, even a NOFAIL line', () => {
       const f = new Filter(sessionSpec);
       expect(hosts(f, ['d[2]: too many failures', 'd[2]: closed by 5.6.7.8', 'd[2]: closed by 5.6.7.8'])).toEqual(['ignored', '5.6.7.8', 'ignored']);
-      expect(f.stats).toMatchObject({ matched: 1, ignored: 2 });
+      // Counted as fail2ban-regex counts them: the host-less failure is a match, though only the next line has a host to act on.
+      expect(f.stats).toMatchObject({ matched: 2, ignored: 1 });
     });
 
     it('an accepted login ends the pending failure and is not a failure itself', () => {
