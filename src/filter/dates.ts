@@ -1,4 +1,5 @@
 import { budgetedRegExp } from '../util/regex-budget.js';
+import { zoneOffsetMinutes } from './zone-abbreviations.js';
 import { translatePythonRegex } from './pyregex.js';
 
 /**
@@ -37,8 +38,11 @@ const DIRECTIVES: Record<string, string> = {
   S: String.raw`(?P<S>[0-5]\d|6[01])`,
   ExS: String.raw`(?P<S>[0-5]\d|6[01])`,
   f: String.raw`(?P<f>\d+)`,
-  z: String.raw`(?P<z>Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)`,
-  Z: String.raw`(?P<Z>[A-Z]{3,5})`,
+  z: String.raw`(?P<z>Z|UTC|GMT|[+-][01]\d(?::?\d{2})?)`,
+  Z: String.raw`(?P<Z>Z|[A-Z]{3,5})`,
+  // fail2ban's extended forms: any abbreviation of the zone table, alone or before an offset.
+  ExZ: String.raw`(?P<Z>[A-Z](?:[A-Z]{2,4})?)`,
+  Exz: String.raw`(?P<z>(?:[A-Z](?:[A-Z]{2,4})?)?[+-][01]\d(?::?\d{2})?|[A-Z](?:[A-Z]{2,4})?)`,
   b: String.raw`(?P<b>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)`,
   B: String.raw`(?P<b>january|february|march|april|may|june|july|august|september|october|november|december)`,
   a: String.raw`(?P<a>mon|tue|wed|thu|fri|sat|sun)`,
@@ -199,7 +203,7 @@ const STARS_BEGIN = /^\(*(?:\(\?\w+\))?\(*\*\*/;
 const STARS_END = /(?<!\\)\*\*\)*$/;
 
 function expandDirectives(fmt: string): string {
-  return fmt.replace(/%(Ex[YymdHMS]|[A-Za-z%])/g, (whole, d: string) => {
+  return fmt.replace(/%(Ex[YymdHMSZz]|[A-Za-z%])/g, (whole, d: string) => {
     const r = DIRECTIVES[d];
     if (r === undefined) throw new Error(`unknown date directive ${whole}`);
     return r;
@@ -267,7 +271,7 @@ function buildTemplate(body: string): BuiltTemplate {
   const flags = t.flags.includes('i') ? t.flags : t.flags + 'i';
   const at = (n: string) => groups[n] ?? -1;
   const fields: FieldIndex = { Y: at('Y'), y: at('y'), m: at('m'), b: at('b'), d: at('d'), H: at('H'), I: at('I'), p: at('p'),
-    M: at('M'), S: at('S'), f: at('f'), z: at('z'), epoch: at('epoch'), lepoch: at('lepoch'), tai: at('tai') };
+    M: at('M'), S: at('S'), f: at('f'), z: at('z'), Z: at('Z'), epoch: at('epoch'), lepoch: at('lepoch'), tai: at('tai') };
   return { regex: budgetedRegExp(t.source, flags), probe: budgetedRegExp(probeSource(body, t.source), flags + 'y'), groups, fields, dateGroup: groups['_date']! };
 }
 
@@ -399,7 +403,7 @@ export function dateMatchToTime(dm: DateMatch, now: number): number | null {
 /** Where each date field sits in a template's match (-1: the template has no such field). */
 interface FieldIndex {
   Y: number; y: number; m: number; b: number; d: number; H: number; I: number; p: number;
-  M: number; S: number; f: number; z: number; epoch: number; lepoch: number; tai: number;
+  M: number; S: number; f: number; z: number; Z: number; epoch: number; lepoch: number; tai: number;
 }
 
 /** The year `now` falls in, remembered with the span it holds for. */
@@ -434,7 +438,8 @@ function readDate(m: RegExpExecArray, fi: FieldIndex, now: number): number | nul
   if (lepoch !== undefined) return Number(lepoch);
   const tai = g(fi.tai);
   if (tai !== undefined) {
-    const secs = BigInt('0x' + tai.slice(0, 16)) - (1n << 62n) - 10n;
+    // The label less 2^62, as fail2ban reads it (libtai would take 10 s more off: TAI ran 10 s ahead of UTC in 1970).
+    const secs = BigInt('0x' + tai.slice(0, 16)) - (1n << 62n);
     const nanos = parseInt(tai.slice(16), 16);
     return Number(secs) * 1000 + Math.floor(nanos / 1e6);
   }
@@ -456,7 +461,9 @@ function readDate(m: RegExpExecArray, fi: FieldIndex, now: number): number | nul
   const minute = Number(g(fi.M) ?? 0);
   const second = Math.min(59, Number(g(fi.S) ?? 0));
   const ms = fractionMs(g(fi.f));
-  const z = g(fi.z);
+  // A zone as an offset, an abbreviation, or both (`CET+01:00`); one the table lacks leaves the time local.
+  const zone = g(fi.z) ?? g(fi.Z);
+  const offset = zone === undefined ? undefined : tzOffsetMinutes(zone);
   // A time without a day is today's, or yesterday's when today's is still to come (fail2ban: a rollover at midnight).
   const today = month === undefined && day === undefined;
   if (today) {
@@ -465,7 +472,7 @@ function readDate(m: RegExpExecArray, fi: FieldIndex, now: number): number | nul
     day = nowDate.getDate();
   }
   const build = (yr: number): number => {
-    if (z !== undefined) return Date.UTC(yr, month!, day!, hour, minute, second, ms) - tzOffsetMinutes(z) * 60000;
+    if (offset !== undefined) return Date.UTC(yr, month!, day!, hour, minute, second, ms) - offset * 60000;
     // Out-of-range fields (day 31 of a 30-day month) roll over exactly as new Date() does.
     if (day! > 28 || hour > 23) return new Date(yr, month!, day!, hour, minute, second, ms).getTime();
     return localHourStart(yr, month!, day!, hour) + minute * 60000 + second * 1000 + ms;
@@ -493,12 +500,15 @@ function fractionMs(f: string | undefined): number {
   return Math.floor(Number(`0.${f}`) * 1000);
 }
 
-function tzOffsetMinutes(z: string): number {
+function tzOffsetMinutes(z: string): number | undefined {
   if (z === 'Z' || z === 'UTC' || z === 'GMT') return 0;
-  const m = /^([+-])(\d{2}):?(\d{2})?$/.exec(z);
-  if (!m) return 0;
-  const v = Number(m[2]) * 60 + Number(m[3] ?? 0);
-  return m[1] === '-' ? -v : v;
+  const m = /^([A-Za-z]{1,5})?(?:([+-])(\d{2}):?(\d{2})?)?$/.exec(z);
+  if (!m) return undefined;
+  const base = m[1] === undefined ? 0 : zoneOffsetMinutes(m[1]);
+  if (base === undefined) return undefined;
+  if (m[2] === undefined) return base;
+  const v = Number(m[3]) * 60 + Number(m[4] ?? 0);
+  return base + (m[2] === '-' ? -v : v);
 }
 
 /** ISO-8601 local time without zone, as fail2ban-regex prints it: 2005-06-21T16:47:48. */

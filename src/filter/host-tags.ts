@@ -8,18 +8,19 @@ const IP4 = String.raw`(?:\d{1,3}\.){3}\d{1,3}`;
 // without one, V8 can hand a runaway match to its linear engine (util/regex-budget.ts).
 const IP6 = String.raw`(?:[0-9a-fA-F]{1,4}::?|::){1,7}(?:[0-9a-fA-F]{1,4}|:)`;
 const P_IP4 = String.raw`(?:::f{4,6}:)?(?P<ip4>${IP4})`;
-const P_IP6 = String.raw`\[?(?P<ip6>${IP6})\]?`;
+const P_IP6 = String.raw`(?P<ip6>${IP6})`;
 const P_DNS = String.raw`(?P<dns>[\w\-.^_]*\w)`;
-const P_ADDR = `(?:${P_IP4}|${P_IP6})`;
+// As fail2ban has it: either address may stand in brackets (monitorix writes `[127.0.0.1]`), <IP6> alone may not.
+const P_ADDR = String.raw`\[?(?:${P_IP4}|${P_IP6})\]?`;
 
 export const HOST_TAGS: Record<string, string> = {
-  HOST: `(?:${P_IP4}|${P_IP6}|${P_DNS})`,
+  HOST: `(?:${P_ADDR}|${P_DNS})`,
   ADDR: P_ADDR,
   IP4: P_IP4,
   IP6: P_IP6,
   DNS: P_DNS,
   CIDR: String.raw`(?P<cidr>\d+)`,
-  SUBNET: String.raw`${P_ADDR}(?:/(?P<cidr>\d+))?`,
+  SUBNET: String.raw`\[?(?:${P_IP4}|${P_IP6})(?:/(?P<cidr>\d+))?\]?`,
 };
 
 /**

@@ -34,7 +34,8 @@ describe('DateDetector', () => {
     expect(read('2005/06/21 16:47:48 [error] x')!.iso).toBe('2005-06-21T16:47:48');
     expect(read('1.2.3.4 - - [21/Jun/2005:16:47:48 +0000] "GET /"')).toEqual({ iso: '2005-06-21T16:47:48', rest: '1.2.3.4 - - [] "GET /"' });
     expect(read('1119372468 x')!.iso).toBe('2005-06-21T16:47:48');
-    expect(read('@4000000042b844be00000000 x')!.iso).toBe('2005-06-21T16:47:48');
+    // TAI64N as fail2ban reads it: the label less 2^62 (fail2ban-regex: 1119372478).
+    expect(read('@4000000042b844be00000000 x')!.iso).toBe('2005-06-21T16:47:58');
   });
 
   it('gives a year-less date the current year, or the previous one when that is over a day ahead', () => {
@@ -65,6 +66,16 @@ describe('DateDetector', () => {
     const patterns = ['^(?:=[^=]+={3,} )?(%ExY(?P<_sep>[-/.])%m(?P=_sep)%d[T ]%H:%M:%S(?:[.,]%f)?(?:\\s*%z)?)', '^I\\(()**'];
     expect(read('=INFO REPORT==== 2013-04-07 01:05:34 ===', patterns)!.iso).toBe('2013-04-07T01:05:34');
     expect(read('I(<0.1.0>:ejabberd_c2s:802) : (#socket) Failed authentication', patterns)).toEqual({ iso: isoLocal(NOW), rest: 'I(<0.1.0>:ejabberd_c2s:802) : (#socket) Failed authentication' });
+  });
+
+  it('reads a zone abbreviation before the date (monit) as its offset, and an offset after an abbreviation', () => {
+    // As monit's filter reads them (common.conf: the default formats at the line start).
+    expect(read('[PDT Apr 16 21:05:29] error    : Warning: Client', ['{^LN-BEG}'])!.iso).toBe('2026-04-17T04:05:29');
+    expect(read('[CEST Aug  6 10:14:52] error    : HttpRequest', ['{^LN-BEG}'])!.iso).toBe('2026-08-06T08:14:52');
+    expect(read('at 2005-06-21 16:47:48 NZDT x', ['%Y-%m-%d %H:%M:%S %Exz'])!.iso).toBe('2005-06-21T03:47:48');
+    expect(read('at 2005-06-21 16:47:48 CET+01:00 x', ['%Y-%m-%d %H:%M:%S %Exz'])!.iso).toBe('2005-06-21T14:47:48');
+    // Not in the table: the time stays local.
+    expect(read('at 2005-06-21 16:47:48 QQQ x', ['%Y-%m-%d %H:%M:%S %ExZ'])!.iso).toBe('2005-06-21T16:47:48');
   });
 
   it('anchors {^LN-BEG} patterns at the line start', () => {

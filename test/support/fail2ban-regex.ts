@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
 
 /** Whether Debian's fail2ban (and so fail2ban-regex and /etc/fail2ban) is installed. */
 export const haveFail2ban = existsSync('/usr/bin/fail2ban-regex') && existsSync('/etc/fail2ban/filter.d');
@@ -9,20 +10,34 @@ export interface F2bResult {
   matched: number;
   ignored: number;
   missed: number;
-  rows: Array<{ host: string; time: number }>;
+  /** Its `-o row` failures: the host and the time in epoch seconds (null: the line had none). */
+  rows: Array<{ host: string; time: number | null }>;
 }
 
-/** Run fail2ban-regex and read its counts and its `-o row` failures (host, epoch seconds). */
+const SUMMARY = ['--config', '/etc/fail2ban', '--print-no-missed', '--print-no-ignored'];
+const ROWS = ['--config', '/etc/fail2ban', '-o', 'row'];
+const options = (env: NodeJS.ProcessEnv) => ({ encoding: 'utf8' as const, env: { ...process.env, TZ: 'UTC', ...env }, maxBuffer: 1 << 30 });
+
+/** Run fail2ban-regex and read its counts and its `-o row` failures. */
 export function fail2banRegex(log: string, filter: string, env: NodeJS.ProcessEnv = {}): F2bResult {
-  const opts = { encoding: 'utf8' as const, env: { ...process.env, TZ: 'UTC', ...env }, maxBuffer: 1 << 30 };
-  const summary = execFileSync('fail2ban-regex', ['--config', '/etc/fail2ban', '--print-no-missed', '--print-no-ignored', log, filter], opts);
+  const summary = execFileSync('fail2ban-regex', [...SUMMARY, log, filter], options(env));
+  return parse(summary, execFileSync('fail2ban-regex', [...ROWS, log, filter], options(env)));
+}
+
+/** The same, without blocking: two of these run side by side. */
+export async function fail2banRegexAsync(log: string, filter: string): Promise<F2bResult> {
+  const run = promisify(execFile);
+  const [summary, rows] = await Promise.all([run('fail2ban-regex', [...SUMMARY, log, filter], options({})), run('fail2ban-regex', [...ROWS, log, filter], options({}))]);
+  return parse(summary.stdout, rows.stdout);
+}
+
+function parse(summary: string, rowsText: string): F2bResult {
   const m = /Lines: (\d+) lines, (\d+) ignored, (\d+) matched, (\d+) missed/.exec(summary);
   if (!m) throw new Error(`unexpected fail2ban-regex output:\n${summary.slice(-2000)}`);
-  const rowsText = execFileSync('fail2ban-regex', ['--config', '/etc/fail2ban', '-o', 'row', log, filter], opts);
   const rows: F2bResult['rows'] = [];
   for (const line of rowsText.split('\n')) {
-    const r = /^\['(.*?)',\s+([\d.]+),/.exec(line);
-    if (r) rows.push({ host: r[1]!, time: Number(r[2]) });
+    const r = /^\['(.*?)',\s+([\d.]+|None),/.exec(line);
+    if (r) rows.push({ host: r[1]!, time: r[2] === 'None' ? null : Number(r[2]) });
   }
   return { lines: Number(m[1]), ignored: Number(m[2]), matched: Number(m[3]), missed: Number(m[4]), rows };
 }
