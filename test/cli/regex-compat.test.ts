@@ -63,6 +63,26 @@ describe.skipIf(!haveFail2ban)('bantop regex agrees with fail2ban-regex on Debia
   });
 });
 
+/** The options a sample log's `# filterOptions: {"mode": "aggressive"}` lines name, as FILTER arguments take them. */
+function filterOptions(path: string): string[] {
+  const out = new Set<string>();
+  for (const m of readFileSync(path, 'utf8').matchAll(/^# filterOptions: (.*)$/gm)) {
+    let v: unknown;
+    try {
+      v = JSON.parse(m[1]!.replace(/'/g, '"'));
+    } catch {
+      continue;
+    }
+    for (const o of Array.isArray(v) ? v : [v]) {
+      const entries = Object.entries(o as Record<string, unknown>);
+      // Options of fail2ban's test harness (`test.prefix-line`) are not the filter's.
+      if (entries.length === 0 || entries.some(([k, x]) => k.startsWith('test.') || !/^[\w.-]+$/.test(String(x)))) continue;
+      out.add(entries.map(([k, x]) => `${k}=${String(x)}`).join(','));
+    }
+  }
+  return [...out];
+}
+
 /** The sample logs Debian's fail2ban installs with its tests: one per filter, written by fail2ban's authors. */
 const SAMPLES = '/usr/lib/python3/dist-packages/fail2ban/tests/files/logs';
 
@@ -86,6 +106,8 @@ describe.skipIf(!haveFail2ban || !existsSync(SAMPLES))('bantop regex agrees with
   let dir: string;
   const prev = process.env['TZ'];
   const names = existsSync(SAMPLES) ? readdirSync(SAMPLES).filter((n) => existsSync(`/etc/fail2ban/filter.d/${n}.conf`)).sort() : [];
+  // Each log plainly, and with each filter option its `# filterOptions:` lines name (`sshd[mode=aggressive]`).
+  const cases = names.flatMap((n) => [[n, n] as const, ...filterOptions(join(SAMPLES, n)).map((o) => [n, `${n}[${o}]`] as const)]);
   const theirs = new Map<string, Promise<F2bResult>>();
   beforeAll(() => {
     process.env['TZ'] = 'UTC';
@@ -98,10 +120,10 @@ describe.skipIf(!haveFail2ban || !existsSync(SAMPLES))('bantop regex agrees with
     }
     // Two fail2ban-regex runs side by side, each started when the one before it is done.
     let chain: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
-    names.forEach((n, i) => {
-      const p = chain[i % 2]!.then(() => fail2banRegexAsync(join(dir, n), n));
+    cases.forEach(([n, filter], i) => {
+      const p = chain[i % 2]!.then(() => fail2banRegexAsync(join(dir, n), filter));
       chain[i % 2] = p.catch(() => {});
-      theirs.set(n, p);
+      theirs.set(filter, p);
     });
   }, 10_000);
   afterAll(() => {
@@ -113,9 +135,9 @@ describe.skipIf(!haveFail2ban || !existsSync(SAMPLES))('bantop regex agrees with
     expect(names.length).toBeGreaterThan(80);
   });
 
-  it.each(names)('%s: the same counts, hosts and times', async (name) => {
-    const f2b = await theirs.get(name)!;
-    const ours = runRegex(filterFromArgument('/etc/fail2ban', name).spec, join(dir, name));
+  it.each(cases)('%s log, filter %s: the same counts, hosts and times', async (name, filter) => {
+    const f2b = await theirs.get(filter)!;
+    const ours = runRegex(filterFromArgument('/etc/fail2ban', filter).spec, join(dir, name));
     // A line with an empty date match takes the time it is read, in either tool: a few seconds apart.
     const now = Date.now() / 1000;
     const when = (t: number | null) => (t !== null && Math.abs(t - now) < 600 ? 'now' : t);
