@@ -1,3 +1,6 @@
+import { mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isoLocal } from '../filter/dates.js';
 import type { Failure } from '../filter/filter.js';
 import { emptyListOf } from '../util/empty-list.js';
@@ -11,15 +14,20 @@ import { matchOf } from './regex-scan.js';
  * took 246 MB and 2.62 s against 0.96 s without --json: the garbage collector
  * walked the strings, the output joined them, and each of the worker's was
  * copied to the first thread. As bytes (and the worker's buffers handed
- * over): 153 MB, 1.75 s (medians of 5 interleaved runs, Debian's sshd.conf).
+ * over): 153 MB, 1.75 s (medians of 5 interleaved runs, Debian's sshd.conf);
+ * with full blocks written to a spill file (SpillFile), 127-137 MB, and the
+ * memory no longer grows with the log.
  *
  * A record is the match's JSON object without its line number,
  * `,"host":…}`: the line a match of the worker's is printed with is known
  * only when its chunk's place in the file is.
  */
 export interface MatchLogData {
-  /** The records, one after another, in blocks (a record is never split). */
-  blocks: Uint8Array[];
+  /**
+   * The records, one after another, in blocks (a record is never split): the
+   * last in memory, the full ones before it written to a spill file.
+   */
+  blocks: Array<Uint8Array | SpilledBlock>;
   /** Per block, its first match. */
   blockFirst: Int32Array;
   /** Per match: its line, and where its record ends in its block. */
@@ -28,10 +36,52 @@ export interface MatchLogData {
   count: number;
 }
 
+/** A full block, written to a spill file at `pos`. */
+export interface SpilledBlock {
+  fd: number;
+  pos: number;
+  length: number;
+}
+
+/**
+ * Where a thread's full blocks go: a file in the temporary directory, removed
+ * as soon as it is open, so that nothing is left behind whatever happens; the
+ * open descriptor keeps it until it is closed. Without it the matches of a
+ * large log (329,071 for a million sshd lines, 36 MB of JSON) all stayed in
+ * memory until the end, where the counts that come first are known.
+ */
+export class SpillFile {
+  private pos = 0;
+
+  constructor(readonly fd: number) {}
+
+  static create(): SpillFile {
+    const dir = mkdtempSync(join(tmpdir(), 'bantop-json-'));
+    const path = join(dir, 'matches');
+    try {
+      const fd = openSync(path, 'w+', 0o600);
+      unlinkSync(path);
+      return new SpillFile(fd);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  append(b: Uint8Array, length: number): SpilledBlock {
+    const at = this.pos;
+    for (let done = 0; done < length;) done += writeSync(this.fd, b, done, length - done, at + done);
+    this.pos += length;
+    return { fd: this.fd, pos: at, length };
+  }
+}
+
 export class MatchLog {
-  private readonly blocks: Buffer[] = [];
+  /** The blocks before the current one, written out. */
+  private readonly blocks: SpilledBlock[] = [];
   private readonly blockFirst: number[] = [];
   private block: Buffer = EMPTY;
+  /** The first match whose record is in `block`. */
+  private blockStart = 0;
   private used = 0;
   private lines: Int32Array = new Int32Array(1024);
   private ends: Int32Array = new Int32Array(1024);
@@ -42,6 +92,9 @@ export class MatchLog {
   private readonly keys = new Map<string, string>();
   /** Records not yet in a block (flush()), of the last matches counted. */
   private readonly pending = emptyListOf('');
+
+  /** `spill`: where full blocks go (one the log opens when it first needs one, unless given). */
+  constructor(private spill: SpillFile | null = null) {}
 
   add(line: number, f: Failure): void {
     this.addRecord(line, this.record(line, f));
@@ -93,12 +146,17 @@ export class MatchLog {
     if (list.length === 0) return;
     const text = list.join('');
     const first = this.count - list.length;
-    // UTF-8 takes at most 3 bytes per UTF-16 unit. A full block is left as it is, not copied into a larger one:
-    // memory touched for the first time is dear here (3 ms a MB, in page faults), and a copy touches it twice.
-    if (this.used + text.length * 3 > this.block.length) {
-      this.block = Buffer.allocUnsafeSlow(Math.max(BLOCK, text.length * 3));
-      this.blocks.push(this.block);
-      this.blockFirst.push(first);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit. A full block is written out and its memory used again: memory
+    // touched for the first time is dear here (3 ms a MB, in page faults), and the file's pages are the kernel's.
+    const need = text.length * 3;
+    if (this.used + need > this.block.length) {
+      if (this.used > 0) {
+        this.spill ??= SpillFile.create();
+        this.blocks.push(this.spill.append(this.block, this.used));
+        this.blockFirst.push(this.blockStart);
+      }
+      if (need > this.block.length) this.block = Buffer.allocUnsafeSlow(Math.max(BLOCK, need));
+      this.blockStart = first;
       this.used = 0;
     }
     const wrote = this.block.write(text, this.used, 'utf8');
@@ -116,10 +174,16 @@ export class MatchLog {
   /** The matches so far, as data; this log is empty afterwards (its buffers can be transferred). */
   handOver(): MatchLogData {
     this.flush();
-    const blocks = this.blocks.map((b, i) => new Uint8Array(b.buffer, b.byteOffset, i === this.blocks.length - 1 ? this.used : b.length));
-    const out = { blocks, blockFirst: Int32Array.from(this.blockFirst), lines: this.lines.subarray(0, this.count), ends: this.ends.subarray(0, this.count), count: this.count };
+    const blocks: MatchLogData['blocks'] = [...this.blocks];
+    const firsts = [...this.blockFirst];
+    if (this.used > 0) {
+      blocks.push(new Uint8Array(this.block.buffer, this.block.byteOffset, this.used));
+      firsts.push(this.blockStart);
+    }
+    const out = { blocks, blockFirst: Int32Array.from(firsts), lines: this.lines.subarray(0, this.count), ends: this.ends.subarray(0, this.count), count: this.count };
     this.blocks.length = this.blockFirst.length = 0;
     this.block = EMPTY;
+    this.blockStart = 0;
     this.lines = this.ends = new Int32Array(0);
     this.used = this.count = 0;
     return out;
@@ -128,7 +192,8 @@ export class MatchLog {
 
 /** The buffers to transfer with `d` when it is posted. */
 export function matchLogBuffers(d: MatchLogData): ArrayBuffer[] {
-  return [...d.blocks.map((b) => b.buffer as ArrayBuffer), d.lines.buffer as ArrayBuffer, d.ends.buffer as ArrayBuffer];
+  const inMemory = d.blocks.filter((b): b is Uint8Array => b instanceof Uint8Array);
+  return [...inMemory.map((b) => b.buffer as ArrayBuffer), d.lines.buffer as ArrayBuffer, d.ends.buffer as ArrayBuffer];
 }
 
 /** A block's size, unless a batch needs more. Not from Node's shared pool (allocUnsafeSlow): a block is handed over whole. */
@@ -159,9 +224,43 @@ function grownInts(a: Int32Array): Int32Array {
  */
 export class JsonMatches {
   private readonly parts: Array<{ log: MatchLogData; base: number; after: number }> = [];
+  /** Spill files to close with close(): those the logs' blocks are in, and any handed over with own(). */
+  private readonly files = new Set<number>();
+  /** Where spilled blocks are read back, one at a time. */
+  private scratch: Buffer = Buffer.alloc(0);
 
   add(log: MatchLogData, base = 0, after = 0): void {
     this.parts.push({ log, base, after });
+    for (const b of log.blocks) if (!(b instanceof Uint8Array)) this.files.add(b.fd);
+  }
+
+  /** Closes `file` with the others, whether or not a block of it is printed. */
+  own(file: SpillFile): void {
+    this.files.add(file.fd);
+  }
+
+  /** Closes the spill files (their space goes with them). */
+  close(): void {
+    for (const fd of this.files) {
+      try {
+        closeSync(fd);
+      } catch {
+        // Closed already.
+      }
+    }
+    this.files.clear();
+  }
+
+  /** A block's bytes: itself, or read back from its spill file into the scratch buffer. */
+  private bytesOf(b: Uint8Array | SpilledBlock): Uint8Array {
+    if (b instanceof Uint8Array) return b;
+    if (this.scratch.length < b.length) this.scratch = Buffer.allocUnsafeSlow(Math.max(BLOCK, b.length));
+    for (let done = 0; done < b.length;) {
+      const got = readSync(b.fd, this.scratch, done, b.length - done, b.pos + done);
+      if (got === 0) throw new Error(`spill file ended ${b.length - done} bytes early`);
+      done += got;
+    }
+    return this.scratch.subarray(0, b.length);
   }
 
   /**
@@ -177,7 +276,7 @@ export class JsonMatches {
     for (const { log, base, after } of this.parts) {
       const { blocks, blockFirst, lines, ends } = log;
       for (let b = 0; b < blocks.length; b++) {
-        const src = blocks[b]!;
+        const src = this.bytesOf(blocks[b]!);
         const from = blockFirst[b]!;
         const to = b + 1 < blocks.length ? blockFirst[b + 1]! : log.count;
         for (let i = from; i < to; i++) {
@@ -210,7 +309,8 @@ export class JsonMatches {
     const all: string[] = [];
     for (const { log, base, after } of this.parts) {
       for (let b = 0; b < log.blocks.length; b++) {
-        const src = Buffer.from(log.blocks[b]!.buffer, log.blocks[b]!.byteOffset, log.blocks[b]!.length);
+        const bytes = this.bytesOf(log.blocks[b]!);
+        const src = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
         const from = log.blockFirst[b]!;
         const to = b + 1 < log.blocks.length ? log.blockFirst[b + 1]! : log.count;
         for (let i = from; i < to; i++) {

@@ -5,7 +5,7 @@ import { Filter, type FilterSpec, type FilterStats } from '../filter/filter.js';
 import { translationsKept } from '../filter/pyregex.js';
 import { LineReader } from '../source/read-lines.js';
 import { addChunkFrom, addStats } from './chunk-chain.js';
-import { JsonMatches, MatchLog } from './match-log.js';
+import { JsonMatches, MatchLog, SpillFile } from './match-log.js';
 import { readOnUntilMeet, RegexScanner, summaryOf, type RegexSummary } from './regex-scan.js';
 import { discardRegexThread, parallelMinBytes, spawnRegexThread, takeEarlyRegexThread, type RegexThread } from './regex-thread.js';
 import type { ChunkResult, WorkerFilter } from './regex-worker.js';
@@ -76,9 +76,11 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   // --json: this thread's failures; the worker's come from its chunks' logs.
   const own = opts.json ? new MatchLog() : null;
   const matches = opts.json ? new JsonMatches() : null;
+  let workerSpill: SpillFile | null = null;
   /** The matches with this thread's own first, once it has read all it reads. */
   const matchesAfter = (worker: Array<Parameters<JsonMatches['add']>> = []) => {
     if (own === null || matches === null) return null;
+    if (workerSpill !== null) matches.own(workerSpill);
     matches.add(own.handOver());
     for (const w of worker) matches.add(...w);
     return matches;
@@ -87,7 +89,9 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   if (parallel) {
     // The task first: a worker that boots after it has come builds its filter from it, without loading the config.
     thread = early ?? spawnRegexThread();
-    thread.start({ spec, path, now, json: opts.json });
+    // --json: the worker's full blocks of matches go to a file this thread opens (see WorkerTask.spillFd).
+    workerSpill = opts.json ? SpillFile.create() : null;
+    thread.start({ spec, path, now, json: opts.json, spillFd: workerSpill?.fd });
     // The worker started early is likely still booting, and V8's regex flag, which this thread's filter needs,
     // waits for that (util/regex-budget.ts). Meanwhile the filter's regexes are translated, and the worker gets
     // the translations: one that has not built its filter yet then builds it without translating.

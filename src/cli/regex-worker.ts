@@ -5,7 +5,7 @@ import { LineReader } from '../source/read-lines.js';
 import { ChunkChain, type ChainTotals } from './chunk-chain.js';
 import { filterFromArgument } from './filter-argument.js';
 import { countsBuffers, type HostCounts } from './host-counter.js';
-import { MatchLog, matchLogBuffers, type MatchLogData } from './match-log.js';
+import { MatchLog, matchLogBuffers, SpillFile, type MatchLogData } from './match-log.js';
 import { readOnUntilMeet, readToCheckpoints, RegexScanner } from './regex-scan.js';
 import { SplitControl, WORKER } from './split-control.js';
 import { emptyListOf } from '../util/empty-list.js';
@@ -17,6 +17,12 @@ export interface WorkerTask {
   path: string;
   now: number;
   json: boolean;
+  /**
+   * --json: the open spill file the worker's full blocks of matches go to
+   * (match-log.ts). The first thread opens it: Node closes the files a worker
+   * opened itself when it ends, and the first thread reads the blocks after.
+   */
+  spillFd?: number | undefined;
 }
 
 /**
@@ -139,10 +145,12 @@ function run(task: WorkerTask, compiled: Filter, filter: WorkerFilter): void {
   const prints = new Map<number, string[]>();
   const chunks: ChunkResult[] = [];
   const chain = task.json ? null : new ChunkChain();
+  if (task.json && task.spillFd === undefined) throw new Error('regex worker: --json without a spill file');
+  const spill = task.json ? new SpillFile(task.spillFd!) : null;
   // From the back: the first thread takes chunks from the front, and the two meet wherever that falls.
   let before: Filter | null = null;
   for (let k = n - 1; k >= 0 && ctl.claim(k, WORKER); k--) {
-    const { result: r, filter } = readChunk(task, compiled, k, n, prints, before);
+    const { result: r, filter } = readChunk(task, compiled, k, n, prints, before, spill);
     chunks.push(r);
     chain?.add(r);
     before = filter;
@@ -173,8 +181,8 @@ function chunkBuffers(r: ChunkResult): ArrayBuffer[] {
  * known; that call then threw the optimised reading loop away, once per
  * run, and compiling it again took 30 ms of this thread.
  */
-function readChunk(task: WorkerTask, compiled: Filter, k: number, n: number, prints: Map<number, string[]>, before: Filter | null): { result: ChunkResult; filter: Filter } {
-  const log = task.json ? new MatchLog() : null;
+function readChunk(task: WorkerTask, compiled: Filter, k: number, n: number, prints: Map<number, string[]>, before: Filter | null, spill: SpillFile | null): { result: ChunkResult; filter: Filter } {
+  const log = task.json ? new MatchLog(spill) : null;
   const scanner = new RegexScanner(compiled, task.now, log === null ? undefined : (line, f) => log.add(line, f), true);
   if (before !== null) scanner.filter.datesLike(before);
   // Made with the element kinds they will hold: pushed to at the checkpoints, in code optimised for the chunk's first lines.

@@ -59,7 +59,11 @@ export async function regexCommand(spec: FilterSpec, log: string, label: string,
     return;
   }
   write(`{"lines":${summary.lines},"matched":${summary.matched},"ignored":${summary.ignored},"missed":${summary.missed},"matches":[`);
-  matches?.write(write);
+  try {
+    matches?.write(write);
+  } finally {
+    matches?.close();
+  }
   write(']}\n');
 }
 

@@ -1,6 +1,8 @@
+import { fstatSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { Failure } from '../../src/filter/filter.js';
-import { JsonMatches, MatchLog, matchLogBuffers } from '../../src/cli/match-log.js';
+import { JsonMatches, MatchLog, matchLogBuffers, SpillFile, type SpilledBlock } from '../../src/cli/match-log.js';
 import { matchOf } from '../../src/cli/regex-scan.js';
 
 function failure(over: Partial<Failure>): Failure {
@@ -48,20 +50,42 @@ describe('MatchLog: the JSON records of bantop regex --json', () => {
     expect(JSON.parse(`[${Buffer.concat(pieces).toString('utf8')}]`)).toEqual(expected.map((t) => JSON.parse(t)));
   });
 
-  it('hands its buffers over whole, so that a worker can transfer them, and starts empty again', () => {
+  it('writes full blocks to a spill file that is already gone from the disk, hands the last block over whole, and reads the spilled ones back', () => {
+    const before = readdirSync(tmpdir()).filter((n) => n.startsWith('bantop-json-')).length;
     const log = new MatchLog();
     for (let i = 1; i <= 5000; i++) log.add(i, failure({ fields: { user: 'x'.repeat(150) } }));
     const d = log.handOver();
     expect(d.count).toBe(5000);
-    // 5,000 records of 150 bytes fill one block and start another.
+    // 5,000 records of about 230 bytes fill one 1 MB block: it went to the file; the second stayed in memory.
     expect(d.blocks.length).toBe(2);
-    expect(d.blocks.every((b) => b.byteOffset === 0)).toBe(true);
-    expect(d.lines.buffer).not.toBe(d.ends.buffer);
+    const [spilled, last] = d.blocks as [SpilledBlock, Uint8Array];
+    expect(spilled).toMatchObject({ pos: 0 });
+    expect(spilled.length).toBeGreaterThan(500_000);
+    expect(fstatSync(spilled.fd).nlink).toBe(0);
+    expect(readdirSync(tmpdir()).filter((n) => n.startsWith('bantop-json-')).length).toBe(before);
+    expect(last).toBeInstanceOf(Uint8Array);
     const copy = structuredClone(d, { transfer: matchLogBuffers(d) });
-    expect(d.blocks[0]!.byteLength).toBe(0);
+    expect(last.byteLength).toBe(0);
     const all = new JsonMatches();
     all.add(copy);
-    expect(all.texts()).toHaveLength(5000);
+    expect(all.texts()).toEqual(Array.from({ length: 5000 }, (_, i) => JSON.stringify(matchOf(i + 1, failure({ fields: { user: 'x'.repeat(150) } })))));
     expect(log.handOver().count).toBe(0);
+    all.close();
+    expect(() => fstatSync(spilled.fd)).toThrow(/EBADF/);
+  });
+
+  it('keeps the blocks of several logs in one spill file apart (a worker\'s chunks share the file the first thread opened)', () => {
+    const file = SpillFile.create();
+    const logs = [new MatchLog(file), new MatchLog(file)];
+    for (let i = 1; i <= 12_000; i++) logs[i % 2]!.add(i, failure({ host: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, ip: null, fields: { user: 'y'.repeat(120) } }));
+    const all = new JsonMatches();
+    for (const l of logs) all.add(l.handOver());
+    const texts = all.texts();
+    expect(texts).toHaveLength(12_000);
+    expect(texts.filter((t) => JSON.parse(t).line % 2 === 0)).toHaveLength(6000);
+    expect(texts.every((t) => { const m = JSON.parse(t); return m.host === `10.${m.line >> 16}.${(m.line >> 8) & 255}.${m.line & 255}`; })).toBe(true);
+    all.own(file);
+    all.close();
+    expect(() => fstatSync(file.fd)).toThrow(/EBADF/);
   });
 });
