@@ -2,6 +2,7 @@ import { mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSync, closeSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isoLocal } from '../filter/dates.js';
+import { UserError } from '../util/errors.js';
 import type { Failure } from '../filter/filter.js';
 import { emptyListOf } from '../util/empty-list.js';
 import { matchOf } from './regex-scan.js';
@@ -56,7 +57,13 @@ export class SpillFile {
   constructor(readonly fd: number) {}
 
   static create(): SpillFile {
-    const dir = mkdtempSync(join(tmpdir(), 'bantop-json-'));
+    let dir: string;
+    try {
+      dir = mkdtempSync(join(tmpdir(), 'bantop-json-'));
+    } catch (e) {
+      throw new UserError(`--json: cannot make a temporary file for the matches in ${tmpdir()}: ${(e as Error).message}`,
+        { hint: 'set TMPDIR to a writable directory, or run without --json' });
+    }
     const path = join(dir, 'matches');
     try {
       const fd = openSync(path, 'w+', 0o600);

@@ -68,6 +68,9 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   const size = statSync(path).size;
   const minBytes = opts.minBytes ?? parallelMinBytes();
   const parallel = size >= minBytes && spec.maxlines === 1 && availableParallelism() >= 2;
+  // --json: the worker's full blocks of matches go to a file this thread opens (see WorkerTask.spillFd); opened
+  // before the worker is taken, so that a failure leaves the worker the entry started to end on its own.
+  const workerSpill = parallel && opts.json ? SpillFile.create() : null;
   const early = opts.thread ?? takeEarlyRegexThread(path);
   // A worker started early (for a filter that turns out to be multi-line) is not needed.
   if (!parallel && early !== undefined) discardRegexThread(early);
@@ -76,7 +79,6 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
   // --json: this thread's failures; the worker's come from its chunks' logs.
   const own = opts.json ? new MatchLog() : null;
   const matches = opts.json ? new JsonMatches() : null;
-  let workerSpill: SpillFile | null = null;
   /** The matches with this thread's own first, once it has read all it reads. */
   const matchesAfter = (worker: Array<Parameters<JsonMatches['add']>> = []) => {
     if (own === null || matches === null) return null;
@@ -86,62 +88,69 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
     return matches;
   };
   let thread: RegexThread | null = null;
-  if (parallel) {
-    // The task first: a worker that boots after it has come builds its filter from it, without loading the config.
-    thread = early ?? spawnRegexThread();
-    // --json: the worker's full blocks of matches go to a file this thread opens (see WorkerTask.spillFd).
-    workerSpill = opts.json ? SpillFile.create() : null;
-    thread.start({ spec, path, now, json: opts.json, spillFd: workerSpill?.fd });
-    // The worker started early is likely still booting, and V8's regex flag, which this thread's filter needs,
-    // waits for that (util/regex-budget.ts). Meanwhile the filter's regexes are translated, and the worker gets
-    // the translations: one that has not built its filter yet then builds it without translating.
-    Filter.pretranslate(spec);
-    thread.translations(translationsKept());
-  }
-  const scanner = new RegexScanner(spec, now, own === null ? undefined : (line, f) => own.add(line, f));
-  const alone = (chunks = 0) => ({ summary: summaryOf(scanner.stats, scanner.counts), matches: matchesAfter(), parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false, workerFilter: null, restFetched: false } });
-  if (thread === null) {
-    scanner.readRange(path, 0, Infinity);
-    return alone();
-  }
-
-  const { worker, ctl } = thread;
-  /** The chunk bounds once cut; this thread holds chunks 0 .. mine. */
-  const split: { bounds: number[] | null; mine: number } = { bounds: null, mine: -1 };
-  /** Cuts the chunks from `from` and publishes them; `half` gives the second half to the worker up front. */
-  const plan = (from: number, half = false): number[] => {
-    const targets = half || opts.chunkBytes !== undefined ? evenTargets(from, size, opts.chunkBytes ?? CHUNK_BYTES, half ? 2 : 1) : tentTargets(from, size);
-    const bounds = chunkBounds(path, from, size, targets);
-    const n = bounds.length - 1;
-    if (n >= 1) ctl.decide(bounds, half ? bounds.slice(1).map((_, k) => (k < n / 2 ? MAIN : WORKER)) : []);
-    return bounds;
-  };
-  if (opts.split === 'half') split.bounds = plan(0, true);
-  scanner.readRange(path, 0, (pos) => {
-    if (split.bounds === null) {
-      if (!ctl.workerReady()) return size;
-      split.bounds = size - pos < MIN_LEFT ? [] : plan(pos);
+  try {
+    if (parallel) {
+      // The task first: a worker that boots after it has come builds its filter from it, without loading the config.
+      thread = early ?? spawnRegexThread();
+      thread.start({ spec, path, now, json: opts.json, spillFd: workerSpill?.fd });
+      // The worker started early is likely still booting, and V8's regex flag, which this thread's filter needs,
+      // waits for that (util/regex-budget.ts). Meanwhile the filter's regexes are translated, and the worker gets
+      // the translations: one that has not built its filter yet then builds it without translating.
+      Filter.pretranslate(spec);
+      thread.translations(translationsKept());
     }
-    const b = split.bounds;
-    if (b.length < 2) return size;
-    // Up to the end of what this thread holds; at that end it claims the next chunk, unless the worker has it.
-    while (pos >= b[split.mine + 1]! && split.mine + 1 < b.length - 1 && ctl.claim(split.mine + 1, MAIN)) split.mine++;
-    return b[split.mine + 1]!;
-  });
+    const scanner = new RegexScanner(spec, now, own === null ? undefined : (line, f) => own.add(line, f));
+    const alone = (chunks = 0) => ({ summary: summaryOf(scanner.stats, scanner.counts), matches: matchesAfter(), parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false, workerFilter: null, restFetched: false } });
+    if (thread === null) {
+      scanner.readRange(path, 0, Infinity);
+      return alone();
+    }
 
-  const { bounds: b, mine } = split;
-  if (b === null || b.length < 2 || mine + 1 >= b.length - 1) {
-    // The worker came too late, or this thread got every chunk: it has read the whole file.
-    ctl.cancel();
+    const { worker, ctl } = thread;
+    /** The chunk bounds once cut; this thread holds chunks 0 .. mine. */
+    const split: { bounds: number[] | null; mine: number } = { bounds: null, mine: -1 };
+    /** Cuts the chunks from `from` and publishes them; `half` gives the second half to the worker up front. */
+    const plan = (from: number, half = false): number[] => {
+      const targets = half || opts.chunkBytes !== undefined ? evenTargets(from, size, opts.chunkBytes ?? CHUNK_BYTES, half ? 2 : 1) : tentTargets(from, size);
+      const bounds = chunkBounds(path, from, size, targets);
+      const n = bounds.length - 1;
+      if (n >= 1) ctl.decide(bounds, half ? bounds.slice(1).map((_, k) => (k < n / 2 ? MAIN : WORKER)) : []);
+      return bounds;
+    };
+    if (opts.split === 'half') split.bounds = plan(0, true);
+    scanner.readRange(path, 0, (pos) => {
+      if (split.bounds === null) {
+        if (!ctl.workerReady()) return size;
+        split.bounds = size - pos < MIN_LEFT ? [] : plan(pos);
+      }
+      const b = split.bounds;
+      if (b.length < 2) return size;
+      // Up to the end of what this thread holds; at that end it claims the next chunk, unless the worker has it.
+      while (pos >= b[split.mine + 1]! && split.mine + 1 < b.length - 1 && ctl.claim(split.mine + 1, MAIN)) split.mine++;
+      return b[split.mine + 1]!;
+    });
+
+    const { bounds: b, mine } = split;
+    if (b === null || b.length < 2 || mine + 1 >= b.length - 1) {
+      // The worker came too late, or this thread got every chunk: it has read the whole file.
+      ctl.cancel();
+      release(worker);
+      return alone(Math.max(0, mine + 1));
+    }
+    const first = mine + 1;
+    const result = await stitch(scanner, opts.json, thread, path, b, first, ctl);
     release(worker);
-    return alone(Math.max(0, mine + 1));
+    const chunks = { main: first, worker: b.length - 1 - first };
+    if (result === null) return { summary: summaryOf(scanner.stats, scanner.counts), matches: matchesAfter(), parallel: { used: true, metAfterLines: null, chunks, summedByWorker: false, workerFilter: null, restFetched: false } };
+    return { summary: summaryOf(result.stats, scanner.counts), matches: matchesAfter(result.matches), parallel: { used: true, metAfterLines: result.met, chunks, summedByWorker: result.summed, workerFilter: result.filter, restFetched: result.restFetched } };
+  } catch (e) {
+    // A worker waiting for its chunks would keep the process alive: it is stopped.
+    if (thread !== null) {
+      thread.ctl.cancel();
+      release(thread.worker);
+    }
+    throw e;
   }
-  const first = mine + 1;
-  const result = await stitch(scanner, opts.json, thread, path, b, first, ctl);
-  release(worker);
-  const chunks = { main: first, worker: b.length - 1 - first };
-  if (result === null) return { summary: summaryOf(scanner.stats, scanner.counts), matches: matchesAfter(), parallel: { used: true, metAfterLines: null, chunks, summedByWorker: false, workerFilter: null, restFetched: false } };
-  return { summary: summaryOf(result.stats, scanner.counts), matches: matchesAfter(result.matches), parallel: { used: true, metAfterLines: result.met, chunks, summedByWorker: result.summed, workerFilter: result.filter, restFetched: result.restFetched } };
 }
 
 /**

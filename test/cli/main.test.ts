@@ -45,6 +45,25 @@ describe('bantop regex (the contract)', () => {
     expect(out.matches.map((m: { host: string }) => m.host)).toEqual(['203.0.113.1', '203.0.113.3']);
   });
 
+  it('--json with matches beyond memory\'s first block: the same output with one thread or two, and a clear error where no temporary file can be made', () => {
+    const log = join(dir, 'spill.log');
+    // 30,000 matches of ~130 bytes: 4 MB of JSON, so full blocks go to the spill file in both threads.
+    writeFileSync(log, Array.from({ length: 30_000 }, (_, i) => `Jun 21 16:47:48 web1 sshd[${i}]: Failed password for user${i} from 203.0.${(i >> 8) & 255}.${i & 255} port 22 ssh2`).join('\n') + '\n');
+    const one = bantopEnv({ BANTOP_PARALLEL_MIN_BYTES: '999999999999' }, '--config', ASSETS, '--json', 'regex', log, 'sshd');
+    const two = bantopEnv({ BANTOP_PARALLEL_MIN_BYTES: '0' }, '--config', ASSETS, '--json', 'regex', log, 'sshd');
+    expect(one.code).toBe(0);
+    expect(two.out).toBe(one.out);
+    const out = JSON.parse(one.out);
+    expect(out.matches).toHaveLength(30_000);
+    expect(out.matches[29_999]).toMatchObject({ line: 30_000, host: '203.0.117.47', user: 'user29999' });
+    for (const threads of ['999999999999', '0']) {
+      const r = bantopEnv({ BANTOP_PARALLEL_MIN_BYTES: threads, TMPDIR: join(dir, 'missing') }, '--config', ASSETS, '--json', 'regex', log, 'sshd');
+      expect(r.code).toBe(2);
+      expect(r.err).toContain('--json: cannot make a temporary file for the matches in');
+      expect(r.err).toContain('set TMPDIR to a writable directory');
+    }
+  }, 60_000);
+
   it('ends quietly when the reader of its output stops early (| head)', () => {
     const log = join(dir, 'many.log');
     writeFileSync(log, Array.from({ length: 5000 }, (_, i) => `Jun 21 16:47:48 web1 sshd[${i}]: Failed password for root from 203.0.113.${i % 200} port 22 ssh2`).join('\n') + '\n');

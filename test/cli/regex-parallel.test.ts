@@ -73,6 +73,21 @@ describe('bantop regex with two threads gives the sequential result', () => {
     expect(seq.summary.lines).toBe(20_000);
   });
 
+  it('--json with more matches than a block holds, in both halves: the worker\'s spilled blocks are read back in order', async () => {
+    // 60,000 failures, ~8 MB of JSON: each thread's log writes full blocks to its spill file.
+    const path = join(dir, 'many-failures.log');
+    writeFileSync(path, Array.from({ length: 60_000 }, (_, i) => `Nov 21 10:${String(Math.floor(i / 1000) % 60).padStart(2, '0')}:00 web1 sshd[${i}]: Failed password for user${i} from 198.51.${(i >> 8) & 255}.${i & 255} port 22 ssh2`).join('\n') + '\n');
+    const { spec } = filterFromArgument(SHIPPED, 'sshd');
+    const seq = await scanFile(spec, path, { json: true, now: NOW, minBytes: Infinity });
+    const par = await scanFile(spec, path, { json: true, now: NOW, minBytes: 0, split: 'half', chunkBytes: 1024 * 1024 });
+    expect(par.parallel.used).toBe(true);
+    const texts = par.matches!.texts();
+    expect(texts).toHaveLength(60_000);
+    expect(texts).toEqual(seq.matches!.texts());
+    seq.matches!.close();
+    par.matches!.close();
+  });
+
   it('with the cut placed when the worker is ready: the sequential result, whichever thread read what', async () => {
     const { spec } = filterFromArgument(SHIPPED, 'sshd');
     const path = join(dir, 'sshd.log');
