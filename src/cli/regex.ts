@@ -51,8 +51,11 @@ export async function regexCommand(spec: FilterSpec, log: string, label: string,
     const scanner = new RegexScanner(spec, Date.now(), own === null ? undefined : (line, f) => own.add(line, f));
     scanner.line(log);
     summary = summaryOf(scanner.stats, scanner.counts);
-    matches = own === null ? null : new JsonMatches();
-    if (own !== null) matches?.add(own.handOver());
+    matches = null;
+    if (own !== null) {
+      matches = new JsonMatches();
+      matches.add(own.handOver());
+    }
   }
   if (!json) {
     write(formatRegexReport(summary, label, log));

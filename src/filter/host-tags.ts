@@ -10,8 +10,9 @@ const IP6 = String.raw`(?:[0-9a-fA-F]{1,4}::?|::){1,7}(?:[0-9a-fA-F]{1,4}|:)`;
 const P_IP4 = String.raw`(?:::f{4,6}:)?(?P<ip4>${IP4})`;
 const P_IP6 = String.raw`(?P<ip6>${IP6})`;
 const P_DNS = String.raw`(?P<dns>[\w\-.^_]*\w)`;
+const EITHER = `(?:${P_IP4}|${P_IP6})`;
 // As fail2ban has it: either address may stand in brackets (monitorix writes `[127.0.0.1]`), <IP6> alone may not.
-const P_ADDR = String.raw`\[?(?:${P_IP4}|${P_IP6})\]?`;
+const P_ADDR = String.raw`\[?${EITHER}\]?`;
 
 export const HOST_TAGS: Record<string, string> = {
   HOST: `(?:${P_ADDR}|${P_DNS})`,
@@ -20,14 +21,14 @@ export const HOST_TAGS: Record<string, string> = {
   IP6: P_IP6,
   DNS: P_DNS,
   CIDR: String.raw`(?P<cidr>\d+)`,
-  SUBNET: String.raw`\[?(?:${P_IP4}|${P_IP6})(?:/(?P<cidr>\d+))?\]?`,
+  SUBNET: String.raw`\[?${EITHER}(?:/(?P<cidr>\d+))?\]?`,
 };
 
 /**
  * `<SKIPLINES>`, the n-th of a regex: fail2ban's form, the end of a line and
  * then as few whole lines as it takes, each with its newline, so that what
  * follows starts a line. The lines are captured: a multi-line match leaves
- * them in the buffer for later matches (Filter.consumeBuffer).
+ * them in the buffer for later matches (Filter.splitBuffer).
  */
 export function skipLines(n: number): string {
   return String.raw`\n(?P<skiplines${n}>(?:[^\n]*\n)*?)`;
