@@ -137,7 +137,15 @@ export function prestartRegexWorker(argv: string[]): void {
     early = { path, thread };
     // V8's regex flag, set once this thread builds its filter, would make the booting worker compile Node's
     // own modules without their code cache (util/regex-budget.ts): the flag waits for the boot (27-50 ms from the spawn, measured).
-    beforeRegexBudget(() => void thread.ctl.awaitBoot(BOOT_WAIT_MS));
+    beforeRegexBudget(() => {
+      thread.ctl.awaitBoot(BOOT_WAIT_MS);
+      // A young-generation collection of a reading thread keeps almost nothing (a line's strings and matches
+      // die with it), yet V8 shares each out among helper threads, which can only take a core from the other
+      // reading thread. Each thread now collects on its own: 21 ms less in the median of 40 interleaved pairs
+      // on 1,000,000 sshd lines (36 of them faster). V8 reads the flag at every collection; set with the regex
+      // flag, after the boot, for the same reason.
+      setFlagsFromString('--no-parallel-scavenge');
+    });
   } catch {
     // Bad arguments: the CLI reports them.
   }
