@@ -5,14 +5,13 @@
 // later): N pairs, the order alternating, each pair run back to back so both
 // fall in the same minute. Prints each side's median and the median and mean
 // (with its standard error) of B - A over the pairs, and how many pairs B won.
-// The commit messages' "N interleaved pairs" figures come from here, e.g.:
+// The commit messages' "N interleaved pairs" figures come from here. The build
+// before a change is kept as old-dist/ (cp -r dist old-dist before rebuilding;
+// it must sit inside the repository to find node_modules; .gitignore has it):
 //
 //   node bench/pair.mjs 40 \
-//     'node /tmp/old-dist/cli/main.js --config /etc/fail2ban regex bench/data/sshd-1000000.log sshd' \
+//     'node old-dist/cli/main.js --config /etc/fail2ban regex bench/data/sshd-1000000.log sshd' \
 //     'node dist/cli/main.js --config /etc/fail2ban regex bench/data/sshd-1000000.log sshd'
-//
-// (An old build copied outside dist/ must stay inside the repository to find
-// node_modules: cp -r dist old-dist, and remove it afterwards.)
 import { spawnSync } from 'node:child_process';
 
 const [n, a, b] = process.argv.slice(2);

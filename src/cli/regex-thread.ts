@@ -141,9 +141,9 @@ export function prestartRegexWorker(argv: string[]): void {
       thread.ctl.awaitBoot(BOOT_WAIT_MS);
       // A young-generation collection of a reading thread keeps almost nothing (a line's strings and matches
       // die with it), yet V8 shares each out among helper threads, which can only take a core from the other
-      // reading thread. Each thread now collects on its own: 21 ms less in the median of 40 interleaved pairs
-      // on 1,000,000 sshd lines (36 of them faster). V8 reads the flag at every collection; set with the regex
-      // flag, after the boot, for the same reason.
+      // reading thread. Each thread now collects on its own: 15-21 ms less a run on 1,000,000 sshd lines (medians
+      // of two series of 40 interleaved pairs, bench/pair.mjs). V8 reads the flag at every collection; set with
+      // the regex flag, after the boot, for the same reason (set before it, the gain was 11 ms).
       setFlagsFromString('--no-parallel-scavenge');
     });
   } catch {
