@@ -45,7 +45,9 @@ export async function createRedisLab(hosts: Lab[]): Promise<RedisLab> {
       proc = spawn('ip', ['netns', 'exec', ns, 'redis-server', '--port', String(port), '--bind', '0.0.0.0', '--protected-mode', 'no',
         '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--daemonize', 'no'], { stdio: 'ignore' });
       const started = Date.now();
-      while (spawnSync('ip', ['netns', 'exec', ns, 'redis-cli', '-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() !== 'PONG') {
+      // Each ping with a timeout of its own: a server that accepts but never answers held spawnSync, and with it
+      // the whole test file (vitest's own timeout cannot fire while this thread is blocked), for good.
+      while (spawnSync('ip', ['netns', 'exec', ns, 'redis-cli', '-p', String(port), 'ping'], { encoding: 'utf8', timeout: 2_000 }).stdout?.trim() !== 'PONG') {
         if (Date.now() - started > 10_000) throw new Error('redis-server did not come up');
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -56,7 +58,7 @@ export async function createRedisLab(hosts: Lab[]): Promise<RedisLab> {
       proc.kill('SIGKILL');
       await exited;
     },
-    cli: (...args) => execFileSync('ip', ['netns', 'exec', ns, 'redis-cli', '-p', String(port), ...args], { encoding: 'utf8' }),
+    cli: (...args) => execFileSync('ip', ['netns', 'exec', ns, 'redis-cli', '-p', String(port), ...args], { encoding: 'utf8', timeout: 15_000 }),
     cleanup() {
       proc?.kill('SIGKILL');
       spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
