@@ -3,7 +3,7 @@ import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rm
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendFailures, CLI, cli, cliJson, REPO, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
+import { appendFailures, CLI, cli, cliJson, REPO, startDaemon, syslogDate, writeConfig, type Daemon } from '../support/daemon.js';
 import { createLab, inNs, kernelCount, listen, listening, netnsSkipReason, nftSet, tcpReaches, type Lab } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';
 
@@ -17,9 +17,7 @@ const today = () => {
 
 /** A kernel LOG line as `bantop ports` rules write it to kern.log. */
 function probe(ip: string, dst: string, port: number, prefix: string): string {
-  const d = new Date();
-  const ts = `${d.toLocaleString('en-US', { month: 'short' })} ${String(d.getDate()).padStart(2, ' ')} ${d.toTimeString().slice(0, 8)}`;
-  return `${ts} web1 kernel: [ 4711.123456] [${prefix}] IN=vh0 OUT= MAC=52:54:00:12:34:56:52:54:00:65:43:21:08:00 SRC=${ip} DST=${dst} ` +
+  return `${syslogDate(Date.now())} web1 kernel: [ 4711.123456] [${prefix}] IN=vh0 OUT= MAC=52:54:00:12:34:56:52:54:00:65:43:21:08:00 SRC=${ip} DST=${dst} ` +
     `LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=4242 DF PROTO=TCP SPT=51515 DPT=${port} WINDOW=64240 RES=0x00 SYN URGP=0\n`;
 }
 

@@ -7,7 +7,7 @@ import type { Level } from '../../src/daemon/logger.js';
 import { hostRunner, type Runner } from '../../src/proc/run.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { ManualClock } from '../../src/util/clock.js';
-import { writeConfig } from '../support/daemon.js';
+import { syslogDate, writeConfig } from '../support/daemon.js';
 import { createLab, kernelCount, netnsSkipReason } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';
 
@@ -85,7 +85,8 @@ describe('BantopService failure lines', () => {
     const b = await open(clock);
     const events: Array<Record<string, unknown>> = [];
     const off = b.svc.subscribe((e) => events.push(e as unknown as Record<string, unknown>));
-    const lines = [1, 2, 3, 4, 5].map((i) => `Nov 21 12:00:0${i} web1 sshd[4242]: Failed password for root from 203.0.113.44 port 4000${i} ssh2`);
+    // Dated by the service's clock in local time: written as UTC, they were hours outside findtime wherever TZ is not UTC.
+    const lines = [1, 2, 3, 4, 5].map((i) => `${syslogDate(T0 + i * 1000)} web1 sshd[4242]: Failed password for root from 203.0.113.44 port 4000${i} ssh2`);
     appendFileSync(join(dir, 'auth.log'), `${lines.join('\n')}\n`);
     await waitFor(() => events.some((e) => e['type'] === 'ban'), 5000, 'the ban');
     off();

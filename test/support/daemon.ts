@@ -26,11 +26,14 @@ ${o.extra ?? ''}`);
   return cfg;
 }
 
+/** A syslog timestamp ("Nov 21 12:00:01") for `ms`, in local time, as syslog writes it and bantop reads it. */
+export function syslogDate(ms: number): string {
+  const d = new Date(ms);
+  return `${d.toLocaleString('en-US', { month: 'short' })} ${String(d.getDate()).padStart(2, ' ')} ${d.toTimeString().slice(0, 8)}`;
+}
+
 export function sshdFailure(ip: string, port = 40000): string {
-  const d = new Date();
-  const mon = d.toLocaleString('en-US', { month: 'short' });
-  const ts = `${mon} ${String(d.getDate()).padStart(2, ' ')} ${d.toTimeString().slice(0, 8)}`;
-  return `${ts} web1 sshd[4242]: Failed password for root from ${ip} port ${port} ssh2\n`;
+  return `${syslogDate(Date.now())} web1 sshd[4242]: Failed password for root from ${ip} port ${port} ssh2\n`;
 }
 
 export function appendFailures(log: string, ip: string, n: number): void {
