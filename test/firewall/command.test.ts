@@ -50,7 +50,8 @@ logfile = /nonexistent/overridden
     expect(tagValues('192.0.2.1', info, 'ss hd')).toMatch(/refusing/);
   });
 
-  it.skipIf(!existsSync('/etc/fail2ban/action.d/dummy.conf'))('runs Debian fail2ban\'s own dummy action unmodified', async () => {
+  const noDummy = !existsSync('/etc/fail2ban/action.d/dummy.conf');
+  it.skipIf(noDummy)(`runs Debian fail2ban's own dummy action unmodified${noDummy ? ' (skipped: /etc/fail2ban/action.d/dummy.conf is missing: apt-get install fail2ban)' : ''}`, async () => {
     const target = join(dir, 'dummy.state');
     const action = resolveAction('/etc/fail2ban', 'dummy', { target }, { name: 'sshd', port: 'ssh', protocol: 'tcp' }, where);
     const b = new CommandBackend(hostRunner(), action, 'sshd');
@@ -63,7 +64,8 @@ logfile = /nonexistent/overridden
 });
 
 describe('backend choice', () => {
-  it.skipIf(!existsSync('/etc/fail2ban/jail.conf'))('enforces Debian\'s /etc/fail2ban sshd jail natively with iptables-multiport\'s port', () => {
+  const noJail = !existsSync('/etc/fail2ban/jail.conf');
+  it.skipIf(noJail)(`enforces Debian's /etc/fail2ban sshd jail natively with iptables-multiport's port${noJail ? ' (skipped: /etc/fail2ban/jail.conf is missing: apt-get install fail2ban)' : ''}`, () => {
     const cfg = loadConfig('/etc/fail2ban');
     const plan = buildPlan(cfg, { runner: hostRunner(), passiveJails: ['manual'] });
     const [route] = plan.routes.get('sshd')!;

@@ -19,7 +19,7 @@ describe('journalMatchArgs', () => {
   });
 });
 
-describe.skipIf(!canRun)('JournalSource with a real journal file', () => {
+describe.skipIf(!canRun)(`JournalSource with a real journal file${canRun ? '' : ' (skipped: journalctl or systemd-journal-remote is not installed: apt-get install systemd-journal-remote)'}`, () => {
   let dir: string;
   let journal: string;
   let n = 0;

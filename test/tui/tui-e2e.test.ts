@@ -38,7 +38,7 @@ const NORMAL = 'jk move Tab pane';
 const READONLY = '(read-only) jk move';
 
 /** The TUI in a real terminal: tmux at 80×24, keys sent with send-keys, the screen read with capture-pane. */
-describe.skipIf(!haveTmux)(`bantop TUI in a real terminal (tmux)${haveTmux ? '' : ' (skipped: tmux is not installed)'}`, () => {
+describe.skipIf(!haveTmux)(`bantop TUI in a real terminal (tmux)${haveTmux ? '' : ' (skipped: tmux is not installed: apt-get install tmux)'}`, () => {
   const sessions: string[] = [];
   const open = (name: string, cmd: string[], env: Record<string, string> = {}, size = { x: 80, y: 24 }) => {
     sessions.push(name);

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import type { TestCase } from 'vitest/node';
+import { skipReason } from './summary-reporter.js';
+
+function skippedTest(fullName: string, note?: string): TestCase {
+  return { fullName, result: () => ({ state: 'skipped', errors: undefined, note }) } as unknown as TestCase;
+}
+
+describe('the summary reporter: why a test was skipped', () => {
+  it('reads the reason from a suite title, parentheses in the reason included', () => {
+    const t = skippedTest('nftables backend in a network namespace (skipped: needs root to create network namespaces (run the tests as root, as CI does)) > bans and unbans');
+    expect(skipReason(t)).toBe('needs root to create network namespaces (run the tests as root, as CI does)');
+  });
+
+  it('reads it from the test\'s own title, and from ctx.skip(note) first', () => {
+    expect(skipReason(skippedTest('kill -9 > survives (skipped: needs root to switch to another user)'))).toBe('needs root to switch to another user');
+    expect(skipReason(skippedTest('a test (skipped: from the title)', 'from the note'))).toBe('from the note');
+  });
+
+  it('gives none for a test skipped without a reason', () => {
+    expect(skipReason(skippedTest('work in progress > later'))).toBeNull();
+  });
+});
