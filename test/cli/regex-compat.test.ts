@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENERATORS, writeLog } from '../../bench/gen-logs.mjs';
 import { filterFromArgument } from '../../src/cli/filter-argument.js';
 import { runRegex } from '../../src/cli/regex.js';
-import { fail2banRegex, fail2banRegexAsync, fail2banSkipNote, haveFail2ban, type F2bResult } from '../support/fail2ban-regex.js';
+import { fail2banRegex, fail2banRegexAsync, fail2banSkipReason, type F2bResult } from '../support/fail2ban-regex.js';
+import { skipNote } from '../support/skip-note.js';
 
 const CASES: Array<[filter: string, log: string]> = [
   ['sshd', 'sshd'],
@@ -21,7 +22,7 @@ const CASES: Array<[filter: string, log: string]> = [
   ['dovecot', 'mail'],
 ];
 
-describe.skipIf(!haveFail2ban)(`bantop regex agrees with fail2ban-regex on Debian filters${fail2banSkipNote}`, () => {
+describe.skipIf(fail2banSkipReason !== null)(`bantop regex agrees with fail2ban-regex on Debian filters${skipNote(fail2banSkipReason)}`, () => {
   let dir: string;
   const prev = process.env['TZ'];
   beforeAll(async () => {
@@ -102,8 +103,8 @@ const KNOWN: Record<string, string> = {
   'pam-generic': 'counts and hosts',
 };
 
-const samplesNote = fail2banSkipNote || (existsSync(SAMPLES) ? '' : ` (skipped: fail2ban's sample logs are not in ${SAMPLES})`);
-describe.skipIf(!haveFail2ban || !existsSync(SAMPLES))(`bantop regex agrees with fail2ban-regex on fail2ban's own sample logs${samplesNote}`, () => {
+const samplesSkip = fail2banSkipReason ?? (existsSync(SAMPLES) ? null : `fail2ban's sample logs are not in ${SAMPLES}`);
+describe.skipIf(samplesSkip !== null)(`bantop regex agrees with fail2ban-regex on fail2ban's own sample logs${skipNote(samplesSkip)}`, () => {
   let dir: string;
   const prev = process.env['TZ'];
   const names = existsSync(SAMPLES) ? readdirSync(SAMPLES).filter((n) => existsSync(`/etc/fail2ban/filter.d/${n}.conf`)).sort() : [];

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, loadSettings } from '../../src/config/load.js';
 import { configError } from '../support/config-error.js';
-import { fail2banSkipNote, haveFail2ban } from '../support/fail2ban-regex.js';
+import { fail2banSkipReason } from '../support/fail2ban-regex.js';
+import { skipNote } from '../support/skip-note.js';
 
 const ASSETS = join(import.meta.dirname, '..', '..', 'assets', 'config');
 let dir: string;
@@ -96,7 +97,7 @@ describe('loadConfig', () => {
   });
 });
 
-describe.skipIf(!haveFail2ban)(`Debian /etc/fail2ban, unmodified${fail2banSkipNote}`, () => {
+describe.skipIf(fail2banSkipReason !== null)(`Debian /etc/fail2ban, unmodified${skipNote(fail2banSkipReason)}`, () => {
   it('loads with its enabled sshd jail, filter and iptables-multiport action', () => {
     const c = loadConfig('/etc/fail2ban');
     const sshd = c.jails.find((j) => j.name === 'sshd')!;

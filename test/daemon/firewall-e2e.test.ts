@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFailures, cli, cliJson, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
 import { createLab, inNs, kernelCount, listen, listening, netnsSkipReason, pingReaches, tcpReaches, type Lab } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';
+import { skipNote } from '../support/skip-note.js';
 
 const JAILS = (log: string) => `[DEFAULT]
 ignoreip = 127.0.0.1/8
@@ -34,7 +35,7 @@ bantime = 2
 for (const firewall of ['nftables', 'ipset', 'iptables'] as const) {
   const tools = firewall === 'nftables' ? ['nft'] : firewall === 'ipset' ? ['ipset', 'iptables'] : ['iptables', 'ip6tables'];
   const skip = netnsSkipReason([...tools, 'nft']);
-  describe.skipIf(skip !== null)(`${firewall} backend, daemon in a network namespace${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  describe.skipIf(skip !== null)(`${firewall} backend, daemon in a network namespace${skipNote(skip)}`, () => {
     let lab: Lab;
     let dir: string;
     let cfg: string;

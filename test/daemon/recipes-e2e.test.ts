@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFailures, CLI, cli, cliJson, REPO, startDaemon, syslogDate, writeConfig, type Daemon } from '../support/daemon.js';
 import { createLab, inNs, kernelCount, listen, listening, netnsSkipReason, nftSet, tcpReaches, type Lab } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';
+import { skipNote } from '../support/skip-note.js';
 
 type Ban = { ip: string; jail: string; permanent: boolean; expiresAt: number | null; source: string; reason?: string };
 
@@ -28,7 +29,7 @@ const skip = netnsSkipReason(['nft']);
  * jail.conf (with a jail.local pointing at test logs), a real daemon inside a
  * network namespace, real log files and nftables.
  */
-describe.skipIf(skip !== null)(`permanent-ban recipes, daemon in a network namespace${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== null)(`permanent-ban recipes, daemon in a network namespace${skipNote(skip)}`, () => {
   let lab: Lab;
   let dir: string;
   let cfg: string;

@@ -10,6 +10,7 @@ import { ManualClock } from '../../src/util/clock.js';
 import { syslogDate, writeConfig } from '../support/daemon.js';
 import { createLab, kernelCount, netnsSkipReason } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';
+import { skipNote } from '../support/skip-note.js';
 
 let dir: string;
 let cfg: string;
@@ -99,7 +100,7 @@ describe('BantopService failure lines', () => {
 });
 
 const ipSkip = netnsSkipReason(['iptables', 'ip6tables']);
-describe.skipIf(ipSkip !== null)(`BantopService periodic firewall check${ipSkip ? ` (skipped: ${ipSkip})` : ''}`, () => {
+describe.skipIf(ipSkip !== null)(`BantopService periodic firewall check${skipNote(ipSkip)}`, () => {
   it('never starts a check while one runs, and a ban never waits for a running check', async () => {
     const lab = createLab();
     const store = new SqliteStore(join(dir, 'bantop.sqlite3'));

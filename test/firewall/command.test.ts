@@ -8,6 +8,7 @@ import { CommandBackend, tagValues } from '../../src/firewall/command.js';
 import { IptablesBackend } from '../../src/firewall/iptables.js';
 import { buildPlan } from '../../src/firewall/select.js';
 import { hostRunner } from '../../src/proc/run.js';
+import { skipNote } from '../support/skip-note.js';
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'bantop-action-')); });
@@ -50,8 +51,8 @@ logfile = /nonexistent/overridden
     expect(tagValues('192.0.2.1', info, 'ss hd')).toMatch(/refusing/);
   });
 
-  const noDummy = !existsSync('/etc/fail2ban/action.d/dummy.conf');
-  it.skipIf(noDummy)(`runs Debian fail2ban's own dummy action unmodified${noDummy ? ' (skipped: /etc/fail2ban/action.d/dummy.conf is missing: apt-get install fail2ban)' : ''}`, async () => {
+  const noDummy = existsSync('/etc/fail2ban/action.d/dummy.conf') ? null : '/etc/fail2ban/action.d/dummy.conf is missing: apt-get install fail2ban';
+  it.skipIf(noDummy !== null)(`runs Debian fail2ban's own dummy action unmodified${skipNote(noDummy)}`, async () => {
     const target = join(dir, 'dummy.state');
     const action = resolveAction('/etc/fail2ban', 'dummy', { target }, { name: 'sshd', port: 'ssh', protocol: 'tcp' }, where);
     const b = new CommandBackend(hostRunner(), action, 'sshd');
@@ -64,8 +65,8 @@ logfile = /nonexistent/overridden
 });
 
 describe('backend choice', () => {
-  const noJail = !existsSync('/etc/fail2ban/jail.conf');
-  it.skipIf(noJail)(`enforces Debian's /etc/fail2ban sshd jail natively with iptables-multiport's port${noJail ? ' (skipped: /etc/fail2ban/jail.conf is missing: apt-get install fail2ban)' : ''}`, () => {
+  const noJail = existsSync('/etc/fail2ban/jail.conf') ? null : '/etc/fail2ban/jail.conf is missing: apt-get install fail2ban';
+  it.skipIf(noJail !== null)(`enforces Debian's /etc/fail2ban sshd jail natively with iptables-multiport's port${skipNote(noJail)}`, () => {
     const cfg = loadConfig('/etc/fail2ban');
     const plan = buildPlan(cfg, { runner: hostRunner(), passiveJails: ['manual'] });
     const [route] = plan.routes.get('sshd')!;

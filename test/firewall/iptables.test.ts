@@ -4,6 +4,7 @@ import { SHARD_OVER, SHARDS } from '../../src/firewall/iptables-shards.js';
 import { PERMANENT, type Change, type Target } from '../../src/firewall/types.js';
 import { hostRunner } from '../../src/proc/run.js';
 import { createLab, inNs, netnsSkipReason, pingReaches, type Lab } from '../support/netns.js';
+import { skipNote } from '../support/skip-note.js';
 
 const skip = netnsSkipReason(['iptables', 'ip6tables']);
 const sshd: Target = { key: 'sshd', ports: { all: false, ranges: [[22, 22]] }, protocol: 'tcp' };
@@ -22,7 +23,7 @@ function rules(ns: string, bin = 'iptables'): Array<[string, string]> {
   });
 }
 
-describe.skipIf(skip !== null)(`iptables backend in a network namespace${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== null)(`iptables backend in a network namespace${skipNote(skip)}`, () => {
   let lab: Lab;
   let ipt: IptablesBackend;
   beforeAll(() => {

@@ -3,12 +3,13 @@ import { NftablesBackend } from '../../src/firewall/nftables.js';
 import { PERMANENT, type Target } from '../../src/firewall/types.js';
 import { hostRunner } from '../../src/proc/run.js';
 import { createLab, inNs, netnsSkipReason, type Lab } from '../support/netns.js';
+import { skipNote } from '../support/skip-note.js';
 
 const skip = netnsSkipReason(['nft']);
 const sshd: Target = { key: 'sshd', ports: { all: false, ranges: [[22, 22], [2222, 2222]] }, protocol: 'tcp' };
 const perm: Target = { key: PERMANENT, ports: { all: true }, protocol: 'all' };
 
-describe.skipIf(skip !== null)(`nftables backend in a network namespace${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== null)(`nftables backend in a network namespace${skipNote(skip)}`, () => {
   let lab: Lab;
   let nft: NftablesBackend;
   beforeAll(() => {

@@ -7,6 +7,7 @@ import { cli, cliJson, startDaemon, writeConfig, type Daemon } from '../support/
 import { createLab, listen, listening, netnsSkipReason, nftSet, tcpReaches, type Lab } from '../support/netns.js';
 import { createRedisLab, redisSkipReason, type RedisLab } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
+import { skipNote } from '../support/skip-note.js';
 
 type Ban = { ip: string; jail: string; permanent: boolean; source: string; origin?: string };
 type Fleet = { name: string; connected: boolean; lagMs: number; pending: number; published: number; applied: number };
@@ -18,7 +19,7 @@ const skip = netnsSkipReason(['nft']) ?? redisSkipReason();
  * three bantop daemons, each with its own state, nftables and namespace,
  * linked to Redis by veth pairs; each host's attacker sits in a peer namespace.
  */
-describe.skipIf(skip !== null)(`fleet: ban sharing through Redis${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== null)(`fleet: ban sharing through Redis${skipNote(skip)}`, () => {
   const names = ['host-a', 'host-b', 'host-c'];
   let labs: Lab[];
   let redis: RedisLab;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliJson, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
 import { redisSkipReason } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
+import { skipNote } from '../support/skip-note.js';
 
 type FleetStatus = { name: string; redis: string; connected: boolean; lastError: string | null };
 
@@ -30,7 +31,7 @@ function freePort(): Promise<number> {
  * certificate from a CA made for the test, and requires a password; the daemon
  * trusts that CA the way an operator's unit would (NODE_EXTRA_CA_CERTS).
  */
-describe.skipIf(skip !== null)(`fleet: Redis over TLS with a password, from the URL${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== null)(`fleet: Redis over TLS with a password, from the URL${skipNote(skip)}`, () => {
   const PASSWORD = 's3cret-pw';
   let dir: string;
   let port: number;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answers, CLI, cli, cliJson, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
+import { skipNote } from '../support/skip-note.js';
 import { MAX_LINE } from '../../src/daemon/protocol.js';
 
 /** Sends raw bytes on the control socket; resolves with every reply line once the daemon closes or goes quiet. */
@@ -91,7 +92,7 @@ describe('control socket and CLI arguments under hostile input (daemon)', () => 
   }, 120_000);
 
   const notRoot = process.getuid?.() !== 0;
-  it.skipIf(notRoot)(`a non-root user cannot use the socket: a clear error, nothing changes${notRoot ? ' (skipped: needs root to switch to another user)' : ''}`, () => {
+  it.skipIf(notRoot)(`a non-root user cannot use the socket: a clear error, nothing changes${skipNote(notRoot ? 'needs root to switch to another user' : null)}`, () => {
     const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '--config', cfg, 'ban', '10.1.2.3'], { encoding: 'utf8' });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/permission denied on .*bantop\.sock/);

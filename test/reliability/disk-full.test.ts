@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFailures, cliJson, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
 import { createLab, netnsSkipReason, nftAddresses, type Lab } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';
+import { skipNote } from '../support/skip-note.js';
 
 interface Status { store: { error: string | null; unsaved: number }; warnings: string[] }
 
@@ -30,7 +31,7 @@ function fill(dir: string): string {
 
 const mountSkip = process.getuid?.() !== 0 ? 'needs root to mount a small tmpfs' : null;
 const skip = mountSkip ?? netnsSkipReason(['nft']);
-describe.skipIf(skip !== null)(`disk full on the state directory${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== null)(`disk full on the state directory${skipNote(skip)}`, () => {
   let lab: Lab;
   let dir: string;
   let state: string;

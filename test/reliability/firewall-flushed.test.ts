@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFailures, cli, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
 import { createLab, inNs, kernelAddresses, netnsSkipReason, type Lab } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';
+import { skipNote } from '../support/skip-note.js';
 
 const CHECK_MS = 2000;
 // Past iptables' SHARD_OVER, so its repair rebuilds a sharded target.
@@ -13,7 +14,7 @@ const BANS = 1100;
 for (const firewall of ['nftables', 'ipset', 'iptables'] as const) {
   const tools = firewall === 'nftables' ? ['nft'] : firewall === 'ipset' ? ['ipset', 'iptables', 'nft'] : ['iptables', 'nft'];
   const skip = netnsSkipReason(tools);
-  describe.skipIf(skip !== null)(`${firewall}: ruleset flushed behind bantop's back${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  describe.skipIf(skip !== null)(`${firewall}: ruleset flushed behind bantop's back${skipNote(skip)}`, () => {
     let lab: Lab;
     let dir: string;
     let cfg: string;

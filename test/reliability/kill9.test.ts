@@ -6,13 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliJson, sshdFailure, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
 import { createLab, netnsSkipReason, nftAddresses, type Lab } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';
+import { skipNote } from '../support/skip-note.js';
 
 const STORM = 10_000;
 const KILLS = 20;
 const attacker = (i: number) => `10.${77 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
 
 const skip = netnsSkipReason(['nft']);
-describe.skipIf(skip !== null)(`kill -9${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== null)(`kill -9${skipNote(skip)}`, () => {
   let lab: Lab;
   let dir: string;
   let cfg: string;

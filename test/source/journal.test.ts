@@ -6,10 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JournalSource, journalMatchArgs } from '../../src/source/journal.js';
 import { MemoryPositionStore, type SourceLine } from '../../src/source/types.js';
 import { systemClock } from '../../src/util/clock.js';
+import { skipNote } from '../support/skip-note.js';
 import { waitFor } from '../support/wait.js';
 
 const REMOTE = '/lib/systemd/systemd-journal-remote';
 const canRun = existsSync(REMOTE) && existsSync('/usr/bin/journalctl');
+const skip = canRun ? null : 'journalctl or systemd-journal-remote is not installed: apt-get install systemd-journal-remote';
 
 describe('journalMatchArgs', () => {
   it('splits fail2ban journalmatch into journalctl terms and refuses anything else', () => {
@@ -19,7 +21,7 @@ describe('journalMatchArgs', () => {
   });
 });
 
-describe.skipIf(!canRun)(`JournalSource with a real journal file${canRun ? '' : ' (skipped: journalctl or systemd-journal-remote is not installed: apt-get install systemd-journal-remote)'}`, () => {
+describe.skipIf(skip !== null)(`JournalSource with a real journal file${skipNote(skip)}`, () => {
   let dir: string;
   let journal: string;
   let n = 0;
@@ -71,9 +73,3 @@ describe.skipIf(!canRun)(`JournalSource with a real journal file${canRun ? '' : 
     await b.stop();
   });
 });
-
-if (!canRun) {
-  describe('JournalSource', () => {
-    it.skip('needs journalctl and systemd-journal-remote (apt-get install systemd-journal-remote)', () => {});
-  });
-}

@@ -4,8 +4,8 @@ import { promisify } from 'node:util';
 
 /** Whether Debian's fail2ban (and so fail2ban-regex and /etc/fail2ban) is installed. */
 export const haveFail2ban = existsSync('/usr/bin/fail2ban-regex') && existsSync('/etc/fail2ban/filter.d');
-/** For the title of what needs Debian's fail2ban: why it was skipped (the summary reporter lists these). */
-export const fail2banSkipNote = haveFail2ban ? '' : ' (skipped: fail2ban is not installed: apt-get install fail2ban)';
+/** Why what needs Debian's fail2ban is skipped (skip-note.ts); null when it is installed. */
+export const fail2banSkipReason = haveFail2ban ? null : 'fail2ban is not installed: apt-get install fail2ban';
 
 export interface F2bResult {
   lines: number;

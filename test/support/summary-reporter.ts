@@ -1,11 +1,11 @@
-import type { Reporter, TestCase, TestModule } from 'vitest/node';
+import type { Reporter, TestModule } from 'vitest/node';
+import { skipReason } from './skip-note.js';
 
 /**
  * Ends the run with one plain line, "N passed, N failed, N skipped", that any
- * CI can read. Before it, why tests were skipped: a test that needs root, nft,
- * tmux, Redis or Debian's fail2ban says so in its title ("(skipped: …)"), and
- * vitest's default output names a skipped file without its titles, so a
- * developer who runs `npm test` without root saw "51 skipped" and no reason.
+ * CI can read. Before it, a line for each reason tests were skipped
+ * (skip-note.ts): a developer who runs `npm test` without root saw "51
+ * skipped" and no reason.
  */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
@@ -38,10 +38,3 @@ export default class SummaryReporter implements Reporter {
   }
 }
 
-/** The reason a skipped test gives, in its own title, a suite's around it, or ctx.skip(note); null when none does (`it.skip` while working on something, an `only` elsewhere). */
-export function skipReason(t: TestCase): string | null {
-  const r = t.result();
-  if (r.state === 'skipped' && r.note) return r.note;
-  // A reason may hold parentheses of its own ("needs root … (run the tests as root, as CI does)"): it ends where its title does.
-  return /\(skipped: (.*?)\)(?: > |$)/.exec(t.fullName)?.[1] ?? null;
-}

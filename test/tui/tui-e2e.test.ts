@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CLI, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
 import { createLab, listen, listening, netnsSkipReason, pingReaches, tcpReaches, type Lab } from '../support/netns.js';
+import { skipNote } from '../support/skip-note.js';
 import { waitFor } from '../support/wait.js';
 
 const haveTmux = spawnSync('sh', ['-c', 'command -v tmux']).status === 0;
@@ -38,7 +39,7 @@ const NORMAL = 'jk move Tab pane';
 const READONLY = '(read-only) jk move';
 
 /** The TUI in a real terminal: tmux at 80×24, keys sent with send-keys, the screen read with capture-pane. */
-describe.skipIf(!haveTmux)(`bantop TUI in a real terminal (tmux)${haveTmux ? '' : ' (skipped: tmux is not installed: apt-get install tmux)'}`, () => {
+describe.skipIf(!haveTmux)(`bantop TUI in a real terminal (tmux)${skipNote(haveTmux ? null : 'tmux is not installed: apt-get install tmux')}`, () => {
   const sessions: string[] = [];
   const open = (name: string, cmd: string[], env: Record<string, string> = {}, size = { x: 80, y: 24 }) => {
     sessions.push(name);
@@ -133,7 +134,7 @@ describe.skipIf(!haveTmux)(`bantop TUI in a real terminal (tmux)${haveTmux ? '' 
   }, 90_000);
 
   const nsSkip = netnsSkipReason(['nft']);
-  describe.skipIf(nsSkip !== null)(`attached to a real daemon in a network namespace${nsSkip ? ` (skipped: ${nsSkip})` : ''}`, () => {
+  describe.skipIf(nsSkip !== null)(`attached to a real daemon in a network namespace${skipNote(nsSkip)}`, () => {
     let lab: Lab | undefined;
     let dir: string;
     let daemon: Daemon | undefined;
