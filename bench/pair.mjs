@@ -48,7 +48,11 @@ const median = (v) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const mean = (v) => v.reduce((p, q) => p + q, 0) / v.length;
-const se = (v) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((p, q) => p + (q - mean(v)) ** 2, 0) / (v.length - 1) / v.length));
+const se = (v) => {
+  if (v.length < 2) return 0;
+  const m = mean(v);
+  return Math.sqrt(v.reduce((p, q) => p + (q - m) ** 2, 0) / (v.length - 1) / v.length);
+};
 const ms = (x) => `${x.toFixed(1)} ms`;
 console.log(`A median ${ms(median(as))}, B median ${ms(median(bs))}`);
 console.log(`B - A over ${diffs.length} pairs: median ${ms(median(diffs))}, mean ${ms(mean(diffs))} +- ${ms(se(diffs))} (standard error); B faster in ${diffs.filter((d) => d < 0).length} of ${diffs.length}`);
