@@ -22,7 +22,7 @@ function chunk(k: number, h: string, tail: number, meet: ChunkResult['meet']): C
   counts.add(h, tail);
   return {
     chunk: k, lines: 50_000, totals: stats(CHECKPOINT_COUNT + tail), snaps: Array.from({ length: CHECKPOINT_COUNT }, (_, i) => stats(i + 1)),
-    counts: counts.export(), segments, meet, matchLines: [], matchTexts: [],
+    counts: counts.export(), segments, meet, matches: null,
   };
 }
 

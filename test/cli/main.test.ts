@@ -117,7 +117,6 @@ describe('bantop regex (the contract)', () => {
   });
 
   it('gives the same summary and JSON with a second thread started by the entry as with one thread', async () => {
-    // @ts-expect-error plain ESM module without types (shared with the bench)
     const { GENERATORS, writeLog } = await import('../../bench/gen-logs.mjs');
     const log = join(dir, 'big.log');
     await writeLog(log, GENERATORS['sshd'], 60_000);

@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM module without types (shared with the bench)
-import { GENERATORS, writeLog } from '../../bench/gen-logs.mjs';
+import { GENERATORS, writeLog, type GeneratorName } from '../../bench/gen-logs.mjs';
 import { filterFromArgument } from '../../src/cli/filter-argument.js';
 import { runRegex } from '../../src/cli/regex.js';
 import { fail2banRegex, fail2banRegexAsync, fail2banSkipReason, type F2bResult } from '../support/fail2ban-regex.js';
 import { skipNote } from '../support/skip-note.js';
 
-const CASES: Array<[filter: string, log: string]> = [
+const CASES: Array<[filter: string, log: GeneratorName]> = [
   ['sshd', 'sshd'],
   ['sshd[mode=aggressive]', 'sshd'],
   ['sshd[mode=ddos]', 'sshd'],

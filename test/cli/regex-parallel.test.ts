@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM module without types (shared with the bench)
 import { GENERATORS, writeLog } from '../../bench/gen-logs.mjs';
 import { scanFile, tentTargets } from '../../src/cli/regex-parallel.js';
 import { filterFromArgument } from '../../src/cli/filter-argument.js';
