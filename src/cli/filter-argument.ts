@@ -1,5 +1,8 @@
+import { join } from 'node:path';
 import { parseNameWithArgs } from '../config/args.js';
-import { filterFilePath, resolveFilter } from '../config/filter-def.js';
+import { checkFilterTranslations, filterFilePath, resolveFilter } from '../config/filter-def.js';
+import { CompiledRegex } from '../filter/compiled-regex.js';
+import { FAILURE_ID_HINT, hasFailureId, NO_FAILURE_ID } from '../filter/failure-id.js';
 import type { FilterSpec } from '../filter/filter.js';
 import { UserError } from '../util/errors.js';
 
@@ -15,14 +18,20 @@ export function filterFromArgument(configDir: string, arg: string): { spec: Filt
     }
     if (ref && filterFilePath(configDir, ref.name)) {
       const r = resolveFilter(configDir, { ...ref, where: { file: '<command line>', key: 'FILTER' } });
+      // A regex that does not translate, or names no host, is reported with its file, line and key, as the daemon reports it.
+      checkFilterTranslations(r);
       return { spec: r.spec, label: `${r.file}${Object.keys(ref.args).length ? ` ${JSON.stringify(ref.args)}` : ''}` };
     }
     if (!looksLikeName || arg.endsWith('.conf')) {
       throw new UserError(`filter file ${arg} not found`, { hint: 'give a filter name from filter.d, a path to a .conf file, or a regex' });
     }
   }
-  return {
-    spec: { name: 'regex', failregex: [arg], ignoreregex: [], datepattern: [], maxlines: 1, maxlinelen: 10_000, useDns: true },
-    label: 'failregex given on the command line',
-  };
+  const spec: FilterSpec = { name: 'regex', failregex: [arg], ignoreregex: [], datepattern: [], maxlines: 1, maxlinelen: 10_000, useDns: true };
+  // As fail2ban-regex: a regex that names no host is refused. Most often it is a filter name that is not in filter.d.
+  if (!hasFailureId(CompiledRegex.groupNames(arg, { useDns: spec.useDns }))) {
+    throw new UserError(`FILTER "${arg}" is taken as a failregex, and it ${NO_FAILURE_ID}`, {
+      hint: looksLikeName ? `no filter "${arg.replace(/\[.*$/, '')}" in ${join(configDir, 'filter.d')}: check the name or --config; as a regex, ${FAILURE_ID_HINT}` : FAILURE_ID_HINT,
+    });
+  }
+  return { spec, label: 'failregex given on the command line' };
 }

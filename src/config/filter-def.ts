@@ -3,7 +3,8 @@ import { basename, dirname, join } from 'node:path';
 import { ConfigError, RegexTranslationError } from '../util/errors.js';
 import type { FilterSpec } from '../filter/filter.js';
 import { ConfigStore } from './store.js';
-import { CompiledRegex } from '../filter/compiled-regex.js';
+import { CompiledRegex, type RegexOptions } from '../filter/compiled-regex.js';
+import { FAILURE_ID_HINT, hasFailureId, NO_FAILURE_ID } from '../filter/failure-id.js';
 import { regexRisk } from '../filter/regex-risk.js';
 import { substituteTags } from './tags.js';
 
@@ -100,33 +101,67 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
 
 /**
  * Compiles every regex of a resolved filter, as the engine will: one that
- * cannot be translated is a config error naming the filter file, line and key
- * (not a surprise when the daemon starts). Returns warnings for regexes that
- * can backtrack catastrophically; they still load (fail2ban would run them
- * too), and the warning says which one to fix and what bounds it meanwhile.
+ * cannot be translated, or a failregex that names no host (fail2ban's "No
+ * failure-id group", requireFailureIds()), is a config error naming the
+ * filter file, line and key (not a surprise when the daemon starts). Returns
+ * warnings for regexes that can backtrack catastrophically; they still load
+ * (fail2ban would run them too), and the warning says which one to fix and
+ * what bounds it meanwhile.
  */
 export function checkFilterRegexes(jail: string, filter: ResolvedFilter): string[] {
-  const { spec } = filter;
+  const compiled = eachRegex(filter, `jail "${jail}", filter "${filter.spec.name}"`, (p, opts) => new CompiledRegex(p, opts));
+  requireFailureIds(filter, `jail "${jail}", filter "${filter.spec.name}"`, compiled);
   const out: string[] = [];
-  const check = (key: string, patterns: string[]) => patterns.forEach((p, i) => {
-    const which = patterns.length > 1 ? `${key} #${i + 1}` : key;
-    let source: string;
-    try {
-      source = new CompiledRegex(p, { multiline: spec.maxlines > 1, useDns: spec.useDns }).re.source;
-    } catch (e) {
-      if (!(e instanceof RegexTranslationError) && !(e instanceof SyntaxError)) throw e;
-      throw new ConfigError({ ...filter.where(key), key: which }, `jail "${jail}", filter "${spec.name}": ${e.message}`,
-        e instanceof RegexTranslationError ? e.hint : 'fix the regex (it is Python syntax, as in fail2ban)');
-    }
-    const risk = regexRisk(source);
-    if (!risk) return;
+  for (const { it: rx, which } of [...compiled.fail, ...compiled.ignore, ...compiled.pref]) {
+    const risk = regexRisk(rx.re.source);
+    if (!risk) continue;
     out.push(`jail "${jail}": ${filter.file}: ${which} nests unbounded repetition (${risk.fragment}) and can backtrack catastrophically on long lines; ` +
       (risk.unbounded
-        ? `it uses back-references or lookarounds, so only the line cap (maxlinelen ${spec.maxlinelen}) bounds it: rewrite it without the nesting`
+        ? `it uses back-references or lookarounds, so only the line cap (maxlinelen ${filter.spec.maxlinelen}) bounds it: rewrite it without the nesting`
         : `bantop switches such a match to a linear-time engine, but rewrite it without the nesting`));
-  });
-  check('failregex', spec.failregex);
-  check('ignoreregex', spec.ignoreregex);
-  if (spec.prefregex) check('prefregex', [spec.prefregex]);
+  }
   return out;
+}
+
+/**
+ * What `bantop regex` checks of a filter file before it reads a line: that
+ * each regex translates and each failregex names a host, with the file, line
+ * and key, as checkFilterRegexes() reports them. On the translations only (kept
+ * for the filter that is built next): building RegExps here would set V8's
+ * regex flag before the early worker has booted (util/regex-budget.ts).
+ */
+export function checkFilterTranslations(filter: ResolvedFilter): void {
+  const who = `filter "${filter.spec.name}"`;
+  requireFailureIds(filter, who, eachRegex(filter, who, (p, opts) => CompiledRegex.groupNames(p, opts)));
+}
+
+type Each<T> = Array<{ it: T; which: string; at: { file: string; line?: number | undefined; key: string }; pattern: string }>;
+
+/** `make` on each regex of the filter; a regex it cannot translate is a ConfigError with its file, line and key. */
+function eachRegex<T>(filter: ResolvedFilter, who: string, make: (pattern: string, opts: RegexOptions) => T): { fail: Each<T>; ignore: Each<T>; pref: Each<T> } {
+  const { spec } = filter;
+  const opts = { multiline: spec.maxlines > 1, useDns: spec.useDns };
+  const each = (key: string, patterns: string[]): Each<T> => patterns.map((pattern, i) => {
+    const which = patterns.length > 1 ? `${key} #${i + 1}` : key;
+    const at = { ...filter.where(key), key: which };
+    try {
+      return { it: make(pattern, opts), which, at, pattern };
+    } catch (e) {
+      if (!(e instanceof RegexTranslationError) && !(e instanceof SyntaxError)) throw e;
+      throw new ConfigError(at, `${who}: ${e.message}`, e instanceof RegexTranslationError ? e.hint : 'fix the regex (it is Python syntax, as in fail2ban)');
+    }
+  });
+  return { fail: each('failregex', spec.failregex), ignore: each('ignoreregex', spec.ignoreregex), pref: spec.prefregex ? each('prefregex', [spec.prefregex]) : [] };
+}
+
+/** fail2ban's rule: every failregex has a failure-id group, or the prefregex has one. */
+function requireFailureIds(filter: ResolvedFilter, who: string, r: { fail: Each<{ has(name: string): boolean }>; pref: Each<{ has(name: string): boolean }> }): void {
+  if (r.pref.some(({ it }) => hasFailureId(it))) return;
+  const blind = r.fail.find(({ it }) => !hasFailureId(it));
+  if (blind === undefined) return;
+  // What is left of a tag no option defines, most often a mode the filter lacks (`mode = extra` where it has no `mdre-extra`).
+  const tag = /<([\w-]+)>/.exec(blind.pattern.replace(/<\/?F-[\w-]+\/?>|<(?:HOST|ADDR|IP4|IP6|DNS|CIDR|SUBNET|SKIPLINES)>/g, ''));
+  throw new ConfigError(blind.at, `${who}: ${blind.pattern} ${NO_FAILURE_ID}`, tag !== null
+    ? `no option sets "${tag[1]}" (a mode or argument the filter does not have?); otherwise ${FAILURE_ID_HINT}, in itself or in the filter's prefregex`
+    : `${FAILURE_ID_HINT}, in itself or in the filter's prefregex`);
 }

@@ -81,6 +81,14 @@ export class CompiledRegex {
     translated(pattern, opts);
   }
 
+  /**
+   * The Python group names of `pattern` (tags expanded), from its translation
+   * alone: no RegExp is built, so V8's regex flag is not set yet (util/regex-budget.ts).
+   */
+  static groupNames(pattern: string, opts: RegexOptions = {}): ReadonlySet<string> {
+    return new Set(translated(pattern, opts).t.names.keys());
+  }
+
   /** False when the text lacks every literal the regex needs: the exec can be skipped. */
   mayMatch(text: string): boolean {
     const l = this.literals;

@@ -158,6 +158,32 @@ describe('bantop regex (the contract)', () => {
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/filter file \/nonexistent\/filter\.conf not found/);
   });
+
+  it('refuses, as fail2ban-regex does, a failregex that names no host: a mistyped filter name, a raw regex, a filter file', () => {
+    const line = 'Jun 21 16:47:48 web1 sshd[1]: Failed password for root from 203.0.113.9 port 22 ssh2';
+    // Not in filter.d, so taken as a regex: without the refusal it ran and matched nothing.
+    const typo = bantop('--config', ASSETS, 'regex', line, 'sshdd');
+    expect(typo.code).toBe(2);
+    expect(typo.out).toBe('');
+    expect(typo.err).toContain('FILTER "sshdd" is taken as a failregex, and it has no failure-id group');
+    expect(typo.err).toContain(`no filter "sshdd" in ${join(ASSETS, 'filter.d')}`);
+    expect(bantop('regex', line, 'Failed password for \\S+').code).toBe(2);
+    // An <F-ID> names the failure as a host does.
+    expect(JSON.parse(bantop('--json', 'regex', line, 'Failed password for <F-ID>\\S+</F-ID>').out).matches[0].host).toBe('root');
+    // In a filter file: its file, line and key; a prefregex with <F-MLFID> vouches for its failregexes (fail2ban's rule).
+    const cfg = join(dir, 'nohost');
+    cpSync(ASSETS, cfg, { recursive: true });
+    writeFileSync(join(cfg, 'filter.d', 'nohost.conf'), '[Definition]\nfailregex = ^\\S+ from <HOST>$\n            ^Too many failures$\n');
+    const file = bantop('--config', cfg, 'regex', line, 'nohost');
+    expect(file.code).toBe(2);
+    expect(file.err.split('\n')[0]).toBe(`bantop: ${join(cfg, 'filter.d', 'nohost.conf')}:line 2 [failregex #2]: filter "nohost": ^Too many failures$ has no failure-id group, so a match would name no host`);
+    writeFileSync(join(cfg, 'filter.d', 'nohost.conf'), '[Definition]\nprefregex = ^<F-MLFID>\\S+</F-MLFID> <F-CONTENT>.+</F-CONTENT>$\nfailregex = ^Too many failures$\n');
+    expect(bantop('--config', cfg, '--json', 'regex', 'x Too many failures', 'nohost')).toMatchObject({ code: 0, err: '' });
+    // A mode the filter lacks leaves its tag in the regex: the hint names it.
+    const mode = bantop('--config', ASSETS, 'regex', line, 'postfix[mode=nosuch]');
+    expect(mode.code).toBe(2);
+    expect(mode.err).toContain('no option sets "failre-nosuch"');
+  });
 });
 
 describe('bantop config check and errors', () => {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,25 @@ describe.skipIf(fail2banSkipReason !== null)(`bantop regex agrees with fail2ban-
     expect({ lines: ours.lines, matched: ours.matched, ignored: ours.ignored, missed: ours.missed })
       .toEqual({ lines: theirs.lines, matched: theirs.matched, ignored: theirs.ignored, missed: theirs.missed });
     expect(ours.matched).toBeGreaterThan(theirs.rows.length);
+  });
+
+  // fail2ban refuses a failregex without a failure-id group; a mode a filter lacks leaves its `<mdre-…>` tag as the regex.
+  it.each([
+    ['dovecot[mode=extra]', true], ['exim[mode=ddos]', true], ['freeswitch[mode=aggressive]', true], ['nginx-http-auth[mode=ddos]', true],
+    ['sshdd', true], ['dovecot', false], ['sshd[mode=extra]', false],
+  ])('%s: refused by both or by neither (refused: %s)', (filter, refused) => {
+    const line = 'Jun 21 16:47:48 web1 sshd[1]: Failed password for root from 203.0.113.9 port 22 ssh2';
+    const theirs = spawnSync('fail2ban-regex', ['--config', '/etc/fail2ban', line, filter], { encoding: 'utf8' });
+    expect(theirs.status !== 0, theirs.stdout + theirs.stderr).toBe(refused);
+    if (refused) expect(theirs.stdout + theirs.stderr).toMatch(/No failure-id group in/);
+    let ours: unknown = null;
+    try {
+      filterFromArgument('/etc/fail2ban', filter);
+    } catch (e) {
+      ours = e;
+    }
+    if (refused) expect((ours as Error | null)?.message).toMatch(/has no failure-id group/);
+    else expect(ours).toBeNull();
   });
 });
 
