@@ -28,7 +28,7 @@ export function filterFromArgument(configDir: string, arg: string): { spec: Filt
   }
   const spec: FilterSpec = { name: 'regex', failregex: [arg], ignoreregex: [], datepattern: [], maxlines: 1, maxlinelen: 10_000, useDns: true };
   // As fail2ban-regex: a regex that names no host is refused. Most often it is a filter name that is not in filter.d.
-  if (!hasFailureId(CompiledRegex.groupNames(arg, { useDns: spec.useDns }))) {
+  if (!hasFailureId(CompiledRegex.groupsOf(arg, { useDns: spec.useDns }))) {
     throw new UserError(`FILTER "${arg}" is taken as a failregex, and it ${NO_FAILURE_ID}`, {
       hint: looksLikeName ? `no filter "${arg.replace(/\[.*$/, '')}" in ${join(configDir, 'filter.d')}: check the name or --config; as a regex, ${FAILURE_ID_HINT}` : FAILURE_ID_HINT,
     });

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ConfigError, RegexTranslationError } from '../util/errors.js';
+import { ConfigError, RegexTranslationError, type ConfigLocation } from '../util/errors.js';
 import type { FilterSpec } from '../filter/filter.js';
 import { ConfigStore } from './store.js';
 import { CompiledRegex, type RegexOptions } from '../filter/compiled-regex.js';
 import { FAILURE_ID_HINT, hasFailureId, NO_FAILURE_ID } from '../filter/failure-id.js';
+import { unresolvedTag } from '../filter/host-tags.js';
 import { regexRisk } from '../filter/regex-risk.js';
 import { substituteTags } from './tags.js';
 
@@ -132,10 +133,10 @@ export function checkFilterRegexes(jail: string, filter: ResolvedFilter): string
  */
 export function checkFilterTranslations(filter: ResolvedFilter): void {
   const who = `filter "${filter.spec.name}"`;
-  requireFailureIds(filter, who, eachRegex(filter, who, (p, opts) => CompiledRegex.groupNames(p, opts)));
+  requireFailureIds(filter, who, eachRegex(filter, who, (p, opts) => CompiledRegex.groupsOf(p, opts)));
 }
 
-type Each<T> = Array<{ it: T; which: string; at: { file: string; line?: number | undefined; key: string }; pattern: string }>;
+type Each<T> = Array<{ it: T; which: string; at: ConfigLocation; pattern: string }>;
 
 /** `make` on each regex of the filter; a regex it cannot translate is a ConfigError with its file, line and key. */
 function eachRegex<T>(filter: ResolvedFilter, who: string, make: (pattern: string, opts: RegexOptions) => T): { fail: Each<T>; ignore: Each<T>; pref: Each<T> } {
@@ -159,9 +160,8 @@ function requireFailureIds(filter: ResolvedFilter, who: string, r: { fail: Each<
   if (r.pref.some(({ it }) => hasFailureId(it))) return;
   const blind = r.fail.find(({ it }) => !hasFailureId(it));
   if (blind === undefined) return;
-  // What is left of a tag no option defines, most often a mode the filter lacks (`mode = extra` where it has no `mdre-extra`).
-  const tag = /<([\w-]+)>/.exec(blind.pattern.replace(/<\/?F-[\w-]+\/?>|<(?:HOST|ADDR|IP4|IP6|DNS|CIDR|SUBNET|SKIPLINES)>/g, ''));
+  const tag = unresolvedTag(blind.pattern);
   throw new ConfigError(blind.at, `${who}: ${blind.pattern} ${NO_FAILURE_ID}`, tag !== null
-    ? `no option sets "${tag[1]}" (a mode or argument the filter does not have?); otherwise ${FAILURE_ID_HINT}, in itself or in the filter's prefregex`
+    ? `no option sets "${tag}" (a mode or argument the filter does not have?); otherwise ${FAILURE_ID_HINT}, in itself or in the filter's prefregex`
     : `${FAILURE_ID_HINT}, in itself or in the filter's prefregex`);
 }

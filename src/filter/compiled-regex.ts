@@ -82,11 +82,12 @@ export class CompiledRegex {
   }
 
   /**
-   * The Python group names of `pattern` (tags expanded), from its translation
-   * alone: no RegExp is built, so V8's regex flag is not set yet (util/regex-budget.ts).
+   * The named groups of `pattern` (tags expanded), as namedGroups gives them,
+   * from its translation alone: no RegExp is built, so V8's regex flag is not
+   * set yet (util/regex-budget.ts).
    */
-  static groupNames(pattern: string, opts: RegexOptions = {}): ReadonlySet<string> {
-    return new Set(translated(pattern, opts).t.names.keys());
+  static groupsOf(pattern: string, opts: RegexOptions = {}): ReadonlyMap<string, number[]> {
+    return translated(pattern, opts).t.names;
   }
 
   /** False when the text lacks every literal the regex needs: the exec can be skipped. */

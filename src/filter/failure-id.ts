@@ -8,7 +8,7 @@
  */
 const FAILURE_ID_GROUPS = ['fid', 'ip4', 'ip6', 'dns', 'mlfid'] as const;
 
-/** `groups`: a regex's group names (a CompiledRegex, or CompiledRegex.groupNames()). */
+/** `groups`: a regex's group names (a CompiledRegex, or CompiledRegex.groupsOf()). */
 export function hasFailureId(groups: { has(name: string): boolean }): boolean {
   return FAILURE_ID_GROUPS.some((g) => groups.has(g));
 }

@@ -61,3 +61,13 @@ export function expandRegexTags(regex: string, opts: { useDns?: boolean } = {}):
       return `(?P<${name}>`;
     });
 }
+
+/**
+ * The first `<name>` tag that expandRegexTags() leaves in `regex`: one no
+ * option defined when the filter was read, most often a mode the filter lacks
+ * (`<mdre-extra>`); null when none is left. Named groups it wrote, `(?P<…>`,
+ * are not tags.
+ */
+export function unresolvedTag(regex: string): string | null {
+  return /(?<!\(\?P)<([\w-]+)>/.exec(expandRegexTags(regex))?.[1] ?? null;
+}
