@@ -4,6 +4,7 @@ import { ConfigError, RegexTranslationError, type ConfigLocation } from '../util
 import type { FilterSpec } from '../filter/filter.js';
 import { ConfigStore } from './store.js';
 import { CompiledRegex, type RegexOptions } from '../filter/compiled-regex.js';
+import { checkDatePattern, compileDatePattern, DatePatternError } from '../filter/dates.js';
 import { FAILURE_ID_HINT, hasFailureId, NO_FAILURE_ID } from '../filter/failure-id.js';
 import { unresolvedTag } from '../filter/host-tags.js';
 import { regexRisk } from '../filter/regex-risk.js';
@@ -14,8 +15,13 @@ export interface ResolvedFilter {
   spec: FilterSpec;
   journalmatch: string[];
   file: string;
-  /** Where each regex key was set, for errors about a regex. */
-  where: (key: string) => { file: string; line?: number | undefined };
+  /**
+   * Where a key was set, for errors about it. For a list (failregex,
+   * ignoreregex, datepattern), `index` is the line in the filter's whole list,
+   * and the key names it by its place where it was written (`failregex #2`),
+   * the filter file's or the jail's.
+   */
+  where: (key: string, index?: number) => ConfigLocation;
 }
 
 export interface FilterRequest {
@@ -32,6 +38,8 @@ export interface FilterRequest {
   maxlinelen?: number;
   /** Where the request came from, for errors. */
   where: { file: string; line?: number | undefined; key: string };
+  /** Where the jail sets one of `jailOverrides` or the extra regexes, for errors. */
+  jailAt?: (key: string) => ConfigLocation;
 }
 
 export function filterFilePath(configDir: string, name: string): { dir: string; base: string } | null {
@@ -61,7 +69,7 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
     if (init) return store.interpolate('Init', init.value, init, key, 0);
     return store.get('Definition', key);
   };
-  const where = (key: string) => {
+  const inFile = (key: string) => {
     const e = store.entry('Definition', key) ?? store.entry('Init', key);
     return { file: e?.file ?? file, line: e?.line };
   };
@@ -71,25 +79,42 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
     return substituteTags(v, {
       own: raw,
       other: (section, k) => (section === 'Definition' || section === 'Init' ? raw(k) : store.get(section, k)),
-      where: where(key),
+      where: inFile(key),
     }, key);
   };
   const lines = (v: string | undefined) => (v ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
 
-  const failregex = [...lines(resolved('failregex')), ...(req.extraFailregex ?? [])];
+  const ownFail = lines(resolved('failregex'));
+  const ownIgnore = lines(resolved('ignoreregex'));
+  const extra: Record<string, { own: number; jail: number }> = {
+    failregex: { own: ownFail.length, jail: req.extraFailregex?.length ?? 0 },
+    ignoreregex: { own: ownIgnore.length, jail: req.extraIgnoreregex?.length ?? 0 },
+  };
+  const fromJail = (key: string) => ({ file: req.where.file, line: req.where.line, ...req.jailAt?.(key) });
+  const where = (key: string, index = 0): ConfigLocation => {
+    const named = (at: { file: string; line?: number | undefined }, nth: number, of: number) => ({ file: at.file, line: at.line, key: of > 1 ? `${key} #${nth + 1}` : key });
+    // A value the filter argument (`filter = name[k=v]`) or the jail sets is the jail's to fix, not the filter file's.
+    if (key in req.args) return named(req.where, index, 1);
+    const listed = key === 'datepattern' ? lines(resolved(key)).length : 1;
+    if (req.jailOverrides && key in req.jailOverrides) return named(fromJail(key), index, listed);
+    const e = extra[key];
+    if (e !== undefined && e.jail > 0 && index >= e.own) return named(fromJail(key), index - e.own, e.jail);
+    return named(inFile(key), index, e?.own ?? listed);
+  };
+  const failregex = [...ownFail, ...(req.extraFailregex ?? [])];
   if (failregex.length === 0) {
-    throw new ConfigError({ ...where('failregex'), key: 'failregex' }, `filter "${req.name}" has no failregex`);
+    throw new ConfigError(where('failregex'), `filter "${req.name}" has no failregex`);
   }
   const maxlinesText = resolved('maxlines') ?? '1';
   const maxlines = Number(maxlinesText);
   if (!Number.isInteger(maxlines) || maxlines < 1) {
-    throw new ConfigError({ ...where('maxlines'), key: 'maxlines' }, `maxlines must be a whole number >= 1, got "${maxlinesText}"`);
+    throw new ConfigError(where('maxlines'), `maxlines must be a whole number >= 1, got "${maxlinesText}"`);
   }
   const prefregex = resolved('prefregex')?.trim();
   const spec: FilterSpec = {
     name: req.name,
     failregex,
-    ignoreregex: [...lines(resolved('ignoreregex')), ...(req.extraIgnoreregex ?? [])],
+    ignoreregex: [...ownIgnore, ...(req.extraIgnoreregex ?? [])],
     prefregex: prefregex ? prefregex : undefined,
     datepattern: lines(resolved('datepattern')),
     maxlines,
@@ -110,13 +135,15 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
  * what bounds it meanwhile.
  */
 export function checkFilterRegexes(jail: string, filter: ResolvedFilter): string[] {
-  const compiled = eachRegex(filter, `jail "${jail}", filter "${filter.spec.name}"`, (p, opts) => new CompiledRegex(p, opts));
-  requireFailureIds(filter, `jail "${jail}", filter "${filter.spec.name}"`, compiled);
+  const who = `jail "${jail}", filter "${filter.spec.name}"`;
+  const compiled = eachRegex(filter, who, (p, opts) => new CompiledRegex(p, opts));
+  requireFailureIds(filter, who, compiled);
+  eachDatePattern(filter, who, (p) => void compileDatePattern(p));
   const out: string[] = [];
-  for (const { it: rx, which } of [...compiled.fail, ...compiled.ignore, ...compiled.pref]) {
+  for (const { it: rx, which, at } of [...compiled.fail, ...compiled.ignore, ...compiled.pref]) {
     const risk = regexRisk(rx.re.source);
     if (!risk) continue;
-    out.push(`jail "${jail}": ${filter.file}: ${which} nests unbounded repetition (${risk.fragment}) and can backtrack catastrophically on long lines; ` +
+    out.push(`jail "${jail}": ${at.file}: ${which} nests unbounded repetition (${risk.fragment}) and can backtrack catastrophically on long lines; ` +
       (risk.unbounded
         ? `it uses back-references or lookarounds, so only the line cap (maxlinelen ${filter.spec.maxlinelen}) bounds it: rewrite it without the nesting`
         : `bantop switches such a match to a linear-time engine, but rewrite it without the nesting`));
@@ -134,6 +161,22 @@ export function checkFilterRegexes(jail: string, filter: ResolvedFilter): string
 export function checkFilterTranslations(filter: ResolvedFilter): void {
   const who = `filter "${filter.spec.name}"`;
   requireFailureIds(filter, who, eachRegex(filter, who, (p, opts) => CompiledRegex.groupsOf(p, opts)));
+  eachDatePattern(filter, who, checkDatePattern);
+}
+
+/** `check` on each datepattern line; a bad one (fail2ban: "Failed to set datepattern") is a ConfigError with its file, line and key. */
+function eachDatePattern(filter: ResolvedFilter, who: string, check: (pattern: string) => void): void {
+  const { datepattern } = filter.spec;
+  datepattern.forEach((pattern, i) => {
+    // {NONE}: the filter's lines carry no date (filter.ts), there is no template.
+    if (/^\{NONE\}$/i.test(pattern)) return;
+    try {
+      check(pattern);
+    } catch (e) {
+      if (!(e instanceof DatePatternError)) throw e;
+      throw new ConfigError(filter.where('datepattern', i), `${who}: ${e.message}`, e.hint);
+    }
+  });
 }
 
 type Each<T> = Array<{ it: T; which: string; at: ConfigLocation; pattern: string }>;
@@ -143,8 +186,8 @@ function eachRegex<T>(filter: ResolvedFilter, who: string, make: (pattern: strin
   const { spec } = filter;
   const opts = { multiline: spec.maxlines > 1, useDns: spec.useDns };
   const each = (key: string, patterns: string[]): Each<T> => patterns.map((pattern, i) => {
-    const which = patterns.length > 1 ? `${key} #${i + 1}` : key;
-    const at = { ...filter.where(key), key: which };
+    const at = filter.where(key, i);
+    const which = at.key ?? key;
     try {
       return { it: make(pattern, opts), which, at, pattern };
     } catch (e) {

@@ -103,6 +103,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     useDns: usedns !== 'no',
     maxlinelen: numberOpt(get('maxlinelen') ?? '10000', at('maxlinelen')),
     where: at('filter'),
+    jailAt: at,
   });
 
   warnings.push(...checkFilterRegexes(name, filter));

@@ -1,3 +1,4 @@
+import { RegexTranslationError, UserError } from '../util/errors.js';
 import { budgetedRegExp } from '../util/regex-budget.js';
 import { zoneOffsetMinutes } from './zone-abbreviations.js';
 import { translatePythonRegex } from './pyregex.js';
@@ -97,17 +98,35 @@ export class DateTemplate {
   /** The last date read with this template (dateMatchToTime): its text, the `now` it was read for, and the time (NaN: none). */
   private memo = { text: '', now: Number.NaN, time: Number.NaN };
 
-  /** `span`: where the date sits in the template's match (see Span). */
-  constructor(readonly name: string, readonly span: Span, private readonly build: () => BuiltTemplate) {}
+  /** `span`: where the date sits in the template's match (see Span); `body`: the template's regex, Python syntax. */
+  constructor(readonly name: string, readonly span: Span, private readonly body: string) {}
 
   private get b(): BuiltTemplate {
-    return this.built ?? (this.built = this.build());
+    return this.built ?? (this.built = this.named(() => buildTemplate(this.body)));
   }
 
   /** Builds the regexes now (a bad pattern throws here). */
   prepare(): this {
     void this.b;
     return this;
+  }
+
+  /**
+   * Translates the regex without building it: a bad pattern throws as
+   * prepare() would, and V8's regex flag stays as it is (util/regex-budget.ts).
+   */
+  check(): void {
+    this.named(() => translatePythonRegex(this.body));
+  }
+
+  /** A translation error told in the operator's pattern, not in the regex it expands to. */
+  private named<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof RegexTranslationError)) throw e;
+      throw new DatePatternError(this.name, e.problem.replace(/ at position \d+$/, ''), 'fix the regex around the date (Python syntax, as in fail2ban)');
+    }
   }
 
   get regex(): RegExp {
@@ -202,10 +221,28 @@ const NO_WORD_BOUND_END = /(?<!\\)(?:\$\)?|\\b|\\s|\*\*\)*)$/;
 const STARS_BEGIN = /^\(*(?:\(\?\w+\))?\(*\*\*/;
 const STARS_END = /(?<!\\)\*\*\)*$/;
 
-function expandDirectives(fmt: string): string {
-  return fmt.replace(/%(Ex[YymdHMSZz]|[A-Za-z%])/g, (whole, d: string) => {
-    const r = DIRECTIVES[d];
-    if (r === undefined) throw new Error(`unknown date directive ${whole}`);
+/** A datepattern bantop cannot use; fail2ban refuses these too ("Failed to set datepattern"). */
+export class DatePatternError extends UserError {
+  constructor(readonly pattern: string, readonly problem: string, hint: string) {
+    super(`datepattern "${pattern}": ${problem}`, { hint });
+    this.name = 'DatePatternError';
+  }
+}
+
+const KNOWN_DIRECTIVES = Object.keys(DIRECTIVES).filter((d) => !d.startsWith('Ex') && d !== '%').map((d) => `%${d}`).join(' ');
+/** strptime's directives that fail2ban accepts and bantop refuses: no filter of fail2ban's uses them. */
+const UNREAD_DIRECTIVES = ['U', 'W', 'w', 'u', 'V', 'G', 'c', 'x', 'X'];
+const KNOWN_EX = Object.keys(DIRECTIVES).filter((d) => d.startsWith('Ex')).map((d) => d.slice(2)).join(' ');
+
+function expandDirectives(fmt: string, pattern: string): string {
+  return fmt.replace(/%(Ex[A-Za-z]|[A-Za-z%])|%(.|$)/g, (whole, d: string | undefined) => {
+    const r = d === undefined ? undefined : DIRECTIVES[d];
+    if (r === undefined) {
+      const problem = whole === '%' ? 'a lone "%" at the end'
+        : d !== undefined && UNREAD_DIRECTIVES.includes(d) ? `date directive ${whole} is not read by bantop (weeks, week days and the locale's formats are not)`
+          : `unknown date directive ${whole}`;
+      throw new DatePatternError(pattern, problem, `bantop reads ${KNOWN_DIRECTIVES}, and %Ex with ${KNOWN_EX}; a literal percent sign is %% (%%%% in a .conf file)`);
+    }
     return r;
   });
 }
@@ -235,8 +272,8 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false, l
   if (upper === 'EPOCH') body = EPOCH_RE;
   else if (upper === 'LEPOCH') body = LEPOCH_RE;
   else if (upper === 'TAI64N') body = TAI64N_RE;
-  else if (upper === 'ISO8601') body = expandDirectives(String.raw`%ExY-%Exm-%ExdT%ExH:%ExM:%ExS(?:[.,]%f)?(?:\s*%z)?`);
-  else body = expandDirectives(p);
+  else if (upper === 'ISO8601') body = expandDirectives(String.raw`%ExY-%Exm-%ExdT%ExH:%ExM:%ExS(?:[.,]%f)?(?:\s*%z)?`, pattern);
+  else body = expandDirectives(p, pattern);
   // A filter's own pattern is kept off the middle of a word at either end, as fail2ban keeps it, unless it
   // says where it stands itself (`^`, `$`, `\b`, `\s`), asks not to be (`**` at that end, {UNB}), or is
   // anchored ({^LN-BEG}). `**` is fail2ban's marker, no regex: it goes.
@@ -258,9 +295,17 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false, l
     body = String.raw`(?<!\w)` + body + String.raw`(?!\w)`;
   }
   const span = plainGroup ? Span.Inner : anchored ? Span.LineStart : Span.Whole;
-  const template = new DateTemplate(pattern, span, () => buildTemplate(body));
+  const template = new DateTemplate(pattern, span, body);
   if (!lazy) template.prepare();
   return [template];
+}
+
+/**
+ * Checks a filter's datepattern line as compileDatePattern() would build it,
+ * without building a RegExp (util/regex-budget.ts): throws a DatePatternError.
+ */
+export function checkDatePattern(pattern: string): void {
+  for (const t of compileDatePattern(pattern, false, true)) t.check();
 }
 
 function buildTemplate(body: string): BuiltTemplate {

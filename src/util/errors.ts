@@ -36,11 +36,14 @@ export class ConfigError extends UserError {
 
 /** A Python regex construct that has no JavaScript equivalent we can build. */
 export class RegexTranslationError extends UserError {
+  /** What is wrong, without the pattern (a caller that shows the pattern its own way). */
+  readonly problem: string;
   constructor(pattern: string, problem: string) {
     super(`cannot translate regex: ${problem}\n  in: ${pattern.length > 200 ? pattern.slice(0, 200) + '…' : pattern}`, {
       hint: 'rewrite this part of the filter without the construct',
     });
     this.name = 'RegexTranslationError';
+    this.problem = problem;
   }
 }
 

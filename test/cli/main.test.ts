@@ -159,7 +159,7 @@ describe('bantop regex (the contract)', () => {
     expect(missing.err).toMatch(/filter file \/nonexistent\/filter\.conf not found/);
   });
 
-  it('refuses, as fail2ban-regex does, a failregex that names no host: a mistyped filter name, a raw regex, a filter file', () => {
+  it('refuses, as fail2ban-regex does, a failregex that names no host (a mistyped filter name, a raw regex, a filter file) and a datepattern it cannot read', () => {
     const line = 'Jun 21 16:47:48 web1 sshd[1]: Failed password for root from 203.0.113.9 port 22 ssh2';
     // Not in filter.d, so taken as a regex: without the refusal it ran and matched nothing.
     const typo = bantop('--config', ASSETS, 'regex', line, 'sshdd');
@@ -179,6 +179,12 @@ describe('bantop regex (the contract)', () => {
     expect(file.err.split('\n')[0]).toBe(`bantop: ${join(cfg, 'filter.d', 'nohost.conf')}:line 2 [failregex #2]: filter "nohost": ^Too many failures$ has no failure-id group, so a match would name no host`);
     writeFileSync(join(cfg, 'filter.d', 'nohost.conf'), '[Definition]\nprefregex = ^<F-MLFID>\\S+</F-MLFID> <F-CONTENT>.+</F-CONTENT>$\nfailregex = ^Too many failures$\n');
     expect(bantop('--config', cfg, '--json', 'regex', 'x Too many failures', 'nohost')).toMatchObject({ code: 0, err: '' });
+    // A datepattern fail2ban refuses ("Failed to set datepattern"): before, an internal error with a stack.
+    writeFileSync(join(cfg, 'filter.d', 'baddate.conf'), '[Definition]\nfailregex = from <HOST>$\ndatepattern = %%Y-%%m-%%d %%Q\n');
+    const date = bantop('--config', cfg, 'regex', '2020-01-02 x from 203.0.113.9', 'baddate');
+    expect(date.code).toBe(2);
+    expect(date.err.split('\n')[0]).toBe(`bantop: ${join(cfg, 'filter.d', 'baddate.conf')}:line 3 [datepattern]: filter "baddate": datepattern "%Y-%m-%d %Q": unknown date directive %Q`);
+    expect(date.err).not.toMatch(/internal error|\n {4}at /);
     // A mode the filter lacks leaves its tag in the regex: the hint names it.
     const mode = bantop('--config', ASSETS, 'regex', line, 'postfix[mode=nosuch]');
     expect(mode.code).toBe(2);

@@ -81,6 +81,37 @@ describe.skipIf(fail2banSkipReason !== null)(`bantop regex agrees with fail2ban-
     if (refused) expect((ours as Error | null)?.message).toMatch(/has no failure-id group/);
     else expect(ours).toBeNull();
   });
+
+  // fail2ban refuses a datepattern it cannot read ("Failed to set datepattern"); one both read finds the same failures and times.
+  it.each([
+    ['%Y-%m-%d %H:%M:%S %Q', true], ['%Y %', true], ['%Y%-', true], ['^(%Y-%m-%d', true],
+    ['%Y-%m-%d %H:%M:%S', false], ['{^LN-BEG}%ExY-%Exm-%Exd %ExH:%ExM:%ExS', false], ['%%%Y-%m-%d %H:%M:%S', false], ['%Y-%m-%d(?= )', false],
+  ])('datepattern %s: refused by both or by neither (refused: %s), and the same failures', (pattern, refused) => {
+    const log = join(dir, 'dated.log');
+    writeFileSync(log, '%2020-01-02 03:04:05 x from 203.0.113.9\n2020-01-02 03:04:06 x from 203.0.113.10\n');
+    // In a .conf file a percent sign is written twice.
+    const filter = join(dir, `datepattern-${Buffer.from(pattern).toString('hex')}.conf`);
+    writeFileSync(filter, `[Definition]\nfailregex = x from <HOST>$\ndatepattern = ${pattern.replaceAll('%', '%%')}\n`);
+    const theirs = spawnSync('fail2ban-regex', [log, filter], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+    expect(theirs.status !== 0, theirs.stdout + theirs.stderr).toBe(refused);
+    // A directive it cannot read: its own message; a regex that does not compile: Python's re.error, with a traceback.
+    if (refused) expect(theirs.stdout + theirs.stderr).toMatch(/Failed to set datepattern|re\.error: missing \)/);
+    let ours: ReturnType<typeof runRegex> | Error;
+    try {
+      ours = runRegex(filterFromArgument('/etc/fail2ban', filter).spec, log);
+    } catch (e) {
+      ours = e as Error;
+    }
+    if (refused) {
+      expect(ours).toBeInstanceOf(Error);
+      expect((ours as Error).message).toContain(`[datepattern]: filter "${filter}": datepattern "${pattern}": `);
+      return;
+    }
+    if (ours instanceof Error) throw ours;
+    const rows = fail2banRegex(log, filter).rows;
+    expect(rows.length).toBe(2);
+    expect(ours.matches.map((m) => ({ host: m.ip ?? m.host, time: m.time === null ? null : Date.parse(`${m.time}Z`) / 1000 }))).toEqual(rows);
+  });
 });
 
 /** The options a sample log's `# filterOptions: {"mode": "aggressive"}` lines name, as FILTER arguments take them. */

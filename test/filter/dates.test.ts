@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileDatePattern, DateDetector, dateMatchToTime, isoLocal } from '../../src/filter/dates.js';
+import { checkDatePattern, compileDatePattern, DateDetector, dateMatchToTime, DatePatternError, isoLocal } from '../../src/filter/dates.js';
 
 const prevTz = process.env['TZ'];
 beforeAll(() => { process.env['TZ'] = 'UTC'; });
@@ -26,6 +26,42 @@ describe('DateDetector', () => {
       expect(t.dateGroup, t.name).toBeGreaterThan(0);
     }
     expect(() => compileDatePattern('%Y-%m-%d (')).toThrow();
+  });
+
+  it('refuses, as fail2ban does, a datepattern it cannot read: a user error naming the pattern and what is wrong, from the build and from the check that builds nothing', () => {
+    const refusal = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e;
+      }
+      return null;
+    };
+    const cases: Array<[string, string | RegExp]> = [
+      ['%Y-%m-%d %Q', 'unknown date directive %Q'],
+      ['%Y %', 'a lone "%" at the end'],
+      ['%Y%-', 'unknown date directive %-'],
+      ['%Exk', 'unknown date directive %Exk'],
+      ['%U', /^date directive %U is not read by bantop/],
+      // The regex around the date: told without the position in the regex it expands to.
+      ['^(%Y-%m-%d', 'missing ")"'],
+      ['{^LN-BEG}%ExY-%Exm-%Exd (', 'missing ")"'],
+    ];
+    for (const [pattern, problem] of cases) {
+      for (const e of [refusal(() => compileDatePattern(pattern)), refusal(() => checkDatePattern(pattern))]) {
+        expect(e, pattern).toBeInstanceOf(DatePatternError);
+        const err = e as DatePatternError;
+        expect(err.pattern).toBe(pattern);
+        expect(err.problem, pattern).toMatch(problem instanceof RegExp ? problem : new RegExp(`^${problem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+        expect(err.message).toBe(`datepattern "${pattern}": ${err.problem}`);
+        expect(err.hint).toBeTruthy();
+      }
+    }
+    // What fail2ban reads, bantop checks and reads: %% is a percent sign.
+    for (const pattern of ['%%%Y-%m-%d %H:%M:%S', '{^LN-BEG}%ExY-%Exm-%Exd %ExH:%ExM:%ExS', 'EPOCH', '%Y-%m-%d(?= )', '{DATE}']) {
+      expect(() => checkDatePattern(pattern), pattern).not.toThrow();
+    }
+    expect(read('x %2020-01-02 03:04:05 y', ['%%%Y-%m-%d %H:%M:%S'])).toEqual({ iso: '2020-01-02T03:04:05', rest: 'x  y' });
   });
 
   it('reads fail2ban default formats', () => {
