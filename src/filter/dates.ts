@@ -98,8 +98,12 @@ export class DateTemplate {
   /** The last date read with this template (dateMatchToTime): its text, the `now` it was read for, and the time (NaN: none). */
   private memo = { text: '', now: Number.NaN, time: Number.NaN };
 
-  /** `span`: where the date sits in the template's match (see Span); `body`: the template's regex, Python syntax. */
-  constructor(readonly name: string, readonly span: Span, private readonly body: string) {}
+  /**
+   * `span`: where the date sits in the template's match (see Span); `body`:
+   * the template's regex, Python syntax; `builtIn`: one of fail2ban's default
+   * formats, as bantop writes them (tested, so not checked in each run).
+   */
+  constructor(readonly name: string, readonly span: Span, private readonly body: string, readonly builtIn = false) {}
 
   private get b(): BuiltTemplate {
     return this.built ?? (this.built = this.named(() => buildTemplate(this.body)));
@@ -250,9 +254,11 @@ function expandDirectives(fmt: string, pattern: string): string {
 /**
  * Build one template from a fail2ban datepattern (one line of it). A
  * filter's own pattern is built at once, so that a bad one is reported when
- * the filter loads; bantop's defaults (`lazy`) when first tried.
+ * the filter loads; bantop's defaults (`lazy`) when first tried. `shownAs`:
+ * the line as the operator wrote it, for errors (a `{DATE}` line is built as
+ * one template for each default format).
  */
-export function compileDatePattern(pattern: string, defaultBoundaries = false, lazy = false): DateTemplate[] {
+export function compileDatePattern(pattern: string, defaultBoundaries = false, lazy = false, shownAs = pattern): DateTemplate[] {
   let p = pattern.trim();
   let anchored = false;
   if (p.startsWith('{^LN-BEG}')) {
@@ -265,15 +271,15 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false, l
   if (p.includes('{DATE}')) {
     // {DATE} stands for each default format in turn.
     return DEFAULT_FORMATS.filter((f) => !/^(?:EPOCH|TAI64N)$/.test(f)).flatMap((f) =>
-      compileDatePattern((anchored ? '{^LN-BEG}' : '') + p.replace('{DATE}', f.replace(/^\{\^LN-BEG\}|^\^/, ''))));
+      compileDatePattern((anchored ? '{^LN-BEG}' : '') + p.replace('{DATE}', f.replace(/^\{\^LN-BEG\}|^\^/, '')), false, lazy, shownAs));
   }
   const upper = p.toUpperCase();
   let body: string;
   if (upper === 'EPOCH') body = EPOCH_RE;
   else if (upper === 'LEPOCH') body = LEPOCH_RE;
   else if (upper === 'TAI64N') body = TAI64N_RE;
-  else if (upper === 'ISO8601') body = expandDirectives(String.raw`%ExY-%Exm-%ExdT%ExH:%ExM:%ExS(?:[.,]%f)?(?:\s*%z)?`, pattern);
-  else body = expandDirectives(p, pattern);
+  else if (upper === 'ISO8601') body = expandDirectives(String.raw`%ExY-%Exm-%ExdT%ExH:%ExM:%ExS(?:[.,]%f)?(?:\s*%z)?`, shownAs);
+  else body = expandDirectives(p, shownAs);
   // A filter's own pattern is kept off the middle of a word at either end, as fail2ban keeps it, unless it
   // says where it stands itself (`^`, `$`, `\b`, `\s`), asks not to be (`**` at that end, {UNB}), or is
   // anchored ({^LN-BEG}). `**` is fail2ban's marker, no regex: it goes.
@@ -295,7 +301,7 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false, l
     body = String.raw`(?<!\w)` + body + String.raw`(?!\w)`;
   }
   const span = plainGroup ? Span.Inner : anchored ? Span.LineStart : Span.Whole;
-  const template = new DateTemplate(pattern, span, body);
+  const template = new DateTemplate(shownAs, span, body, defaultBoundaries);
   if (!lazy) template.prepare();
   return [template];
 }
@@ -305,7 +311,9 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false, l
  * without building a RegExp (util/regex-budget.ts): throws a DatePatternError.
  */
 export function checkDatePattern(pattern: string): void {
-  for (const t of compileDatePattern(pattern, false, true)) t.check();
+  // fail2ban's defaults (`{^LN-BEG}` alone, as common.conf has it) are built when first tried: translating
+  // their 17 formats here took 17 ms of the first thread's start.
+  for (const t of compileDatePattern(pattern, false, true)) if (!t.builtIn) t.check();
 }
 
 function buildTemplate(body: string): BuiltTemplate {

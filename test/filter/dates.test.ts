@@ -46,6 +46,8 @@ describe('DateDetector', () => {
       // The regex around the date: told without the position in the regex it expands to.
       ['^(%Y-%m-%d', 'missing ")"'],
       ['{^LN-BEG}%ExY-%Exm-%Exd (', 'missing ")"'],
+      // Around {DATE}, each default format in turn: the operator's part is checked.
+      ['^(x {DATE}', 'missing ")"'],
     ];
     for (const [pattern, problem] of cases) {
       for (const e of [refusal(() => compileDatePattern(pattern)), refusal(() => checkDatePattern(pattern))]) {
@@ -57,6 +59,9 @@ describe('DateDetector', () => {
         expect(err.hint).toBeTruthy();
       }
     }
+    // The default formats alone (`{^LN-BEG}`, `{UNB}`) are bantop's own, built when first tried, not checked in each run.
+    expect(compileDatePattern('{^LN-BEG}', false, true).every((t) => t.builtIn)).toBe(true);
+    expect(compileDatePattern('^[^\\[]*\\[({DATE})', false, true).some((t) => t.builtIn)).toBe(false);
     // What fail2ban reads, bantop checks and reads: %% is a percent sign.
     for (const pattern of ['%%%Y-%m-%d %H:%M:%S', '{^LN-BEG}%ExY-%Exm-%Exd %ExH:%ExM:%ExS', 'EPOCH', '%Y-%m-%d(?= )', '{DATE}']) {
       expect(() => checkDatePattern(pattern), pattern).not.toThrow();
