@@ -43,7 +43,8 @@ export function resolveAction(configDir: string, name: string, args: Record<stri
     const e = store.entry('Definition', c);
     commands[c] = substituteTags(v, {
       own: raw,
-      other: (section, k) => (section === 'Definition' || section === 'Init' ? raw(k) : store.get(section, k)),
+      // A section that does not exist leaves the tag as written, as fail2ban does (`<lt_<logtype>/x>` for an unknown logtype), not DEFAULT's value.
+      other: (section, k) => (section === 'Definition' || section === 'Init' ? raw(k) : store.hasSection(section) ? store.get(section, k) : undefined),
       where: { file: e?.file ?? file, line: e?.line },
     }, c).trim();
   }

@@ -78,7 +78,8 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
     if (v === undefined) return undefined;
     return substituteTags(v, {
       own: raw,
-      other: (section, k) => (section === 'Definition' || section === 'Init' ? raw(k) : store.get(section, k)),
+      // A section that does not exist leaves the tag as written, as fail2ban does (`<lt_<logtype>/x>` for an unknown logtype), not DEFAULT's value.
+      other: (section, k) => (section === 'Definition' || section === 'Init' ? raw(k) : store.hasSection(section) ? store.get(section, k) : undefined),
       where: inFile(key),
     }, key);
   };

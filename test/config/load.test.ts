@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveFilter } from '../../src/config/filter-def.js';
 import { loadConfig, loadSettings } from '../../src/config/load.js';
 import { configError } from '../support/config-error.js';
 import { fail2banSkipReason } from '../support/fail2ban-regex.js';
@@ -105,5 +106,13 @@ describe.skipIf(fail2banSkipReason !== null)(`Debian /etc/fail2ban, unmodified${
     expect(sshd.actions[0]).toMatchObject({ name: 'iptables-multiport', args: { port: 'ssh', protocol: 'tcp' } });
     expect(sshd.filter.failregex.length).toBeGreaterThan(10);
     expect(c.settings).toMatchObject({ socket: '/var/run/fail2ban/fail2ban.sock', logtarget: '/var/log/fail2ban.log', dbpurgeage: 86400 });
+  });
+
+  it('leaves <section/key> as written where there is no such section, as fail2ban does: a logtype common.conf lacks matches nothing', () => {
+    // common.conf's DEFAULT has __prefix_line = <lt_<logtype>/__prefix_line>: taking DEFAULT's value for the
+    // missing [lt_nosuch] put the tag back in again and again, and the filter failed to load.
+    const { spec } = resolveFilter('/etc/fail2ban', { name: 'sshd', args: { logtype: 'nosuch' }, where: { file: '<command line>', key: 'filter' } });
+    expect(spec.prefregex).toContain('<lt_nosuch/__prefix_line>');
+    expect(resolveFilter('/etc/fail2ban', { name: 'sshd', args: { logtype: 'short' }, where: { file: '<command line>', key: 'filter' } }).spec.prefregex).not.toContain('<lt_');
   });
 });
