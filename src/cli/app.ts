@@ -1,4 +1,5 @@
 /** The bantop CLI: every command, loaded by the entry (main.ts) once it has started what can start early. */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 // zod/mini, not the classic API: the same checks, 30 ms sooner at every command's start (util/zod-mini.ts).
 import * as z from '../util/zod-mini.js';
@@ -8,6 +9,7 @@ import { validate } from './args.js';
 import { GLOBAL_OPTIONS, parseArgv } from './argv.js';
 import { filterFromArgument } from './filter-argument.js';
 import { regexCommand } from './regex.js';
+import { journalLogArgs } from './regex-journal.js';
 
 
 const CLIENT_COMMANDS = new Set(['status', 'list', 'history', 'ban', 'permaban', 'unban', 'whitelist', 'reload', 'import', 'export']);
@@ -103,8 +105,10 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       const [log, filterArg] = validate(
         z.tuple([z.string('LOG is missing').check(z.minLength(1, 'LOG is empty')), z.string('FILTER is missing').check(z.minLength(1, 'FILTER is empty'))], 'give LOG and FILTER, nothing more'),
         rest, 'bantop regex LOG FILTER');
-      const { spec, label } = filterFromArgument(configDir, filterArg);
-      await regexCommand(spec, log, label, json, (s) => out.write(s));
+      // LOG `systemd-journal[…]` reads the journal, as fail2ban-regex does: the filter's journal prefix and journalmatch apply.
+      const select = existsSync(log) ? null : journalLogArgs(log);
+      const { spec, label, journalmatch } = filterFromArgument(configDir, filterArg, { autoLogtype: select === null ? undefined : 'journal' });
+      await regexCommand(spec, log, label, json, (s) => out.write(s), select === null ? null : { select, match: journalmatch });
       exitWhenDone = true;
       return 0;
     }

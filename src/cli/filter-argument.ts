@@ -7,7 +7,7 @@ import type { FilterSpec } from '../filter/filter.js';
 import { UserError } from '../util/errors.js';
 
 /** FILTER: a name from filter.d with fail2ban-style options, a .conf path, or a raw failregex. */
-export function filterFromArgument(configDir: string, arg: string): { spec: FilterSpec; label: string } {
+export function filterFromArgument(configDir: string, arg: string, opts: { autoLogtype?: string } = {}): { spec: FilterSpec; label: string; journalmatch: string[] } {
   const looksLikeName = /^[\w.\-]+(?:\[.*\])?$/.test(arg);
   if (looksLikeName || arg.endsWith('.conf') || arg.endsWith('.local')) {
     let ref: { name: string; args: Record<string, string> } | undefined;
@@ -17,10 +17,10 @@ export function filterFromArgument(configDir: string, arg: string): { spec: Filt
       ref = undefined;
     }
     if (ref && filterFilePath(configDir, ref.name)) {
-      const r = resolveFilter(configDir, { ...ref, where: { file: '<command line>', key: 'FILTER' } });
+      const r = resolveFilter(configDir, { ...ref, where: { file: '<command line>', key: 'FILTER' }, autoLogtype: opts.autoLogtype });
       // A regex that does not translate, or names no host, is reported with its file, line and key, as the daemon reports it.
       checkFilterTranslations(r);
-      return { spec: r.spec, label: `${r.file}${Object.keys(ref.args).length ? ` ${JSON.stringify(ref.args)}` : ''}` };
+      return { spec: r.spec, label: `${r.file}${Object.keys(ref.args).length ? ` ${JSON.stringify(ref.args)}` : ''}`, journalmatch: r.journalmatch };
     }
     if (!looksLikeName || arg.endsWith('.conf')) {
       throw new UserError(`filter file ${arg} not found`, { hint: 'give a filter name from filter.d, a path to a .conf file, or a regex' });
@@ -33,5 +33,5 @@ export function filterFromArgument(configDir: string, arg: string): { spec: Filt
       hint: looksLikeName ? `no filter "${arg.replace(/\[.*$/, '')}" in ${join(configDir, 'filter.d')}: check the name or --config; as a regex, ${FAILURE_ID_HINT}` : FAILURE_ID_HINT,
     });
   }
-  return { spec, label: 'failregex given on the command line' };
+  return { spec, label: 'failregex given on the command line', journalmatch: [] };
 }

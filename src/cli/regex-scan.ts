@@ -34,7 +34,7 @@ export class RegexScanner {
   /** `spec`: a filter to build, or one built already, whose fresh copy is used. */
   constructor(
     spec: FilterSpec | Filter,
-    private readonly now: number,
+    private now: number,
     private readonly onFailure?: (line: number, f: Failure) => void,
     segmented = false,
   ) {
@@ -55,6 +55,12 @@ export class RegexScanner {
     if (lineNo > this.intoUntil) this.pickCounter(lineNo);
     this.into.addHost(f.failureHost, f.failureV4);
     if (this.onFailure) this.onFailure(lineNo, f.failure());
+  }
+
+  /** A line with a time of its own (a journal entry's), which it takes when it holds no date. */
+  lineAt(text: string, time: number): void {
+    this.now = time;
+    this.line(text);
   }
 
   /**

@@ -3,9 +3,16 @@ import { resolve } from 'node:path';
 import type { FilterSpec } from '../filter/filter.js';
 import { JsonMatches, MatchLog } from './match-log.js';
 import { scanFile } from './regex-parallel.js';
+import { readJournal } from './regex-journal.js';
 import { matchOf, RegexScanner, summaryOf, type RegexMatch, type RegexSummary } from './regex-scan.js';
 
 export type { RegexMatch, RegexSummary } from './regex-scan.js';
+
+/** LOG as the journal: journalctl's arguments for the journals (regex-journal.ts), and the filter's journalmatch. */
+export interface JournalLog {
+  select: string[];
+  match: string[];
+}
 
 export interface RegexReport {
   lines: number;
@@ -39,10 +46,18 @@ export function runRegex(spec: FilterSpec, log: string, now: number = Date.now()
  * JSON's counts come first but are known only at the end, so matches wait
  * as JSON bytes (match-log.ts) and are written after.
  */
-export async function regexCommand(spec: FilterSpec, log: string, label: string, json: boolean, write: (s: string | Uint8Array) => void): Promise<void> {
+export async function regexCommand(spec: FilterSpec, log: string, label: string, json: boolean, write: (s: string | Uint8Array) => void, journal: JournalLog | null = null): Promise<void> {
   let summary: RegexSummary;
   let matches: JsonMatches | null;
-  if (isFile(log)) {
+  if (journal !== null) {
+    const own = json ? new MatchLog() : null;
+    // A journal line's time is its entry's, known whether or not the line holds a date: --json gives it, as fail2ban-regex does.
+    const scanner = new RegexScanner(spec, Date.now(), own === null ? undefined : (line, f) => own.add(line, f.dated ? f : { ...f, dated: true }));
+    await readJournal(journal.select, journal.match, (line, time) => scanner.lineAt(line, time));
+    summary = summaryOf(scanner.stats, scanner.counts);
+    matches = own === null ? null : new JsonMatches();
+    if (own !== null) matches?.add(own.handOver());
+  } else if (isFile(log)) {
     const r = await scanFile(spec, log, { json });
     summary = r.summary;
     matches = r.matches;
@@ -58,7 +73,8 @@ export async function regexCommand(spec: FilterSpec, log: string, label: string,
     }
   }
   if (!json) {
-    write(formatRegexReport(summary, label, log));
+    const from = journal !== null ? `the systemd journal (journalctl ${[...journal.select, ...journal.match].join(' ')})` : isFile(log) ? resolve(log) : 'one line from the command line';
+    write(formatRegexReport(summary, label, from));
     return;
   }
   write(`{"lines":${summary.lines},"matched":${summary.matched},"ignored":${summary.ignored},"missed":${summary.missed},"matches":[`);
@@ -78,10 +94,11 @@ function isFile(p: string): boolean {
   }
 }
 
-export function formatRegexReport(r: RegexSummary, label: string, log: string): string {
+/** The readable summary; `from`, where the lines came from. */
+export function formatRegexReport(r: RegexSummary, label: string, from: string): string {
   const out: string[] = [];
   out.push(`Filter: ${label}`);
-  out.push(`Log:    ${isFile(log) ? resolve(log) : 'one line from the command line'}`);
+  out.push(`Log:    ${from}`);
   out.push('');
   out.push(`Lines: ${r.lines} lines, ${r.ignored} ignored, ${r.matched} matched, ${r.missed} missed`);
   const top = r.hosts.top(10);

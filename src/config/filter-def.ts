@@ -13,6 +13,8 @@ import { substituteTags } from './tags.js';
 /** A filter as the jail asks for it, resolved into what the filter engine runs. */
 export interface ResolvedFilter {
   spec: FilterSpec;
+  /** The arguments the filter was read with: the request's, and the logtype its log's kind implies (autoLogtype). */
+  args: Record<string, string>;
   journalmatch: string[];
   file: string;
   /**
@@ -40,6 +42,12 @@ export interface FilterRequest {
   where: { file: string; line?: number | undefined; key: string };
   /** Where the jail sets one of `jailOverrides` or the extra regexes, for errors. */
   jailAt?: (key: string) => ConfigLocation;
+  /**
+   * The logtype the log's kind implies (`journal` for the systemd backend),
+   * taken unless the jail, the filter argument or the filter's own
+   * [Definition] sets one: fail2ban's applyAutoOptions().
+   */
+  autoLogtype?: string | undefined;
 }
 
 export function filterFilePath(configDir: string, name: string): { dir: string; base: string } | null {
@@ -62,8 +70,12 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
   store.readFamily(loc.dir, loc.base);
   const file = join(loc.dir, `${loc.base}.conf`);
 
+  const args = { ...req.args };
+  if (req.autoLogtype !== undefined && !('logtype' in args) && !(req.jailOverrides && 'logtype' in req.jailOverrides) && !store.ownEntry('Definition', 'logtype')) {
+    args['logtype'] = req.autoLogtype;
+  }
   const raw = (key: string): string | undefined => {
-    if (key in req.args) return req.args[key];
+    if (key in args) return args[key];
     if (req.jailOverrides && key in req.jailOverrides) return req.jailOverrides[key];
     const init = store.ownEntry('Init', key);
     if (init) return store.interpolate('Init', init.value, init, key, 0);
@@ -123,7 +135,7 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
     useDns: req.useDns ?? true,
   };
   const journalmatch = (resolved('journalmatch') ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
-  return { spec, journalmatch, file, where };
+  return { spec, args, journalmatch, file, where };
 }
 
 /**

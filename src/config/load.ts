@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_REPORT, type ReportSettings } from '../report/reporter.js';
 import { parseDuration, DurationError } from '../util/duration.js';
-import { ConfigError } from '../util/errors.js';
+import { ConfigError, UserError } from '../util/errors.js';
+import { journalSelectArgs } from '../source/journal-entry.js';
 import { parseCidr } from '../util/ip.js';
 import { parseNameWithArgsAt, splitActionList } from './args.js';
 import { checkFilterRegexes, resolveFilter } from './filter-def.js';
@@ -84,8 +85,14 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
   const filterRef = parseNameWithArgsAt(filterText, at('filter'));
   const backendRef = parseNameWithArgsAt(str('backend', 'auto'), at('backend'));
   const backend = backendRef.name;
-  // fail2ban reads journal entries with the journal's prefix variant of the filter.
-  if (backend === 'systemd' && !('logtype' in filterRef.args) && !store.ownEntry(name, 'logtype')) filterRef.args['logtype'] = 'journal';
+  if (backend === 'systemd') {
+    try {
+      journalSelectArgs(backendRef.args);
+    } catch (e) {
+      if (e instanceof UserError) throw new ConfigError(at('backend'), `jail "${name}": ${e.message}`, e.hint);
+      throw e;
+    }
+  }
   const usedns = str('usedns', 'warn');
 
   const jailOverrides: Record<string, string> = {};
@@ -104,6 +111,8 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     maxlinelen: numberOpt(get('maxlinelen') ?? '10000', at('maxlinelen')),
     where: at('filter'),
     jailAt: at,
+    // fail2ban reads journal entries with the journal's prefix variant of the filter.
+    autoLogtype: backend === 'systemd' ? 'journal' : undefined,
   });
 
   warnings.push(...checkFilterRegexes(name, filter));
@@ -142,7 +151,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     name,
     enabled: true,
     filterName: filterRef.name,
-    filterArgs: filterRef.args,
+    filterArgs: filter.args,
     logpath,
     backend,
     backendArgs: backendRef.args,

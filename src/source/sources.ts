@@ -2,6 +2,7 @@ import type { JailConfig } from '../config/model.js';
 import type { Clock } from '../util/clock.js';
 import { FileTailer } from './file-tail.js';
 import { JournalSource } from './journal.js';
+import { journalSelectArgs } from './journal-entry.js';
 import type { LineSink, LogSource, PositionStore } from './types.js';
 
 /** The right source for each jail's backend: the journal for `systemd`, files otherwise. */
@@ -9,8 +10,7 @@ export function sourcesForJails(jails: JailConfig[], deps: { positions: Position
   const { note, ...common } = deps;
   return jails.map((j) => {
     if (j.backend === 'systemd') {
-      const files = j.backendArgs['journalfiles']?.split(/[\s,]+/).filter(Boolean);
-      return new JournalSource({ jail: j.name, journalmatch: j.journalmatch, files, directory: j.backendArgs['journalpath'], ...common });
+      return new JournalSource({ jail: j.name, journalmatch: j.journalmatch, select: journalSelectArgs(j.backendArgs), ...common });
     }
     return new FileTailer({ jail: j.name, paths: j.logpath, ...common, note });
   });

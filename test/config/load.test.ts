@@ -63,6 +63,9 @@ describe('loadConfig', () => {
     const j = loadConfig(dir).jails[0]!;
     expect(j).toMatchObject({ name: 'sshd-journal', backend: 'systemd', filterArgs: { logtype: 'journal' } });
     expect(j.journalmatch.join(' ')).toContain('_SYSTEMD_UNIT=sshd.service');
+    // fail2ban's rule (applyAutoOptions): a filter whose own [Definition] sets a logtype keeps it.
+    writeFileSync(join(dir, 'filter.d', 'sshd.local'), '[Definition]\nlogtype = short\n');
+    expect(loadConfig(dir).jails[0]!.filterArgs).toEqual({});
   });
 
   it('warns about a log file that does not exist yet', () => {

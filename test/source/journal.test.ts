@@ -1,17 +1,16 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { journalSelectArgs } from '../../src/source/journal-entry.js';
 import { JournalSource, journalMatchArgs } from '../../src/source/journal.js';
 import { MemoryPositionStore, type SourceLine } from '../../src/source/types.js';
 import { systemClock } from '../../src/util/clock.js';
+import { appendJournal, journalSkipReason } from '../support/journal-file.js';
 import { skipNote } from '../support/skip-note.js';
 import { waitFor } from '../support/wait.js';
 
-const REMOTE = '/lib/systemd/systemd-journal-remote';
-const canRun = existsSync(REMOTE) && existsSync('/usr/bin/journalctl');
-const skip = canRun ? null : 'journalctl or systemd-journal-remote is not installed: apt-get install systemd-journal-remote';
+const skip = journalSkipReason;
 
 describe('journalMatchArgs', () => {
   it('splits fail2ban journalmatch into journalctl terms and refuses anything else', () => {
@@ -25,18 +24,14 @@ describe.skipIf(skip !== null)(`JournalSource with a real journal file${skipNote
   let dir: string;
   let journal: string;
   let n = 0;
-  const boot = canRun ? readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().replace(/-/g, '') : '';
 
-  // Entries are written with systemd-journal-remote in journal export format; journalctl -f follows the file.
+  // journalctl -f follows the file as entries are appended.
   function append(entries: Array<{ unit: string; comm: string; msg: string }>): void {
-    const text = entries.map((e) => {
+    appendJournal(journal, entries.map((e) => {
       n++;
-      return [`__CURSOR=c${n}`, `__REALTIME_TIMESTAMP=${1782060469000000 + n * 1_000_000}`, '__MONOTONIC_TIMESTAMP=0', `_BOOT_ID=${boot}`,
-        '_HOSTNAME=web1', `SYSLOG_IDENTIFIER=${e.comm}`, '_PID=4242', `_SYSTEMD_UNIT=${e.unit}`, `_COMM=${e.comm}`, `MESSAGE=${e.msg}`, ''].join('\n');
-    }).join('\n') + '\n';
-    const f = join(dir, `e${n}.export`);
-    writeFileSync(f, text);
-    execFileSync(REMOTE, ['-o', journal, f], { stdio: 'ignore' });
+      return { __REALTIME_TIMESTAMP: String(1782060469000000 + n * 1_000_000), _HOSTNAME: 'web1', SYSLOG_IDENTIFIER: e.comm, _PID: '4242',
+        _SYSTEMD_UNIT: e.unit, _COMM: e.comm, MESSAGE: e.msg };
+    }));
   }
 
   beforeAll(() => {
@@ -51,7 +46,7 @@ describe.skipIf(skip !== null)(`JournalSource with a real journal file${skipNote
     const got: SourceLine[] = [];
     const make = () => new JournalSource({
       jail: 'sshd', journalmatch: ['_SYSTEMD_UNIT=sshd.service + _COMM=sshd'], positions, sink: (l) => got.push(...l),
-      clock: systemClock, files: [journal],
+      clock: systemClock, select: journalSelectArgs({ journalfiles: journal }),
     });
     const a = make();
     await a.start();
