@@ -24,7 +24,13 @@ export function parseNameWithArgs(text: string): NamedWithArgs {
   const args: Record<string, string> = {};
   let i = 0;
   while (i < body.length) {
-    while (i < body.length && /[\s,]/.test(body[i]!)) i++;
+    // Between arguments: commas, spaces, and `][` between option groups (`act[p1=…][p2=…]`, fail2ban 0.10+,
+    // as Debian's jail.conf writes `%(default/action_)s[name=…]`); a later value of a key wins.
+    for (;;) {
+      if (i < body.length && /[\s,]/.test(body[i]!)) i++;
+      else if (body[i] === ']' && /^\]\s*\[/.test(body.slice(i))) i = body.indexOf('[', i) + 1;
+      else break;
+    }
     if (i >= body.length) break;
     const eq = body.indexOf('=', i);
     if (eq < 0) throw new Error(`argument "${body.slice(i)}" has no "="`);
@@ -44,10 +50,11 @@ export function parseNameWithArgs(text: string): NamedWithArgs {
       if (i >= body.length) throw new Error(`unterminated quote in argument "${key}"`);
       i++;
     } else {
-      // Unquoted values end at a comma that is not inside brackets.
+      // Unquoted values end at a comma that is not inside brackets, or where their option group ends.
       let depth = 0;
       while (i < body.length) {
         const c = body[i]!;
+        if (c === ']' && depth <= 0) break;
         if (c === '[' || c === '(') depth++;
         else if (c === ']' || c === ')') depth--;
         else if (c === ',' && depth <= 0) break;
@@ -67,7 +74,8 @@ export function splitActionList(text: string): string[] {
   let cur = '';
   let depth = 0;
   let quote: string | null = null;
-  for (const c of text) {
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
     if (quote) {
       if (c === quote) quote = null;
       cur += c;
@@ -76,7 +84,8 @@ export function splitActionList(text: string): string[] {
     if ((c === '"' || c === "'") && depth > 0) quote = c;
     if (c === '[') depth++;
     if (c === ']') depth--;
-    if (depth === 0 && /\s/.test(c)) {
+    // Spaces between option groups (`act[a=1] [b=2]`) do not end the action.
+    if (depth === 0 && /\s/.test(c) && !(cur.trimEnd().endsWith(']') && /^\s*\[/.test(text.slice(i)))) {
       if (cur.trim()) out.push(cur.trim());
       cur = '';
       continue;

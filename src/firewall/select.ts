@@ -106,6 +106,24 @@ export function buildPlan(cfg: LoadedConfig, opts: PlanOptions): EnforcementPlan
   return { backends, routes, permanentTargets };
 }
 
+/**
+ * Which of a jail's firewall rules an action is: the jail's name, with
+ * fail2ban's suffix for an action given another `name` (its chain is then
+ * f2b-<name>): Debian's jail.conf bans asterisk, freeswitch, nsd … through
+ * `iptables-multiport[name=asterisk-tcp, protocol=tcp]` and the same with
+ * udp, two rules that must not be taken for one.
+ */
+export function actionKey(jail: string, ref: ActionRef): string {
+  return jail + actionSuffix(jail, ref);
+}
+
+/** fail2ban's suffix for an action whose `name` is not the jail's: `-tcp` for name=asterisk-tcp in [asterisk], `-dns` for name=dns. */
+export function actionSuffix(jail: string, ref: ActionRef): string {
+  const n = ref.args['name'];
+  if (n === undefined || n === jail) return '';
+  return n.startsWith(jail) ? n.slice(jail.length) : `-${n}`;
+}
+
 function jailTarget(jail: JailConfig, ref: ActionRef, allports: boolean): Target {
   const where = { file: `${jail.name} (jail)`, key: 'port' };
   let ports: PortSpec;
@@ -117,5 +135,5 @@ function jailTarget(jail: JailConfig, ref: ActionRef, allports: boolean): Target
     if (e instanceof PortError) throw new ConfigError(where, `jail "${jail.name}": ${e.message}`);
     throw e;
   }
-  return { key: jail.name, ports, protocol };
+  return { key: actionKey(jail.name, ref), ports, protocol };
 }

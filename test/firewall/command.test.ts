@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,7 +6,8 @@ import { resolveAction } from '../../src/config/action-def.js';
 import { loadConfig } from '../../src/config/load.js';
 import { CommandBackend, tagValues } from '../../src/firewall/command.js';
 import { IptablesBackend } from '../../src/firewall/iptables.js';
-import { buildPlan } from '../../src/firewall/select.js';
+import { Enforcer } from '../../src/firewall/enforcer.js';
+import { actionKey, buildPlan } from '../../src/firewall/select.js';
 import { hostRunner } from '../../src/proc/run.js';
 import { skipNote } from '../support/skip-note.js';
 
@@ -72,6 +73,29 @@ describe('backend choice', () => {
     const [route] = plan.routes.get('sshd')!;
     expect(route!.backend).toBeInstanceOf(IptablesBackend);
     expect(route!.target).toEqual({ key: 'sshd', ports: { all: false, ranges: [[22, 22]] }, protocol: 'tcp' });
+  });
+
+  it.skipIf(noJail !== null)(`keeps Debian's tcp and udp actions of one jail apart, as fail2ban's f2b-asterisk-tcp and f2b-asterisk-udp${skipNote(noJail)}`, () => {
+    // jail.conf: action_ = %(default/action_)s[name=%(__name__)s-tcp, protocol="tcp"] and the same with udp. Before, both
+    // rules were keyed "asterisk" on one backend, and the udp one replaced the tcp one: SIP over tcp was not blocked.
+    cpSync('/etc/fail2ban', dir, { recursive: true });
+    writeFileSync(join(dir, 'x.log'), '');
+    writeFileSync(join(dir, 'jail.d', 'zz.local'), `[sshd]\nenabled = false\n[asterisk]\nenabled = true\nlogpath = ${dir}/x.log\n`);
+    const plan = buildPlan(loadConfig(dir), { runner: hostRunner(), passiveJails: [] });
+    const sip = { all: false, ranges: [[5060, 5060], [5061, 5061]] };
+    expect(plan.routes.get('asterisk')!.map((r) => r.target)).toEqual([
+      { key: 'asterisk-tcp', ports: sip, protocol: 'tcp' },
+      { key: 'asterisk-udp', ports: sip, protocol: 'udp' },
+    ]);
+    const enforcer = new Enforcer(plan);
+    expect(enforcer.targetsOf(plan.backends.indexOf(plan.routes.get('asterisk')![0]!.backend)).map((t) => t.key)).toEqual(expect.arrayContaining(['asterisk-tcp', 'asterisk-udp']));
+  });
+
+  it('names an action\'s rule as fail2ban names its chain', () => {
+    expect(actionKey('nsd', { name: 'iptables-multiport', args: {} })).toBe('nsd');
+    expect(actionKey('nsd', { name: 'iptables-multiport', args: { name: 'nsd' } })).toBe('nsd');
+    expect(actionKey('nsd', { name: 'iptables-multiport', args: { name: 'nsd-udp' } })).toBe('nsd-udp');
+    expect(actionKey('nsd', { name: 'iptables-multiport', args: { name: 'dns' } })).toBe('nsd-dns');
   });
 
   it('routes a custom action through action.d and everything through dry-run when firewall = dry-run', () => {

@@ -1,0 +1,93 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import type { LoadedConfig } from '../../src/config/model.js';
+import { actionSuffix } from '../../src/firewall/select.js';
+import { parseDuration } from '../../src/util/duration.js';
+import { fail2banSkipReason } from '../support/fail2ban-regex.js';
+import { skipNote } from '../support/skip-note.js';
+
+/** What fail2ban-client -d says of each jail: its `set` commands by option, in order. */
+type Dump = Map<string, Map<string, unknown[]>>;
+
+/**
+ * fail2ban's own reading of a config: `fail2ban-client -d` prints the
+ * commands it would send its server, one Python literal a line; Python reads
+ * them back into JSON.
+ */
+function fail2banDump(dir: string): Dump {
+  const text = execFileSync('fail2ban-client', ['-c', dir, '-d'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const json = execFileSync('/usr/bin/python3', ['-c', 'import ast, json, sys\nfor l in sys.stdin:\n  l = l.strip()\n  if l.startswith("["): print(json.dumps(ast.literal_eval(l)))'],
+    { input: text, encoding: 'utf8' });
+  const jails: Dump = new Map();
+  const jail = (n: string) => jails.get(n) ?? jails.set(n, new Map()).get(n)!;
+  const add = (n: string, k: string, v: unknown) => jail(n).set(k, [...(jail(n).get(k) ?? []), v]);
+  for (const line of json.split('\n').filter(Boolean)) {
+    const c = JSON.parse(line) as unknown[];
+    const [op, name, key] = c as [string, string, string];
+    if (op === 'add') add(name, 'backend', key);
+    else if (op === 'set' && c.length >= 4 && jails.has(name)) add(name, key, c.length === 4 ? c[3] : c.slice(3));
+    else if (op === 'multi-set' && (key === 'addfailregex' || key === 'addignoreregex')) for (const r of c[3] as string[]) add(name, key, r);
+  }
+  return jails;
+}
+
+const skip = fail2banSkipReason ?? (existsSync('/usr/bin/fail2ban-client') ? null : 'fail2ban-client is not installed: apt-get install fail2ban');
+
+describe.skipIf(skip !== null)(`every jail of Debian's jail.conf, enabled: bantop reads what fail2ban-client -d reads${skipNote(skip)}`, () => {
+  let dir: string;
+  let theirs: Dump;
+  let ours: LoadedConfig;
+  let names: string[];
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bantop-f2bdump-'));
+    cpSync('/etc/fail2ban', dir, { recursive: true });
+    writeFileSync(join(dir, 'x.log'), '');
+    // fail2ban leaves out a jail whose log file is missing: each reads one that exists.
+    names = [...readFileSync('/etc/fail2ban/jail.conf', 'utf8').matchAll(/^\[([^\]]+)\]\s*$/gm)].map((m) => m[1]!).filter((n) => n !== 'INCLUDES' && n !== 'DEFAULT');
+    writeFileSync(join(dir, 'jail.d', 'zz-all.local'), names.map((n) => `[${n}]\nenabled = true\nlogpath = ${dir}/x.log\n`).join(''));
+    theirs = fail2banDump(dir);
+    ours = loadConfig(dir);
+  }, 30_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('loads the same jails', () => {
+    expect(names.length).toBeGreaterThan(80);
+    expect(ours.jails.map((j) => j.name).sort()).toEqual([...theirs.keys()].sort());
+  });
+
+  it('with the same filter: prefregex, failregex, ignoreregex, datepattern, maxlines and journalmatch, after every substitution', () => {
+    for (const j of ours.jails) {
+      const t = theirs.get(j.name)!;
+      const one = (k: string) => t.get(k)?.[0];
+      expect({
+        prefregex: j.filter.prefregex ?? null, failregex: j.filter.failregex, ignoreregex: j.filter.ignoreregex,
+        datepattern: j.filter.datepattern.length ? j.filter.datepattern.join('\n') : null, maxlines: j.filter.maxlines,
+        journalmatch: j.journalmatch.join(' ').split(' ').filter(Boolean),
+      }, j.name).toEqual({
+        prefregex: one('prefregex') ?? null, failregex: t.get('addfailregex') ?? [], ignoreregex: t.get('addignoreregex') ?? [],
+        datepattern: one('datepattern') ?? null, maxlines: one('maxlines') ?? 1,
+        journalmatch: (t.get('addjournalmatch') ?? []).flatMap((m) => (Array.isArray(m) ? m : [m])),
+      });
+    }
+  });
+
+  it('with the same counting, log paths, backend, DNS use and actions', () => {
+    for (const j of ours.jails) {
+      const t = theirs.get(j.name)!;
+      const one = (k: string) => t.get(k)?.[0];
+      expect({
+        maxretry: j.maxretry, findtime: j.findtime, bantime: j.bantime, logpath: j.logpath, backend: j.backend, usedns: j.usedns,
+        // fail2ban names an action by its file, with a suffix where the action's `name` is not the jail's.
+        actions: j.actions.map((a) => a.name + actionSuffix(j.name, a)),
+      }, j.name).toEqual({
+        maxretry: one('maxretry'), findtime: parseDuration(String(one('findtime'))), bantime: parseDuration(String(one('bantime'))),
+        logpath: (t.get('addlogpath') ?? []).map((p) => (Array.isArray(p) ? p[0] : p)), backend: one('backend'), usedns: one('usedns'),
+        actions: t.get('addaction') ?? [],
+      });
+    }
+  });
+});
