@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import type { FilterSpec } from '../filter/filter.js';
 import { JsonMatches, MatchLog } from './match-log.js';
 import { scanFile } from './regex-parallel.js';
-import { readJournal } from './regex-journal.js';
 import { matchOf, RegexScanner, summaryOf, type RegexMatch, type RegexSummary } from './regex-scan.js';
 
 export type { RegexMatch, RegexSummary } from './regex-scan.js';
@@ -53,6 +52,7 @@ export async function regexCommand(spec: FilterSpec, log: string, label: string,
     const own = json ? new MatchLog() : null;
     // A journal line's time is its entry's, known whether or not the line holds a date: --json gives it, as fail2ban-regex does.
     const scanner = new RegexScanner(spec, Date.now(), own === null ? undefined : (line, f) => own.add(line, f.dated ? f : { ...f, dated: true }));
+    const { readJournal } = await import('./regex-journal.js');
     await readJournal(journal.select, journal.match, (line, time) => scanner.lineAt(line, time));
     summary = summaryOf(scanner.stats, scanner.counts);
     matches = own === null ? null : new JsonMatches();
