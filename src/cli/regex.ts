@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { FilterSpec } from '../filter/filter.js';
 import { JsonMatches, MatchLog } from './match-log.js';
+import { visible } from '../util/visible.js';
 import { scanFile } from './regex-parallel.js';
 import { matchOf, RegexScanner, summaryOf, type RegexMatch, type RegexSummary } from './regex-scan.js';
 
@@ -106,7 +107,8 @@ export function formatRegexReport(r: RegexSummary, label: string, from: string):
     out.push('');
     out.push(`Top hosts (${r.hosts.size} distinct):`);
     const w = Math.max(...top.map(([, n]) => String(n).length));
-    for (const [h, n] of top) out.push(`  ${String(n).padStart(w)}  ${h}`);
+    // A host is what the log wrote (an <F-ID> may be any text): shown, not obeyed by the terminal.
+    for (const [h, n] of top) out.push(`  ${String(n).padStart(w)}  ${visible(h)}`);
   }
   return out.join('\n') + '\n';
 }

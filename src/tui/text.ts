@@ -1,5 +1,6 @@
 import { formatDuration } from '../util/duration.js';
 import { cidrSize, parseCidr } from '../util/ip.js';
+import { visible } from '../util/visible.js';
 
 const BARS = ' ▁▂▃▄▅▆▇█';
 
@@ -27,8 +28,9 @@ export function since(bannedAt: number, now: number): string {
 }
 
 /** Fit text to exactly `width` columns: pad or cut with an ellipsis (lines never wrap, so the screen never grows). */
-export function fit(text: string, width: number): string {
+export function fit(raw: string, width: number): string {
   if (width <= 0) return '';
+  const text = visible(raw);
   const chars = [...text];
   if (chars.length <= width) return text + ' '.repeat(width - chars.length);
   return chars.slice(0, Math.max(0, width - 1)).join('') + '…';
@@ -67,7 +69,7 @@ export function logSpans(raw: string, room: number, match?: string, ip?: string)
   if (is >= 0 && ie > room - 1) start = Math.max(0, is - Math.floor(room / 3));
   const cells: Array<{ ch: string; match: boolean; ip: boolean }> = [];
   if (start > 0) cells.push({ ch: '…', match: false, ip: false });
-  for (let i = start; i < chars.length; i++) cells.push({ ch: chars[i]!, match: i >= ms && i < me, ip: i >= is && i < ie });
+  for (let i = start; i < chars.length; i++) cells.push({ ch: visible(chars[i]!), match: i >= ms && i < me, ip: i >= is && i < ie });
   if (cells.length > room) {
     cells.length = Math.max(0, room - 1);
     cells.push({ ch: '…', match: false, ip: false });

@@ -185,6 +185,10 @@ describe('bantop regex (the contract)', () => {
     expect(date.code).toBe(2);
     expect(date.err.split('\n')[0]).toBe(`bantop: ${join(cfg, 'filter.d', 'baddate.conf')}:line 3 [datepattern]: filter "baddate": datepattern "%Y-%m-%d %Q": unknown date directive %Q`);
     expect(date.err).not.toMatch(/internal error|\n {4}at /);
+    // A host is what the log wrote: an <F-ID> with an escape sequence is shown as symbols, not sent to the terminal.
+    const esc = bantop('regex', 'x user \x1b[2Jevil', 'user <F-ID>.*</F-ID>');
+    expect(esc.out).toContain('  1  \u241b[2Jevil');
+    expect(esc.out).not.toContain('\x1b');
     // A mode the filter lacks leaves its tag in the regex: the hint names it.
     const mode = bantop('--config', ASSETS, 'regex', line, 'postfix[mode=nosuch]');
     expect(mode.code).toBe(2);

@@ -13,6 +13,15 @@ describe('TUI text', () => {
     expect(fit('▸●ab', 3)).toBe('▸●…');
   });
 
+  it('shows control characters from logs as symbols of one column, so a log line cannot drive the terminal', () => {
+    expect(fit('x\x1b]2;t\x07', 8)).toBe('x\u241b]2;t\u2407 ');
+    const show = (spans: Span[]) => spans.map((s) => (s.ip ? `[${s.text}]` : s.match ? `_${s.text}_` : s.text)).join('');
+    const line = 'Invalid user \x1b[2J from 203.0.113.9';
+    // The marks stay where they were: a symbol takes the column its character had.
+    expect(show(logSpans(line, 40, 'Invalid user \x1b[2J from 203.0.113.9', '203.0.113.9')))
+      .toBe(`_Invalid user \u241b[2J from _[203.0.113.9]${' '.repeat(6)}`);
+  });
+
   it('says permanent in words, and sizes targets for the typed-confirmation rule', () => {
     expect(expiresIn(null, 0)).toBe('permanent');
     expect(expiresIn(3_600_000, 0)).toBe('in 1h');

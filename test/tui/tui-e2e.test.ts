@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -203,6 +203,12 @@ describe.skipIf(!haveTmux)(`bantop TUI in a real terminal (tmux)${skipNote(haveT
       await until(s, /ban \[manual\] permanent/);
       keys(s, 'Escape');
       await untilFrame(s, READONLY, (x) => !x.includes('held by:'), 'the detail view to close');
+      // Whoever writes a log line can put escape sequences in it: one that retitles the window and one that clears the
+      // screen are shown as symbols, not obeyed by the operator's terminal.
+      appendFileSync(join(dir, 'auth.log'), 'Dec  6 10:00:00 web1 sshd[9]: Invalid user \x1b]2;pwned\x07\x1b[2J from 203.0.113.50 port 22\n');
+      const shown = await until(s, ']2;pwned\u2407\u241b[2J from 203.0.113.50');
+      expect(shown).toMatch(/203\.0\.113\.77\s+manual/);
+      expect(tmux('display-message', '-p', '-t', s, '#{pane_title}').trim()).not.toBe('pwned');
       keys(s, 'q');
       await waitFor(() => tmux('display-message', '-p', '-t', s, '#{pane_dead}').trim() === '1', 8000, 'the TUI to exit');
     }, 60_000);
