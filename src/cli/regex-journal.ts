@@ -42,8 +42,8 @@ export async function readJournal(select: string[], match: string[], onLine: (li
       badEntries++;
       return;
     }
-    const { lines, time } = renderJournalEntry(entry);
-    for (const line of lines) onLine(line, time);
+    const { line, time } = renderJournalEntry(entry);
+    onLine(line, time);
   });
   const { exitCode, stderr } = await p.done;
   if (exitCode !== 0) {

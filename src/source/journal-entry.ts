@@ -58,10 +58,13 @@ function pidText(pid: string): string {
  * The entry as fail2ban's systemd backend renders it (formatJournalEntry):
  * host, `ident[pid]:` (SYSLOG_PID before _PID), for the kernel its uptime
  * stamp, then the message, each left out when empty; with the entry's own
- * time in ms. A message of several lines gives one line each, with the same
- * prefix and time, as a log file would hold them.
+ * time in ms. A message of several lines stays one line, its newlines in it,
+ * as in fail2ban: cut into lines, each would carry the entry's host and
+ * ident, and a program that logs user text with a newline could forge a line
+ * that looks like sshd's. A filter's `$` and `.` stop at the newline, so such
+ * an entry matches only where its first line alone would.
  */
-export function renderJournalEntry(e: JournalEntry): { lines: string[]; time: number } {
+export function renderJournalEntry(e: JournalEntry): { line: string; time: number } {
   const prefix: string[] = [];
   const host = text(e._HOSTNAME);
   if (host !== '') prefix.push(host);
@@ -74,7 +77,7 @@ export function renderJournalEntry(e: JournalEntry): { lines: string[]; time: nu
     if (tag === 'kernel:' && mono !== undefined) prefix.push(`[${(Number(mono) / 1e6).toFixed(6).padStart(12)}]`);
   }
   const time = Math.floor(Number(e._SOURCE_REALTIME_TIMESTAMP ?? e.__REALTIME_TIMESTAMP) / 1000);
-  return { lines: text(e.MESSAGE).split('\n').map((m) => [...prefix, m].join(' ')), time };
+  return { line: [...prefix, text(e.MESSAGE)].join(' '), time };
 }
 
 /** sd-journal's open flags that journalctl can ask for: SD_JOURNAL_LOCAL_ONLY (its default), SYSTEM, CURRENT_USER. */

@@ -69,8 +69,8 @@ export class JournalSource implements LogSource {
       this.badEntries++;
       return;
     }
-    const { lines, time } = renderJournalEntry(entry);
-    this.o.sink(lines.map((line) => ({ jail: this.o.jail, line, time, origin: 'journal' })));
+    const { line, time } = renderJournalEntry(entry);
+    this.o.sink([{ jail: this.o.jail, line, time, origin: 'journal' }]);
     this.o.positions.setCursor(this.key, entry.__CURSOR);
   }
 

@@ -48,6 +48,8 @@ describe.skipIf(journalSkipReason !== null)(`bantop regex systemd-journal[…] o
       { __REALTIME_TIMESTAMP: at(2), _HOSTNAME: 'web1', SYSLOG_IDENTIFIER: 'cron', _PID: '9', _SYSTEMD_UNIT: 'cron.service', _COMM: 'cron', MESSAGE: 'Failed password for root from 203.0.113.9 port 1 ssh2' },
       sshd(3, 'Accepted publickey for deploy from 198.51.100.7 port 50000 ssh2'),
       sshd(4, 'Failed password for invalid user oracle from 2001:db8::5 port 4 ssh2'),
+      // One entry, two lines: kept one line (as fail2ban keeps it), its second line cannot pass for a failure of its own.
+      sshd(5, 'Connection closed by 10.0.0.1\nFailed password for root from 198.51.100.99 port 1 ssh2'),
     ]);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,8 +59,8 @@ describe.skipIf(journalSkipReason !== null)(`bantop regex systemd-journal[…] o
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as { lines: number; matched: number; matches: Array<{ line: number; host: string; time: string; user?: string }> };
-    // cron's entry is not read; the accepted login is read and ignored or missed.
-    expect(j.lines).toBe(4);
+    // cron's entry is not read; the accepted login is read and ignored or missed; so is the entry of two lines.
+    expect(j.lines).toBe(5);
     expect(j.matches.map((m) => [m.line, m.host, m.time, m.user])).toEqual([
       [1, '203.0.113.1', '2026-06-21T16:47:49', 'root'],
       [2, '203.0.113.2', '2026-06-21T16:47:50', 'admin'],
@@ -67,7 +69,7 @@ describe.skipIf(journalSkipReason !== null)(`bantop regex systemd-journal[…] o
     const plain = bantop('--config', ASSETS, 'regex', `systemd-journal[journalfiles=${journal}]`, 'sshd');
     expect(plain.out).toContain(`Log:    the systemd journal (journalctl --file=${journal} _SYSTEMD_UNIT=ssh.service + _SYSTEMD_UNIT=sshd.service + _COMM=sshd + _COMM=sshd-session)`);
     // A raw regex has no journalmatch: every entry, cron's included.
-    expect(JSON.parse(bantop('--json', 'regex', `systemd-journal[journalfiles=${journal}]`, 'Failed password for \\S+ from <HOST>').out)).toMatchObject({ lines: 5, matched: 2 });
+    expect(JSON.parse(bantop('--json', 'regex', `systemd-journal[journalfiles=${journal}]`, 'Failed password for \\S+ from <HOST>').out)).toMatchObject({ lines: 6, matched: 3 });
   });
 
   it('says what is wrong with the journal LOG, with exit 2 and no stack', () => {
