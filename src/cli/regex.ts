@@ -49,32 +49,20 @@ export function runRegex(spec: FilterSpec, log: string, now: number = Date.now()
 export async function regexCommand(spec: FilterSpec, log: string, label: string, json: boolean, write: (s: string | Uint8Array) => void, journal: JournalLog | null = null): Promise<void> {
   let summary: RegexSummary;
   let matches: JsonMatches | null;
+  const file = journal === null && isFile(log);
   if (journal !== null) {
-    const own = json ? new MatchLog() : null;
-    // A journal line's time is its entry's, known whether or not the line holds a date: --json gives it, as fail2ban-regex does.
-    const scanner = new RegexScanner(spec, Date.now(), own === null ? undefined : (line, f) => own.add(line, f.dated ? f : { ...f, dated: true }));
     const { readJournal } = await import('./regex-journal.js');
-    await readJournal(journal.select, journal.match, (line, time) => scanner.lineAt(line, time));
-    summary = summaryOf(scanner.stats, scanner.counts);
-    matches = own === null ? null : new JsonMatches();
-    if (own !== null) matches?.add(own.handOver());
-  } else if (isFile(log)) {
+    // A journal line's time is its entry's, known whether or not the line holds a date: --json gives it, as fail2ban-regex does.
+    ({ summary, matches } = await scanHere(spec, json, true, (scanner) => readJournal(journal.select, journal.match, (line, time) => scanner.lineAt(line, time))));
+  } else if (file) {
     const r = await scanFile(spec, log, { json });
     summary = r.summary;
     matches = r.matches;
   } else {
-    const own = json ? new MatchLog() : null;
-    const scanner = new RegexScanner(spec, Date.now(), own === null ? undefined : (line, f) => own.add(line, f));
-    scanner.line(log);
-    summary = summaryOf(scanner.stats, scanner.counts);
-    matches = null;
-    if (own !== null) {
-      matches = new JsonMatches();
-      matches.add(own.handOver());
-    }
+    ({ summary, matches } = await scanHere(spec, json, false, (scanner) => scanner.line(log)));
   }
   if (!json) {
-    const from = journal !== null ? `the systemd journal (journalctl ${[...journal.select, ...journal.match].join(' ')})` : isFile(log) ? resolve(log) : 'one line from the command line';
+    const from = journal !== null ? `the systemd journal (journalctl ${[...journal.select, ...journal.match].join(' ')})` : file ? resolve(log) : 'one line from the command line';
     write(formatRegexReport(summary, label, from));
     return;
   }
@@ -85,6 +73,23 @@ export async function regexCommand(spec: FilterSpec, log: string, label: string,
     matches?.close();
   }
   write(']}\n');
+}
+
+/**
+ * Lines `feed` gives one scanner on this thread (one line from the command
+ * line, the journal), with --json's matches. `timed`: every line's time is
+ * known (a journal entry's), so a match gives it even where the line holds no
+ * date.
+ */
+async function scanHere(spec: FilterSpec, json: boolean, timed: boolean, feed: (scanner: RegexScanner) => unknown): Promise<{ summary: RegexSummary; matches: JsonMatches | null }> {
+  const own = json ? new MatchLog() : null;
+  const scanner = new RegexScanner(spec, Date.now(), own === null ? undefined : (line, f) => own.add(line, timed && !f.dated ? { ...f, dated: true } : f));
+  await feed(scanner);
+  const summary = summaryOf(scanner.stats, scanner.counts);
+  if (own === null) return { summary, matches: null };
+  const matches = new JsonMatches();
+  matches.add(own.handOver());
+  return { summary, matches };
 }
 
 function isFile(p: string): boolean {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../util/errors.js';
 import { ConfigStore } from './store.js';
-import { substituteTags } from './tags.js';
+import { fileSectionTags, substituteTags } from './tags.js';
 
 export const ACTION_COMMANDS = ['actionstart', 'actionstop', 'actioncheck', 'actionban', 'actionunban', 'actionflush'] as const;
 export type ActionCommand = (typeof ACTION_COMMANDS)[number];
@@ -43,8 +43,7 @@ export function resolveAction(configDir: string, name: string, args: Record<stri
     const e = store.entry('Definition', c);
     commands[c] = substituteTags(v, {
       own: raw,
-      // A section that does not exist leaves the tag as written, as fail2ban does (`<lt_<logtype>/x>` for an unknown logtype), not DEFAULT's value.
-      other: (section, k) => (section === 'Definition' || section === 'Init' ? raw(k) : store.hasSection(section) ? store.get(section, k) : undefined),
+      other: fileSectionTags(store, raw),
       where: { file: e?.file ?? file, line: e?.line },
     }, c).trim();
   }

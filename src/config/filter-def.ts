@@ -8,7 +8,7 @@ import { checkDatePattern, compileDatePattern, DatePatternError } from '../filte
 import { FAILURE_ID_HINT, hasFailureId, NO_FAILURE_ID } from '../filter/failure-id.js';
 import { unresolvedTag } from '../filter/host-tags.js';
 import { regexRisk } from '../filter/regex-risk.js';
-import { substituteTags } from './tags.js';
+import { fileSectionTags, substituteTags } from './tags.js';
 
 /** A filter as the jail asks for it, resolved into what the filter engine runs. */
 export interface ResolvedFilter {
@@ -90,8 +90,7 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
     if (v === undefined) return undefined;
     return substituteTags(v, {
       own: raw,
-      // A section that does not exist leaves the tag as written, as fail2ban does (`<lt_<logtype>/x>` for an unknown logtype), not DEFAULT's value.
-      other: (section, k) => (section === 'Definition' || section === 'Init' ? raw(k) : store.hasSection(section) ? store.get(section, k) : undefined),
+      other: fileSectionTags(store, raw),
       where: inFile(key),
     }, key);
   };
@@ -99,6 +98,7 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
 
   const ownFail = lines(resolved('failregex'));
   const ownIgnore = lines(resolved('ignoreregex'));
+  const datepattern = lines(resolved('datepattern'));
   const extra: Record<string, { own: number; jail: number }> = {
     failregex: { own: ownFail.length, jail: req.extraFailregex?.length ?? 0 },
     ignoreregex: { own: ownIgnore.length, jail: req.extraIgnoreregex?.length ?? 0 },
@@ -108,7 +108,7 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
     const named = (at: { file: string; line?: number | undefined }, nth: number, of: number) => ({ file: at.file, line: at.line, key: of > 1 ? `${key} #${nth + 1}` : key });
     // A value the filter argument (`filter = name[k=v]`) or the jail sets is the jail's to fix, not the filter file's.
     if (key in req.args) return named(req.where, index, 1);
-    const listed = key === 'datepattern' ? lines(resolved(key)).length : 1;
+    const listed = key === 'datepattern' ? datepattern.length : 1;
     if (req.jailOverrides && key in req.jailOverrides) return named(fromJail(key), index, listed);
     const e = extra[key];
     if (e !== undefined && e.jail > 0 && index >= e.own) return named(fromJail(key), index - e.own, e.jail);
@@ -129,7 +129,7 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
     failregex,
     ignoreregex: [...ownIgnore, ...(req.extraIgnoreregex ?? [])],
     prefregex: prefregex ? prefregex : undefined,
-    datepattern: lines(resolved('datepattern')),
+    datepattern,
     maxlines,
     maxlinelen: req.maxlinelen ?? 10_000,
     useDns: req.useDns ?? true,

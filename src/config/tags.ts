@@ -13,6 +13,20 @@ export interface TagContext {
 }
 
 /**
+ * `<section/key>` in a filter or action file: [Definition] and [Init] are the
+ * file's own options (`own`, with the jail's arguments); another section's
+ * value comes from the store. A section that does not exist leaves the tag as
+ * written, as fail2ban does (`<lt_<logtype>/x>` for an unknown logtype), not
+ * DEFAULT's value, which would put the same tag back.
+ */
+export function fileSectionTags(
+  store: { hasSection(section: string): boolean; get(section: string, key: string): string | undefined },
+  own: (key: string) => string | undefined,
+): TagContext['other'] {
+  return (section, key) => (section === 'Definition' || section === 'Init' ? own(key) : store.hasSection(section) ? store.get(section, key) : undefined);
+}
+
+/**
  * Replaces `<tag>` references by option values, innermost first, until
  * nothing changes (`<mdre-<mode>>` becomes `<mdre-normal>` and then its value).
  * Tags that are not options (`<HOST>`, `<F-USER>`, `<ip>`) are left for the
