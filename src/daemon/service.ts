@@ -77,8 +77,8 @@ const view = (b: ActiveBan, originOf?: (ip: string) => string | undefined): BanV
   ...(b.jail === FLEET_JAIL && originOf ? { origin: originOf(b.ip) } : {}),
 });
 
-const infoOf = (b: BanEvent | ActiveBan, bantime: number): BanInfo => ({
-  jail: b.jail, failures: b.failures, time: 'time' in b ? b.time : b.bannedAt, bantime,
+const infoOf = (b: BanEvent | ActiveBan, bantime: number, o: { restored?: boolean; matches?: readonly string[] } = {}): BanInfo => ({
+  jail: b.jail, failures: b.failures, time: 'time' in b ? b.time : b.bannedAt, bantime, bancount: b.banCount + 1, ...o,
 });
 
 /**
@@ -208,7 +208,9 @@ export class BantopService {
     }
     this.enforcer.infoLookup = (jail, ip) => {
       const b = this.engine.getBan(jail, ip);
-      return b && infoOf(b, b.expiresAt === null ? -1 : Math.max(1, Math.round((b.expiresAt - b.bannedAt) / 1000)));
+      // Only a replay asks (start, reload, repair): a ban decided before, not now, as fail2ban's restored ticket
+      // (`norestored` mail actions do not mail each ban again).
+      return b && infoOf(b, b.expiresAt === null ? -1 : Math.max(1, Math.round((b.expiresAt - b.bannedAt) / 1000)), { restored: true });
     };
     const restored = engine.bans();
     for (const b of restored) this.enforcer.place({ jail: b.jail, ip: b.ip, permanent: b.expiresAt === null }, { quiet: true });
@@ -379,7 +381,7 @@ export class BantopService {
     // Kept with the ban in the store; subscribers had each line in its 'line' event already (a TUI reads them from history).
     e.lines = undefined;
     this.write(() => this.o.store.addBan(ban, e.bantime, lines));
-    this.enforcer.place({ jail: e.jail, ip: e.ip, permanent: e.expiresAt === null, info: infoOf(e, e.bantime) });
+    this.enforcer.place({ jail: e.jail, ip: e.ip, permanent: e.expiresAt === null, info: infoOf(e, e.bantime, { matches: lines }) });
     const rule = ruleOf(e);
     this.o.log.log('NOTICE', `[${e.jail}] Ban ${e.ip} (${e.expiresAt === null ? 'permanent' : `${e.bantime}s`}, ${e.source}${e.reason ? `: ${e.reason}` : ''})`);
     this.banlog?.append({ kind: 'ban', time: e.time, jail: e.jail, ip: e.ip, bantime: e.bantime, rule });

@@ -1,8 +1,8 @@
 import type { ActionRef, FirewallKind, JailConfig, LoadedConfig } from '../config/model.js';
-import { resolveAction } from '../config/action-def.js';
+import { actionSuffix, resolveAction } from '../config/action-def.js';
 import type { Runner } from '../proc/run.js';
 import { ConfigError } from '../util/errors.js';
-import { CommandBackend } from './command.js';
+import { CommandBackend, type CommandBackendOptions } from './command.js';
 import { DryRunBackend } from './dry-run.js';
 import type { EnforcementPlan, JailRoute } from './enforcer.js';
 import { HostsDenyBackend } from './hostsdeny.js';
@@ -91,10 +91,7 @@ export function buildPlan(cfg: LoadedConfig, opts: PlanOptions): EnforcementPlan
         addRoute(jail.name, { backend: native('dry-run'), target: jailTarget(jail, ref, false), sharedPermanent: true });
         continue;
       }
-      const action = resolveAction(cfg.dir, ref.name, ref.args,
-        { name: jail.name, port: jail.port, protocol: jail.protocol, bantime: String(jail.bantime), chain: 'INPUT' },
-        { file: `${cfg.dir}/jail.conf`, key: `${jail.name}.action` });
-      const b = new CommandBackend(opts.runner, action, jail.name);
+      const b = commandBackend(cfg, jail, ref, opts.runner);
       backends.push(b);
       addRoute(jail.name, { backend: b, target: { key: jail.name, ports: { all: true }, protocol: 'all' }, sharedPermanent: false });
     }
@@ -106,6 +103,14 @@ export function buildPlan(cfg: LoadedConfig, opts: PlanOptions): EnforcementPlan
   return { backends, routes, permanentTargets };
 }
 
+/** A jail's action run from its action.d file (fail2ban's command action). */
+export function commandBackend(cfg: LoadedConfig, jail: JailConfig, ref: ActionRef, runner: Runner, o: CommandBackendOptions = {}): CommandBackend {
+  const action = resolveAction(cfg.dir, ref.name, ref.args, { name: jail.name },
+    { file: `${cfg.dir}/jail.conf`, key: `${jail.name}.action` },
+    { logpath: jail.logpath.join('\n'), maxretry: String(jail.maxretry), backend: jail.backend, usedns: jail.usedns });
+  return new CommandBackend(runner, action, jail.name, { bantime: jail.bantime, ...o });
+}
+
 /**
  * Which of a jail's firewall rules an action is: the jail's name, with
  * fail2ban's suffix for an action given another `name` (its chain is then
@@ -115,13 +120,6 @@ export function buildPlan(cfg: LoadedConfig, opts: PlanOptions): EnforcementPlan
  */
 export function actionKey(jail: string, ref: ActionRef): string {
   return jail + actionSuffix(jail, ref);
-}
-
-/** fail2ban's suffix for an action whose `name` is not the jail's: `-tcp` for name=asterisk-tcp in [asterisk], `-dns` for name=dns. */
-export function actionSuffix(jail: string, ref: ActionRef): string {
-  const n = ref.args['name'];
-  if (n === undefined || n === jail) return '';
-  return n.startsWith(jail) ? n.slice(jail.length) : `-${n}`;
 }
 
 function jailTarget(jail: JailConfig, ref: ActionRef, allports: boolean): Target {

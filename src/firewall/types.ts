@@ -27,6 +27,12 @@ export interface BanInfo {
   time: number;
   /** Seconds; -1 permanent. */
   bantime: number;
+  /** This ban's number for the address, 1 the first time (fail2ban's `<bancount>`). */
+  bancount?: number;
+  /** The log lines behind the ban, oldest first (`<matches>`). */
+  matches?: readonly string[];
+  /** Restored from the store at start, not decided now (`<restored>`, `norestored`). */
+  restored?: boolean;
 }
 
 export interface Change {

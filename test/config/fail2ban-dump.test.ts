@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { LoadedConfig } from '../../src/config/model.js';
-import { actionSuffix } from '../../src/firewall/select.js';
+import { actionSuffix } from '../../src/config/action-def.js';
 import { parseDuration } from '../../src/util/duration.js';
 import { fail2banSkipReason } from '../support/fail2ban-regex.js';
 import { skipNote } from '../support/skip-note.js';

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -95,6 +95,42 @@ describe('BantopService failure lines', () => {
     // The line went out in its 'line' event; the failure that follows it does not carry it again.
     expect(events.filter((e) => e['type'] === 'line').map((e) => e['line'])).toEqual(lines);
     expect(events.filter((e) => e['type'] === 'failure').map((e) => e['line'])).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    await b.close();
+  });
+});
+
+describe('BantopService with an action.d command action', () => {
+  it('gives the action the log lines behind a ban, stops it with the daemon and on reload, and replays each ban once, as restored', async () => {
+    const out = join(dir, 'actions.txt');
+    writeFileSync(join(cfg, 'jail.conf'), `[sshd]\nenabled = true\nlogpath = ${join(dir, 'auth.log')}\nbantime = 1h\naction = rec\n`);
+    writeFileSync(join(cfg, 'bantop.conf'), readFileSync(join(cfg, 'bantop.conf'), 'utf8').replace('firewall = dry-run', 'firewall = hostsdeny'));
+    mkdirSync(join(cfg, 'action.d'));
+    writeFileSync(join(cfg, 'action.d', 'rec.conf'), `[Definition]
+actionstart = echo start >> ${out}
+actionstop = echo stop >> ${out}
+actionban = printf '%%s\\n' "ban <ip> restored=<restored> bancount=<bancount>" "<matches>" >> ${out}
+actionunban = echo "unban <ip>" >> ${out}
+`);
+    const clock = new ManualClock(T0);
+    const a = await open(clock);
+    const lines = [1, 2, 3, 4, 5].map((i) => `${syslogDate(T0 + i * 1000)} web1 sshd[4242]: Failed password for root from 203.0.113.44 port 4000${i} ssh2`);
+    appendFileSync(join(dir, 'auth.log'), `${lines.join('\n')}\n`);
+    await waitFor(() => existsSync(out) && readFileSync(out, 'utf8').includes('ban 203.0.113.44'), 5000, 'the ban');
+    await a.svc.ban({ ip: '198.18.0.2', jail: 'sshd', seconds: -1 });
+    // A replayed ban has no lines to give: the store keeps them in the ban's history, not with the ban.
+    const mark = () => readFileSync(out, 'utf8').split('\n').filter(Boolean);
+    expect(mark()).toEqual(['start', 'ban 203.0.113.44 restored=0 bancount=1', ...lines, 'ban 198.18.0.2 restored=0 bancount=1']);
+    writeFileSync(out, '');
+    await a.svc.reload();
+    expect(mark()).toEqual(['unban 203.0.113.44', 'unban 198.18.0.2', 'stop', 'start', 'ban 203.0.113.44 restored=1 bancount=1', 'ban 198.18.0.2 restored=1 bancount=1']);
+    writeFileSync(out, '');
+    await a.close();
+    // The temporary ban is lifted (no daemon would expire it); the action then stops as fail2ban stops it.
+    expect(mark()).toEqual(['unban 203.0.113.44', 'unban 198.18.0.2', 'stop']);
+    writeFileSync(out, '');
+    const b = await open(clock);
+    // Both bans are still in force (the temporary one for the rest of its hour): each is banned once again.
+    expect(mark()).toEqual(['start', 'ban 203.0.113.44 restored=1 bancount=1', 'ban 198.18.0.2 restored=1 bancount=1']);
     await b.close();
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveAction } from '../../src/config/action-def.js';
 import { loadConfig } from '../../src/config/load.js';
-import { CommandBackend, tagValues } from '../../src/firewall/command.js';
+import { CommandBackend, ticketOf } from '../../src/firewall/command.js';
 import { IptablesBackend } from '../../src/firewall/iptables.js';
 import { Enforcer } from '../../src/firewall/enforcer.js';
 import { actionKey, buildPlan } from '../../src/firewall/select.js';
@@ -30,13 +30,13 @@ actionstop = echo stop >> <logfile>
 [Init]
 logfile = /nonexistent/overridden
 `);
-    const action = resolveAction(dir, 'mine', { logfile: out, port: '22,2222' }, { name: 'sshd', port: 'ssh', protocol: 'tcp' }, where);
+    const action = resolveAction(dir, 'mine', { logfile: out, port: '22,2222', protocol: 'tcp' }, { name: 'sshd' }, where);
     const b = new CommandBackend(hostRunner(), action, 'sshd');
     expect((await b.setup([])).ok).toBe(true);
     expect((await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.1', info }])).ok).toBe(true);
     expect((await b.apply([{ op: 'del', target: 'sshd', ip: '192.0.2.1', info }])).ok).toBe(true);
     expect((await b.teardown()).ok).toBe(true);
-    expect(readFileSync(out, 'utf8')).toBe('start sshd\nban 192.0.2.1 sshd 22,2222 tcp 5 600 1700000000.000\nunban 192.0.2.1\nstop\n');
+    expect(readFileSync(out, 'utf8')).toBe('start sshd\nban 192.0.2.1 sshd 22,2222 tcp 5 600 1700000000.0\nunban 192.0.2.1\nstop\n');
   });
 
   it('never lets an unvalidated value reach the shell', async () => {
@@ -48,14 +48,82 @@ logfile = /nonexistent/overridden
     expect(r.ok).toBe(false);
     expect(r.stderr).toMatch(/not a canonical address/);
     expect(existsSync(out)).toBe(false);
-    expect(tagValues('192.0.2.1', { ...info, failures: 1.5 }, 'sshd')).toMatch(/non-numeric/);
-    expect(tagValues('192.0.2.1', info, 'ss hd')).toMatch(/refusing/);
+    expect(ticketOf('192.0.2.1', { ...info, failures: 1.5 }, 'sshd')).toMatch(/non-numeric/);
+    expect(ticketOf('192.0.2.1', info, 'ss hd')).toMatch(/refusing/);
+  });
+
+  it('hands log lines to the shell as parameters: a failure line with $(…), backquotes and quotes is written, never run', async () => {
+    const out = join(dir, 'mail.txt');
+    const pwned = join(dir, 'pwned');
+    mkdirSync(join(dir, 'action.d'));
+    writeFileSync(join(dir, 'action.d', 'mail.conf'), `[Definition]\nactionban = printf '%%s\\n' "<ip> <F-USER>:" "<matches>" >> ${out}\n`);
+    const b = new CommandBackend(hostRunner(), resolveAction(dir, 'mail', {}, { name: 'sshd' }, where), 'sshd');
+    const line = `Failed password for x$(touch ${pwned})\`touch ${pwned}\`"'; touch ${pwned} from 192.0.2.1`;
+    expect((await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.1', info: { ...info, matches: [line, 'second'] } }])).ok).toBe(true);
+    expect(readFileSync(out, 'utf8')).toBe(`192.0.2.1 :\n${line}\nsecond\n`);
+    expect(existsSync(pwned)).toBe(false);
+  });
+
+  it("starts an action with [Init?family=inet6] per family at that family's first ban, with that family's commands, and stops both", async () => {
+    const out = join(dir, 'out.txt');
+    mkdirSync(join(dir, 'action.d'));
+    writeFileSync(join(dir, 'action.d', 'fam.conf'), `[Definition]
+actionstart = echo "start <tool> <family>" >> ${out}
+actionstop = echo "stop <tool>" >> ${out}
+actionban = echo "ban <tool> <ip>" >> ${out}
+actionunban = echo "unban <tool> <ip>" >> ${out}
+[Init]
+tool = iptables
+[Init?family=inet6]
+tool = ip6tables
+`);
+    const b = new CommandBackend(hostRunner(), resolveAction(dir, 'fam', {}, { name: 'sshd' }, where), 'sshd');
+    expect((await b.setup([])).ok).toBe(true);
+    expect(existsSync(out)).toBe(false);
+    await b.apply([{ op: 'add', target: 'sshd', ip: '2001:db8::5', info }]);
+    await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.5', info }]);
+    await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.6', info }]);
+    await b.close();
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual([
+      'start ip6tables inet6', 'ban ip6tables 2001:db8::5', 'start iptables inet4', 'ban iptables 192.0.2.5', 'ban iptables 192.0.2.6',
+      'unban ip6tables 2001:db8::5', 'unban iptables 192.0.2.5', 'unban iptables 192.0.2.6', 'stop ip6tables', 'stop iptables',
+    ]);
+  });
+
+  it('after a failed ban, runs actioncheck, restarts the action when the check fails, and bans again', async () => {
+    const out = join(dir, 'out.txt');
+    const ready = join(dir, 'ready');
+    mkdirSync(join(dir, 'action.d'));
+    writeFileSync(join(dir, 'action.d', 'chk.conf'), `[Definition]
+actionstart = touch ${ready}; echo start >> ${out}
+actionstop = rm -f ${ready}; echo stop >> ${out}
+actioncheck = test -e ${ready}
+actionban = test -e ${ready} && echo "ban <ip>" >> ${out}
+`);
+    const b = new CommandBackend(hostRunner(), resolveAction(dir, 'chk', {}, { name: 'sshd' }, where), 'sshd');
+    expect((await b.setup([])).ok).toBe(true);
+    rmSync(ready);
+    expect((await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.9', info }])).ok).toBe(true);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual(['start', 'stop', 'start', 'ban 192.0.2.9']);
+    // A replay of a ban the action holds since its start does not ban twice (reconcile replays every ban).
+    await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.9', info }]);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(4);
+  });
+
+  it('skips actionban for a restored ban when the action says norestored', async () => {
+    const out = join(dir, 'out.txt');
+    mkdirSync(join(dir, 'action.d'));
+    writeFileSync(join(dir, 'action.d', 'nr.conf'), `[Definition]\nnorestored = 1\nactionban = echo "ban <ip> <restored> <bancount>" >> ${out}\n`);
+    const b = new CommandBackend(hostRunner(), resolveAction(dir, 'nr', {}, { name: 'sshd' }, where), 'sshd');
+    await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.1', info: { ...info, restored: true } }]);
+    await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.2', info: { ...info, bancount: 4 } }]);
+    expect(readFileSync(out, 'utf8')).toBe('ban 192.0.2.2 0 4\n');
   });
 
   const noDummy = existsSync('/etc/fail2ban/action.d/dummy.conf') ? null : '/etc/fail2ban/action.d/dummy.conf is missing: apt-get install fail2ban';
   it.skipIf(noDummy !== null)(`runs Debian fail2ban's own dummy action unmodified${skipNote(noDummy)}`, async () => {
     const target = join(dir, 'dummy.state');
-    const action = resolveAction('/etc/fail2ban', 'dummy', { target }, { name: 'sshd', port: 'ssh', protocol: 'tcp' }, where);
+    const action = resolveAction('/etc/fail2ban', 'dummy', { target }, { name: 'sshd' }, where);
     const b = new CommandBackend(hostRunner(), action, 'sshd');
     expect((await b.setup([])).ok).toBe(true);
     expect((await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.7', info }])).ok).toBe(true);

@@ -1,0 +1,120 @@
+import type { ActionFamily } from '../config/action-def.js';
+
+/**
+ * The per-ban tags of a fail2ban action command (`<ip>`, `<failures>`,
+ * `<matches>` …), filled in when the command runs, the way fail2ban's server
+ * fills them: once, not recursively (a value never becomes a tag), and a value
+ * with a character the shell would read (a log line in `<matches>`) goes in as
+ * a positional parameter behind a variable, never as text of the script.
+ */
+
+/** What a command's tags can say about one ban; absent for actionstart, actionstop … */
+export interface TicketTags {
+  ip: string;
+  failures: number;
+  /** Epoch ms. */
+  time: number;
+  /** Seconds; -1 permanent. */
+  bantime: number;
+  /** This ban's number for the address: 1 the first time. */
+  bancount: number;
+  matches: readonly string[];
+  restored: boolean;
+}
+
+export interface HostNames {
+  fq: string;
+  short: string;
+}
+
+/** The shell command: the script and the values it reads as $0, $1 … */
+export interface ShellCommand {
+  script: string;
+  args: string[];
+}
+
+const TAG = /<([^ <>]+)>/g;
+/** Characters that make fail2ban hand a value over as a variable (its ESCAPE_CRE). */
+const SHELL_SPECIAL = /[\\#&;`|*?~<>^()[\]{}$'"\n\r]/;
+
+export function familyOf(ip: string): 'inet4' | 'inet6' {
+  return ip.includes(':') ? 'inet6' : 'inet4';
+}
+
+/**
+ * Fill in `script`'s per-ban tags. `ticket` null: an operation (actionstart
+ * …), which fail2ban fills from an empty ticket: no address, the time now.
+ * Tags nobody knows stay as written, as in fail2ban; `<F-…>` tags (a filter's
+ * captures, which bantop does not keep with a ban) become empty, as fail2ban
+ * makes those a ticket lacks.
+ */
+export function fillTicketTags(script: string, ticket: TicketTags | null, o: { family: ActionFamily; now: number; bantime: number; host: HostNames; ipHost?: string | null }): ShellCommand {
+  if (!script.includes('<')) return { script, args: [] };
+  const t = ticket ?? { ip: '', failures: 0, time: o.now, bantime: o.bantime, bancount: 0, matches: [], restored: false };
+  const matches = t.matches.join('\n');
+  const values: Record<string, string> = {
+    ip: t.ip,
+    family: ticket === null ? o.family : familyOf(t.ip),
+    'ip-rev': reversePointer(t.ip),
+    // The address's DNS name; Python's None where it has none, as fail2ban writes it.
+    ...(o.ipHost === undefined ? {} : { 'ip-host': o.ipHost ?? 'None' }),
+    fid: t.ip,
+    failures: String(t.failures),
+    time: pythonFloat(t.time / 1000),
+    bantime: String(t.bantime),
+    bancount: String(t.bancount),
+    matches,
+    ipmatches: matches,
+    ipjailmatches: matches,
+    ipfailures: String(t.failures),
+    ipjailfailures: String(t.failures),
+    restored: t.restored ? '1' : '0',
+    br: '\n',
+    sp: ' ',
+    'fq-hostname': o.host.fq,
+    'sh-hostname': o.host.short,
+  };
+  const vars: Array<[string, string]> = [];
+  const put = (tag: string, value: string) => {
+    if (!SHELL_SPECIAL.test(value)) return value;
+    const name = `f2bV_${tag.replace(/\W/g, '_')}`;
+    if (!vars.some(([n]) => n === name)) vars.push([name, value]);
+    return `$${name}`;
+  };
+  let out = script.replace(TAG, (whole, tag: string) => {
+    const v = values[tag];
+    if (v === undefined) return whole;
+    // Fixed texts, not values from a ban: fail2ban puts these in as they are.
+    return tag === 'br' || tag === 'sp' || tag === 'fq-hostname' || tag === 'sh-hostname' ? v : put(tag, v);
+  });
+  if (out.includes('<')) out = out.replace(/<F-([A-Z0-9_-]+)>/g, '');
+  if (vars.length === 0) return { script: out, args: [] };
+  return { script: `${vars.map(([n], i) => `${n}=$${i} `).join('')}\n${out}`, args: vars.map(([, v]) => v) };
+}
+
+/** `<ip-rev>`: the address's reverse-DNS name without the arpa domain (1.2.0.192. for 192.0.2.1). */
+export function reversePointer(ip: string): string {
+  if (ip === '' || ip.includes('/')) return '';
+  if (!ip.includes(':')) return `${ip.split('.').reverse().join('.')}.`;
+  return `${[...expandV6(ip)].reverse().join('.')}.`;
+}
+
+/** The 32 hex digits of an IPv6 address. */
+function expandV6(ip: string): string {
+  let text = ip;
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') as [string, string] : [text, null];
+  const h = head === '' ? [] : head.split(':');
+  const t = tail === null || tail === '' ? [] : tail.split(':');
+  const groups = tail === null ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  return groups.map((g) => g.toLowerCase().padStart(4, '0')).join('');
+}
+
+/** A float as Python's str() writes it: 1700000001.0, 1700000000.5. */
+function pythonFloat(x: number): string {
+  return Number.isInteger(x) ? `${x}.0` : String(x);
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { fillTicketTags, reversePointer, type TicketTags } from '../../src/firewall/action-tags.js';
+
+const host = { fq: 'gw.example.org', short: 'gw' };
+const o = { family: 'inet4' as const, now: 1_700_000_100_000, bantime: 600, host };
+const t: TicketTags = { ip: '192.0.2.1', failures: 3, time: 1_700_000_000_250, bantime: 86400, bancount: 2, matches: [], restored: false };
+
+describe('per-ban tags of an action command', () => {
+  it('fills the ban, leaves unknown tags as written and empties filter captures the ban does not keep', () => {
+    const c = fillTicketTags('<ip> <family> <failures> <time> <bantime> <bancount> <restored> <fid> <ip-rev> <nosuch> [<F-USER>]<br><fq-hostname>/<sh-hostname>', t, o);
+    expect(c).toEqual({ script: '192.0.2.1 inet4 3 1700000000.25 86400 2 0 192.0.2.1 1.2.0.192. <nosuch> []\ngw.example.org/gw', args: [] });
+    expect(fillTicketTags('<time>', { ...t, time: 1_700_000_001_000 }, o).script).toBe('1700000001.0');
+  });
+
+  it('puts a value the shell would read in as a positional parameter, once per tag, in the order first met', () => {
+    const matches = ['a; rm -rf / $(id)', "it's"];
+    const c = fillTicketTags('x "<matches>" <ipmatches> "<matches>" <ip>', { ...t, matches }, o);
+    expect(c.script).toBe('f2bV_matches=$0 f2bV_ipmatches=$1 \nx "$f2bV_matches" $f2bV_ipmatches "$f2bV_matches" 192.0.2.1');
+    expect(c.args).toEqual([matches.join('\n'), matches.join('\n')]);
+    // A plain line goes in as text, as fail2ban puts it; two lines have a newline between them, which the shell reads.
+    expect(fillTicketTags('<matches>', { ...t, matches: ['plain line'] }, o)).toEqual({ script: 'plain line', args: [] });
+    expect(fillTicketTags('<matches>', { ...t, matches: ['plain', 'two'] }, o).args).toEqual(['plain\ntwo']);
+  });
+
+  it('gives an operation (actionstart …) an empty ticket: no address, the time now, the jail bantime', () => {
+    expect(fillTicketTags('[<ip>] <family> <time> <bantime>', null, { ...o, family: 'inet6' }).script).toBe('[] inet6 1700000100.0 600');
+  });
+
+  it('writes the reverse-DNS name of IPv4 and IPv6 addresses as fail2ban does, without the arpa domain', () => {
+    expect(reversePointer('198.51.100.7')).toBe('7.100.51.198.');
+    expect(reversePointer('2001:db8::1')).toBe(`1.${'0.'.repeat(23)}8.b.d.0.1.0.0.2.`);
+    expect(reversePointer('192.0.2.0/24')).toBe('');
+  });
+});
