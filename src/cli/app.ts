@@ -37,7 +37,8 @@ commands:
   reload                             re-read the config, bring the firewall in line
   import FILE [--jail J] [--for D]   ban every address of a blocklist (ip | ip,jail | ip  # comment)
   export [FILE] [--format ip|ip,jail|comment]
-  regex LOG FILTER                   test a filter on a log file or a single line (like fail2ban-regex)
+  regex [--timezone TZ] LOG FILTER   test a filter on a log file or a single line (like fail2ban-regex);
+                                     TZ: the zone of dates that give none (a jail's logtimezone)
   ports [--backend nft|iptables] [--ports LIST | --common] [--include-open] [--apply]
                                      print (or install) LOG rules for closed ports,
                                      read by the closed-ports jail
@@ -107,7 +108,8 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       // LOG `systemd-journal[…]` reads the journal, as fail2ban-regex does: the filter's journal prefix and journalmatch apply.
       // Loaded only for the journal: it brings execa and zod's classic API, 0.2 s of every other bantop regex's start.
       const select = existsSync(log) || !log.startsWith('systemd-journal') ? null : (await import('./regex-journal.js')).journalLogArgs(log);
-      const { spec, label, journalmatch } = filterFromArgument(configDir, filterArg, { autoLogtype: select === null ? undefined : 'journal' });
+      const timezone = typeof o['timezone'] === 'string' ? o['timezone'] : undefined;
+      const { spec, label, journalmatch } = filterFromArgument(configDir, filterArg, { autoLogtype: select === null ? undefined : 'journal', timezone });
       await regexCommand(spec, log, label, json, (s) => out.write(s), select === null ? null : { select, match: journalmatch });
       exitWhenDone = true;
       return 0;

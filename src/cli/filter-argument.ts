@@ -2,12 +2,30 @@ import { join } from 'node:path';
 import { parseNameWithArgs } from '../config/args.js';
 import { checkFilterTranslations, filterFilePath, resolveFilter } from '../config/filter-def.js';
 import { CompiledRegex } from '../filter/compiled-regex.js';
+import { parseLogTimeZone } from '../filter/dates.js';
 import { FAILURE_ID_HINT, hasFailureId, NO_FAILURE_ID } from '../filter/failure-id.js';
 import type { FilterSpec } from '../filter/filter.js';
 import { UserError } from '../util/errors.js';
 
 /** FILTER: a name from filter.d with fail2ban-style options, a .conf path, or a raw failregex. */
-export function filterFromArgument(configDir: string, arg: string, opts: { autoLogtype?: string } = {}): { spec: FilterSpec; label: string; journalmatch: string[] } {
+export function filterFromArgument(configDir: string, arg: string, opts: { autoLogtype?: string; timezone?: string | undefined } = {}): { spec: FilterSpec; label: string; journalmatch: string[] } {
+  const r = filterOf(configDir, arg, opts);
+  if (opts.timezone !== undefined) r.spec.logtimezone = logTimeZone(opts.timezone, '--timezone');
+  return r;
+}
+
+/** A logtimezone's offset, or a user error that says what is read. */
+export function logTimeZone(text: string, where: string): number {
+  const offset = parseLogTimeZone(text);
+  if (offset === null) {
+    throw new UserError(`${where}: unknown or unsupported time zone "${text}"`, {
+      hint: 'give UTC, an offset such as +0100 or -04:30, a zone abbreviation such as CET, or both (CET+01); it is a fixed offset, as in fail2ban',
+    });
+  }
+  return offset;
+}
+
+function filterOf(configDir: string, arg: string, opts: { autoLogtype?: string }): { spec: FilterSpec; label: string; journalmatch: string[] } {
   const looksLikeName = /^[\w.\-]+(?:\[.*\])?$/.test(arg);
   if (looksLikeName || arg.endsWith('.conf') || arg.endsWith('.local')) {
     let ref: { name: string; args: Record<string, string> } | undefined;

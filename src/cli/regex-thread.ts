@@ -131,7 +131,9 @@ export function prestartRegexWorker(argv: string[]): void {
     const st = statSync(log, { throwIfNoEntry: false });
     if (!st?.isFile() || st.size < parallelMinBytes() || availableParallelism() < 2) return;
     const path = resolve(log);
-    const thread = spawnRegexThread({ configDir: configDirOf(args.options), filter, path, now: Date.now(), json: args.options['json'] === true });
+    const timezone = args.options['timezone'];
+    const thread = spawnRegexThread({ configDir: configDirOf(args.options), filter, path, now: Date.now(), json: args.options['json'] === true,
+      timezone: typeof timezone === 'string' ? timezone : undefined });
     // Until it is taken it must not keep the process alive (a bad filter ends the command first).
     thread.worker.unref();
     early = { path, thread };

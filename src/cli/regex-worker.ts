@@ -41,6 +41,8 @@ export interface EarlyGuess {
   path: string;
   now: number;
   json: boolean;
+  /** --timezone as given. */
+  timezone?: string | undefined;
 }
 
 /**
@@ -128,7 +130,7 @@ function build(task: WorkerTask): Filter {
  */
 function guess(g: EarlyGuess): { task: WorkerTask; compiled: Filter } | null {
   try {
-    const { spec } = filterFromArgument(g.configDir, g.filter);
+    const { spec } = filterFromArgument(g.configDir, g.filter, { timezone: g.timezone });
     return { task: { spec, path: g.path, now: g.now, json: g.json }, compiled: new Filter(spec) };
   } catch {
     return null;

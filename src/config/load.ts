@@ -8,6 +8,7 @@ import { journalSelectArgs } from '../source/journal-entry.js';
 import { parseCidr } from '../util/ip.js';
 import { parseNameWithArgsAt, splitActionList } from './args.js';
 import { checkFilterRegexes, resolveFilter } from './filter-def.js';
+import { parseLogTimeZone } from '../filter/dates.js';
 import {
   DEFAULT_SETTINGS, JailSchema, SettingsSchema,
   type JailConfig, type LoadedConfig, type Settings,
@@ -116,6 +117,17 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
   });
 
   warnings.push(...checkFilterRegexes(name, filter));
+  const tz = get('logtimezone')?.trim();
+  if (tz) {
+    const offset = parseLogTimeZone(tz);
+    if (offset === null) {
+      throw new ConfigError(at('logtimezone'), `jail "${name}": unknown or unsupported time zone "${tz}"`,
+        'give UTC, an offset such as +0100 or -04:30, a zone abbreviation such as CET, or both (CET+01); it is a fixed offset, as in fail2ban');
+    }
+    filter.spec.logtimezone = offset;
+  }
+  // fail2ban asks this command before counting a failure; bantop does not run it, so say so rather than ban what it would clear.
+  if (get('ignorecommand')?.trim()) warnings.push(`jail "${name}": ignorecommand is not supported by bantop and is not run; list the addresses it would clear in ignoreip`);
 
   const logpath = (get('logpath') ?? '').split('\n').map((l) => l.trim().replace(/\s+(?:head|tail)$/, '')).filter(Boolean);
   if (backend !== 'systemd') {

@@ -96,7 +96,7 @@ interface BuiltTemplate {
 export class DateTemplate {
   private built: BuiltTemplate | undefined;
   /** The last date read with this template (dateMatchToTime): its text, the `now` it was read for, and the time (NaN: none). */
-  private memo = { text: '', now: Number.NaN, time: Number.NaN };
+  private memo: { text: string; now: number; zone: number | undefined; time: number } = { text: '', now: Number.NaN, zone: undefined, time: Number.NaN };
 
   /**
    * `span`: where the date sits in the template's match (see Span); `body`:
@@ -162,12 +162,12 @@ export class DateTemplate {
    * lines come in bursts that share a timestamp: a date with the text the
    * last one read had, for a `now` within the hour, is not read again.
    */
-  read(dm: DateMatch, now: number): number {
+  read(dm: DateMatch, now: number, zone?: number): number {
     const memo = this.memo;
     const len = dm.matchEnd - dm.index;
-    if (Math.abs(memo.now - now) < 3_600_000 && len === memo.text.length && dm.line.lastIndexOf(memo.text, dm.index) === dm.index) return memo.time;
-    const t = readDate(dm.groups(), this.fields, now);
-    this.memo = { text: dm.text, now, time: t ?? Number.NaN };
+    if (Math.abs(memo.now - now) < 3_600_000 && memo.zone === zone && len === memo.text.length && dm.line.lastIndexOf(memo.text, dm.index) === dm.index) return memo.time;
+    const t = readDate(dm.groups(), this.fields, now, zone);
+    this.memo = { text: dm.text, now, zone, time: t ?? Number.NaN };
     return this.memo.time;
   }
 }
@@ -444,12 +444,12 @@ function isWordChar(c: number): boolean {
  * Epoch milliseconds of a matched date. A date without a year gets the
  * current year, or the previous one when that puts it more than a day ahead.
  */
-export function dateMatchToTime(dm: DateMatch, now: number): number | null {
+export function dateMatchToTime(dm: DateMatch, now: number, zone?: number): number | null {
   // A template that matched an empty date (ejabberd's `^I\(()**`, for lines that carry none): the date is
   // optional there, and fail2ban takes the time the line is read.
   if (dm.start === dm.end) return now;
   // Remembered by the template (read()): most lines have a match of their own, so a time kept on the match was rarely asked again.
-  const t = dm.template.read(dm, now);
+  const t = dm.template.read(dm, now, zone);
   return Number.isNaN(t) ? null : t;
 }
 
@@ -483,7 +483,8 @@ function localHourStart(y: number, month: number, day: number, hour: number): nu
   return hourMemo.start;
 }
 
-function readDate(m: RegExpExecArray, fi: FieldIndex, now: number): number | null {
+/** `zone`: the jail's logtimezone, in minutes east of UTC, for dates that give none (undefined: local time). */
+function readDate(m: RegExpExecArray, fi: FieldIndex, now: number, zone?: number): number | null {
   const g = (i: number): string | undefined => (i < 0 ? undefined : m[i]);
   const epoch = g(fi.epoch);
   if (epoch !== undefined) return Number(epoch) * 1000 + fractionMs(g(fi.f));
@@ -515,8 +516,8 @@ function readDate(m: RegExpExecArray, fi: FieldIndex, now: number): number | nul
   const second = Math.min(59, Number(g(fi.S) ?? 0));
   const ms = fractionMs(g(fi.f));
   // A zone as an offset, an abbreviation, or both (`CET+01:00`); one the table lacks leaves the time local.
-  const zone = g(fi.z) ?? g(fi.Z);
-  const offset = zone === undefined ? undefined : tzOffsetMinutes(zone);
+  const written = g(fi.z) ?? g(fi.Z);
+  const offset = (written === undefined ? undefined : tzOffsetMinutes(written)) ?? zone;
   // A time without a day is today's, or yesterday's when today's is still to come (fail2ban: a rollover at midnight).
   const today = month === undefined && day === undefined;
   if (today) {
@@ -551,6 +552,16 @@ function readDate(m: RegExpExecArray, fi: FieldIndex, now: number): number | nul
 function fractionMs(f: string | undefined): number {
   if (!f) return 0;
   return Math.floor(Number(`0.${f}`) * 1000);
+}
+
+/**
+ * A jail's `logtimezone` in minutes east of UTC, as fail2ban reads it: UTC,
+ * GMT or Z, an abbreviation of the zone table, an offset (+0100, -04:30), or
+ * both (CET+01); null for anything else. A fixed offset: no DST switch.
+ */
+export function parseLogTimeZone(text: string): number | null {
+  const t = text.trim();
+  return t === '' || !/^(?:[A-Za-z]{1,5})?(?:[+-][01]\d(?::?\d{2})?)?$/.test(t) ? null : tzOffsetMinutes(t) ?? null;
 }
 
 function tzOffsetMinutes(z: string): number | undefined {

@@ -16,6 +16,8 @@ export interface FilterSpec {
   maxlines: number;
   maxlinelen: number;
   useDns: boolean;
+  /** The jail's logtimezone in minutes east of UTC: the zone of dates that give none (absent: local time). */
+  logtimezone?: number | undefined;
 }
 
 export interface Failure {
@@ -255,7 +257,7 @@ export class Filter {
     const L = this.layout;
     const v = f.values!;
     const ip = f.addr !== undefined ? normalizeIp(f.addr) : f.isId ? normalizeIp(f.host) : null;
-    const t = f.date ? dateMatchToTime(f.date, f.readTime) : null;
+    const t = f.date ? dateMatchToTime(f.date, f.readTime, this.spec.logtimezone) : null;
     return { host: f.host, ip, time: t ?? f.readTime, dated: t !== null, fields: L.fields(v), isId: f.isId, failregexIndex: f.index, match: f.match };
   }
 

@@ -114,6 +114,38 @@ describe.skipIf(fail2banSkipReason !== null)(`bantop regex agrees with fail2ban-
   });
 });
 
+describe.skipIf(fail2banSkipReason !== null)(`bantop regex --timezone agrees with fail2ban-regex --timezone (a jail's logtimezone)${skipNote(fail2banSkipReason)}`, () => {
+  let dir: string;
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'bantop-tz-')); });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // A date without a zone is read in the given zone; one that gives its own zone keeps it.
+  it.each(['UTC', 'CET+01', '-0430', '+0545', 'EST', 'Mars', 'UTC+25'])('--timezone %s', (tz) => {
+    const log = join(dir, 'tz.log');
+    writeFileSync(log, [
+      'Nov 21 12:00:01 web1 sshd[4242]: Failed password for root from 203.0.113.44 port 4001 ssh2',
+      '2024-11-21T12:00:02+02:00 web1 sshd[4242]: Failed password for root from 203.0.113.45 port 4001 ssh2',
+      '2024-11-21 12:00:03 web1 sshd[4242]: Failed password for root from 203.0.113.46 port 4001 ssh2',
+    ].join('\n') + '\n');
+    const refused = spawnSync('fail2ban-regex', ['--timezone', tz, log, 'sshd'], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } }).status !== 0;
+    let spec: ReturnType<typeof filterFromArgument>['spec'] | Error;
+    try {
+      spec = filterFromArgument('/etc/fail2ban', 'sshd', { timezone: tz }).spec;
+    } catch (e) {
+      spec = e as Error;
+    }
+    expect(spec instanceof Error, String(spec)).toBe(refused);
+    if (spec instanceof Error) {
+      expect(spec.message).toContain(`unknown or unsupported time zone "${tz}"`);
+      return;
+    }
+    const rows = fail2banRegex(log, 'sshd', {}, ['--timezone', tz]).rows;
+    expect(rows).toHaveLength(3);
+    const ours = runRegex(spec, log).matches;
+    expect(ours.map((m) => ({ host: m.ip ?? m.host, time: m.time === null ? null : Date.parse(`${m.time}Z`) / 1000 }))).toEqual(rows);
+  });
+});
+
 /** The options a sample log's `# filterOptions: {"mode": "aggressive"}` lines name, as FILTER arguments take them. */
 function filterOptions(path: string): string[] {
   const out = new Set<string>();

@@ -68,6 +68,21 @@ describe('loadConfig', () => {
     expect(loadConfig(dir).jails[0]!.filterArgs).toEqual({});
   });
 
+  it("reads a jail's logtimezone (a fixed offset, as fail2ban reads it), refuses one it cannot read, and warns that ignorecommand is not run", () => {
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nlogtimezone = CET+01\n`);
+    expect(loadConfig(dir).jails[0]!.filter.logtimezone).toBe(120);
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nlogtimezone = -04:30\n`);
+    expect(loadConfig(dir).jails[0]!.filter.logtimezone).toBe(-270);
+    local(`[sshd]\nlogpath = ${dir}/auth.log\n`);
+    expect(loadConfig(dir).jails[0]!.filter.logtimezone).toBeUndefined();
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nlogtimezone = Europe/Paris\n`);
+    const e = configError(() => loadConfig(dir));
+    expect(e.message).toMatch(/jail\.local:line 3 \[logtimezone\]: jail "sshd": unknown or unsupported time zone "Europe\/Paris"/);
+    expect(e.hint).toMatch(/fixed offset/);
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nignorecommand = /usr/local/bin/is-office <ip>\n`);
+    expect(loadConfig(dir).warnings).toEqual(['jail "sshd": ignorecommand is not supported by bantop and is not run; list the addresses it would clear in ignoreip']);
+  });
+
   it('warns about a log file that does not exist yet', () => {
     local('[sshd]\nlogpath = /nonexistent/auth.log\n');
     expect(loadConfig(dir).warnings).toEqual(['jail "sshd": log file /nonexistent/auth.log does not exist yet; bantop will watch for it']);

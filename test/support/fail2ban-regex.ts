@@ -21,9 +21,9 @@ const ROWS = ['--config', '/etc/fail2ban', '-o', 'row'];
 const options = (env: NodeJS.ProcessEnv) => ({ encoding: 'utf8' as const, env: { ...process.env, TZ: 'UTC', ...env }, maxBuffer: 1 << 30 });
 
 /** Run fail2ban-regex and read its counts and its `-o row` failures. */
-export function fail2banRegex(log: string, filter: string, env: NodeJS.ProcessEnv = {}): F2bResult {
-  const summary = execFileSync('fail2ban-regex', [...SUMMARY, log, filter], options(env));
-  return parse(summary, execFileSync('fail2ban-regex', [...ROWS, log, filter], options(env)));
+export function fail2banRegex(log: string, filter: string, env: NodeJS.ProcessEnv = {}, args: string[] = []): F2bResult {
+  const summary = execFileSync('fail2ban-regex', [...SUMMARY, ...args, log, filter], options(env));
+  return parse(summary, execFileSync('fail2ban-regex', [...ROWS, ...args, log, filter], options(env)));
 }
 
 /** The same, without blocking: two of these run side by side. */
