@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_REPORT, type ReportSettings } from '../report/reporter.js';
 import { parseDuration, DurationError } from '../util/duration.js';
-import { ConfigError, UserError } from '../util/errors.js';
+import { ConfigError, UserError, type ConfigLocation } from '../util/errors.js';
 import { journalSelectArgs } from '../source/journal-entry.js';
 import { parseCidr } from '../util/ip.js';
 import { parseNameWithArgsAt, splitActionList } from './args.js';
@@ -26,6 +26,9 @@ export const NATIVE_ACTIONS = new Set([
   'bantop', 'dry-run', 'report',
 ]);
 
+/** The fail2ban whose config format bantop reads, for `%(fail2ban_version)s`. */
+const FAIL2BAN_VERSION = '1.0.2';
+
 /** Options of a jail section that are the filter's, not the jail's. */
 const FILTER_OVERRIDES = ['maxlines', 'datepattern', 'prefregex', 'journalmatch', 'logtype'];
 
@@ -39,6 +42,10 @@ export function loadConfig(dir: string, opts: { onlyJails?: string[] } = {}): Lo
   if (!store.readFamily(dir, 'jail')) {
     throw new ConfigError({ file: join(dir, 'jail.conf') }, 'no jail.conf, jail.local or jail.d/ found', 'copy assets/config/jail.conf as a start');
   }
+  // fail2ban's built-in defaults, which its jail.conf refers to (apache-fakegooglebot's ignorecommand path).
+  const builtIn = { file: '(built in, as fail2ban)', line: 0 };
+  if (store.entry('DEFAULT', 'fail2ban_confpath') === undefined) store.set('DEFAULT', 'fail2ban_confpath', dir, builtIn);
+  if (store.entry('DEFAULT', 'fail2ban_version') === undefined) store.set('DEFAULT', 'fail2ban_version', FAIL2BAN_VERSION, builtIn);
   const jails: JailConfig[] = [];
   for (const name of store.sectionNames()) {
     if (name === 'INCLUDES' || name === 'Definition' || name === 'Init') continue;
@@ -126,8 +133,6 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     }
     filter.spec.logtimezone = offset;
   }
-  // fail2ban asks this command before counting a failure; bantop does not run it, so say so rather than ban what it would clear.
-  if (get('ignorecommand')?.trim()) warnings.push(`jail "${name}": ignorecommand is not supported by bantop and is not run; list the addresses it would clear in ignoreip`);
 
   const logpath = (get('logpath') ?? '').split('\n').map((l) => l.trim().replace(/\s+(?:head|tail)$/, '')).filter(Boolean);
   if (backend !== 'systemd') {
@@ -182,6 +187,8 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     escalation: escalationOpt(get('escalation'), at('escalation')),
     ignoreip,
     ignoreself: bool(store, name, 'ignoreself', true),
+    ignorecommand: (get('ignorecommand') ?? '').trim(),
+    ignorecache: ignoreCacheOpt(get('ignorecache'), at('ignorecache'), warnings, name),
     usedns,
     port: str('port', '0:65535'),
     protocol: str('protocol', 'tcp'),
@@ -260,4 +267,29 @@ function parse<T extends z.ZodType>(schema: T, raw: unknown, where: (path: Prope
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   throw new ConfigError(where(issue.path), `${issue.message}${issue.path.length > 1 ? ` (${issue.path.join('.')})` : ''}`);
+}
+
+/**
+ * `ignorecache = key="<ip>", max-count=100, max-time=5m`, fail2ban's cache of
+ * ignorecommand answers. bantop keys it by address; another key is read as
+ * `<ip>`, with a warning.
+ */
+function ignoreCacheOpt(text: string | undefined, where: ConfigLocation & { key: string }, warnings: string[], jail: string): { maxTimeMs: number; maxCount: number } | null {
+  if (text === undefined || text.trim() === '') return null;
+  const opts = new Map<string, string>();
+  for (const part of text.match(/(?:[^,"']|"[^"]*"|'[^']*')+/g) ?? []) {
+    const m = /^\s*([\w-]+)\s*=\s*(.*?)\s*$/.exec(part);
+    if (!m) throw new ConfigError(where, `"${part.trim()}" is not an option (key="<ip>", max-count=N, max-time=DURATION)`);
+    opts.set(m[1]!, m[2]!.replace(/^(["'])(.*)\1$/, '$2'));
+  }
+  for (const k of opts.keys()) {
+    if (!['key', 'max-count', 'max-time'].includes(k)) throw new ConfigError(where, `unknown ignorecache option "${k}"`, 'ignorecache takes key, max-count and max-time');
+  }
+  const key = opts.get('key');
+  if (key === undefined) throw new ConfigError(where, 'ignorecache needs a key', 'write ignorecache = key="<ip>", max-time=5m');
+  if (key !== '<ip>') warnings.push(`jail "${jail}": ignorecache key "${key}" is taken as "<ip>": bantop keeps ignorecommand's answers by address`);
+  return {
+    maxCount: numberOpt(opts.get('max-count') ?? '100', where),
+    maxTimeMs: duration(opts.get('max-time') ?? '300', where) * 1000,
+  };
 }

@@ -80,6 +80,9 @@ export const JailSchema = z.object({
   escalation: z.array(EscalationRuleSchema),
   ignoreip: z.array(z.string()),
   ignoreself: z.boolean(),
+  /** Asked before a failure counts (exit 0: ignore the address); '' for none. */
+  ignorecommand: z.string(),
+  ignorecache: z.object({ maxTimeMs: z.number().min(0), maxCount: z.number().int().min(0) }).nullable(),
   usedns: z.enum(['yes', 'no', 'warn', 'raw']),
   port: z.string(),
   protocol: z.string(),

@@ -3,6 +3,7 @@ import { emptyStats, Filter, type FilterSpec, type FilterStats, type LineVerdict
 import type { Clock } from '../util/clock.js';
 import { normalizeIp } from '../util/ip.js';
 import type { BanSource, EngineEvent } from './events.js';
+import { IgnoreCommandState, type IgnoreCache } from './ignore-command.js';
 import { IgnoreList } from './ignore-list.js';
 import { overlaps, Whitelist } from './whitelist.js';
 import { UserError } from '../util/errors.js';
@@ -30,6 +31,10 @@ export interface JailDefinition {
   bantimeIncrement: BantimeIncrement;
   ignoreip: string[];
   ignoreself: boolean;
+  /** Asked about each failure (exit 0: ignore it); '' or absent for none. */
+  ignorecommand?: string | undefined;
+  /** How long its answers are kept (`ignorecache`); null: each failure asks. */
+  ignorecache?: IgnoreCache | null | undefined;
   usedns: 'yes' | 'no' | 'warn' | 'raw';
 }
 
@@ -43,6 +48,20 @@ export interface EngineOptions {
   resolveHost?: (name: string) => Promise<string[]>;
   /** Addresses tracked per jail before the oldest are dropped. */
   windowCapacity?: number;
+  /**
+   * Runs a jail's ignorecommand for `ip` at the edge: true when it says
+   * "ignore" (exit 0). Without it, ignorecommand is not asked.
+   */
+  askIgnoreCommand?: (jail: string, command: string, ip: string, failure: { line: string; fields: Record<string, string> }) => Promise<boolean>;
+}
+
+/** A failure that waits for the ignorecommand's answer. */
+interface WaitingFailure {
+  host: string;
+  time: number;
+  fields: Record<string, string>;
+  match: string;
+  line: string;
 }
 
 export interface EngineSnapshot {
@@ -56,6 +75,8 @@ interface JailRuntime {
   filter: Filter | null;
   core: JailCore;
   ignore: IgnoreList;
+  /** The jail's ignorecommand's answers and the failures waiting for one; null without a command. */
+  asked: IgnoreCommandState<WaitingFailure> | null;
 }
 
 /**
@@ -83,7 +104,8 @@ export class Engine {
       { name: def.name, maxretry: def.maxretry, findtime: def.findtime, bantime: def.bantime, increment: def.bantimeIncrement },
       this.history, this.opts.random, this.opts.windowCapacity);
     const ignore = new IgnoreList(def.ignoreip, { ignoreself: def.ignoreself, selfAddresses: this.opts.selfAddresses });
-    this.jails.set(def.name, { def, filter: new Filter(def.filter), core, ignore });
+    const asked = def.ignorecommand && this.opts.askIgnoreCommand ? new IgnoreCommandState<WaitingFailure>(def.ignorecache ?? null) : null;
+    this.jails.set(def.name, { def, filter: new Filter(def.filter), core, ignore, asked });
   }
 
   /** A jail that only holds bans: the built-in manual jail, or a jail of restored bans no longer configured. */
@@ -96,7 +118,7 @@ export class Engine {
       ignoreip: [], ignoreself: false, usedns: 'no',
     };
     const core = new JailCore({ name, maxretry: 1, findtime: 600, bantime, increment: def.bantimeIncrement }, this.history, this.opts.random, 16);
-    this.jails.set(name, { def, filter: null, core, ignore: new IgnoreList([]) });
+    this.jails.set(name, { def, filter: null, core, ignore: new IgnoreList([]), asked: null });
   }
 
   hasJail(name: string): boolean {
@@ -159,6 +181,37 @@ export class Engine {
       this.emit([{ type: 'ignored', jail: j.def.name, ip, time, reason: why, match }]);
       return;
     }
+    if (j.asked !== null) {
+      const answer = j.asked.answer(ip, now);
+      if (answer === true) {
+        this.emit([{ type: 'ignored', jail: j.def.name, ip, time, reason: 'ignorecommand', match }]);
+        return;
+      }
+      if (answer === undefined) {
+        if (j.asked.wait(ip, { host, time, fields, match, line })) this.askIgnoreCommand(j, j.asked, ip, { line, fields });
+        return;
+      }
+    }
+    this.count(j, ip, host, time, fields, match, line, now);
+  }
+
+  /** fail2ban asks the command before it counts a failure: the address's failures wait for its answer, then go on in order. */
+  private askIgnoreCommand(j: JailRuntime, asked: IgnoreCommandState<WaitingFailure>, ip: string, failure: { line: string; fields: Record<string, string> }): void {
+    // A command that fails to run (or exits with another status) does not clear the address, as in fail2ban.
+    this.opts.askIgnoreCommand!(j.def.name, j.def.ignorecommand!, ip, failure).catch(() => false).then((ignored) => {
+      // The jail may have been replaced by a reload meanwhile: its waiting failures went with it.
+      if (this.jails.get(j.def.name) !== j) return;
+      const now = this.clock.now();
+      const waited = asked.settle(ip, ignored, now);
+      if (ignored) {
+        this.emit(waited.map((w) => ({ type: 'ignored' as const, jail: j.def.name, ip, time: w.time, reason: 'ignorecommand' as const, match: w.match })));
+        return;
+      }
+      for (const w of waited) this.count(j, ip, w.host, w.time, w.fields, w.match, w.line, now);
+    });
+  }
+
+  private count(j: JailRuntime, ip: string, host: string, time: number, fields: Record<string, string>, match: string, line: string, now: number): void {
     const events = j.core.failure(ip, host, time, now, fields, line);
     // The core decides on addresses and times; which part of the line matched is only for display.
     for (const e of events) if (e.type === 'failure' || e.type === 'ignored') e.match = match;

@@ -44,7 +44,7 @@ export interface UnbanEvent {
   rule?: string | undefined;
 }
 
-export type IgnoreReason = 'ignoreip' | 'ignoreself' | 'too-old' | 'already-banned' | 'unban-watermark' | 'before-last-ban' | 'whitelist' | 'protected';
+export type IgnoreReason = 'ignoreip' | 'ignoreself' | 'ignorecommand' | 'too-old' | 'already-banned' | 'unban-watermark' | 'before-last-ban' | 'whitelist' | 'protected';
 
 export interface IgnoredEvent {
   type: 'ignored';

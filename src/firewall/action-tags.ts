@@ -20,6 +20,8 @@ export interface TicketTags {
   bancount: number;
   matches: readonly string[];
   restored: boolean;
+  /** The filter's captures (`<F-USER>` is `user`), where the caller has them. */
+  data?: Readonly<Record<string, string>>;
 }
 
 export interface HostNames {
@@ -44,9 +46,9 @@ export function familyOf(ip: string): 'inet4' | 'inet6' {
 /**
  * Fill in `script`'s per-ban tags. `ticket` null: an operation (actionstart
  * …), which fail2ban fills from an empty ticket: no address, the time now.
- * Tags nobody knows stay as written, as in fail2ban; `<F-…>` tags (a filter's
- * captures, which bantop does not keep with a ban) become empty, as fail2ban
- * makes those a ticket lacks.
+ * Tags nobody knows stay as written, as in fail2ban; an `<F-…>` tag (a
+ * filter's capture) the ticket lacks becomes empty, as fail2ban makes it: a
+ * ban does not keep them, the ignorecommand's failure does.
  */
 export function fillTicketTags(script: string, ticket: TicketTags | null, o: { family: ActionFamily; now: number; bantime: number; host: HostNames; ipHost?: string | null }): ShellCommand {
   if (!script.includes('<')) return { script, args: [] };
@@ -87,7 +89,13 @@ export function fillTicketTags(script: string, ticket: TicketTags | null, o: { f
     // Fixed texts, not values from a ban: fail2ban puts these in as they are.
     return tag === 'br' || tag === 'sp' || tag === 'fq-hostname' || tag === 'sh-hostname' ? v : put(tag, v);
   });
-  if (out.includes('<')) out = out.replace(/<F-([A-Z0-9_-]+)>/g, '');
+  if (out.includes('<')) {
+    const data = ticket?.data ?? {};
+    out = out.replace(/<F-([A-Z0-9_-]+)>/g, (_, tag: string) => {
+      const v = data[tag.toLowerCase()];
+      return v === undefined ? '' : put(`F_${tag.toLowerCase()}`, v);
+    });
+  }
   if (vars.length === 0) return { script: out, args: [] };
   return { script: `${vars.map(([n], i) => `${n}=$${i} `).join('')}\n${out}`, args: vars.map(([, v]) => v) };
 }

@@ -7,6 +7,7 @@ import { sourcesForJails } from '../source/sources.js';
 import type { LogSource, PositionStore, SourceLine } from '../source/types.js';
 import type { Clock } from '../util/clock.js';
 import { hostAddresses } from '../util/host-addresses.js';
+import { runIgnoreCommand } from './ignore-command.js';
 
 export interface PipelineOptions {
   clock: Clock;
@@ -35,6 +36,7 @@ export class Pipeline {
       history: o.history,
       selfAddresses: hostAddresses(),
       resolveHost: async (name) => (await lookup(name, { all: true })).map((a) => a.address),
+      askIgnoreCommand: (jail, command, ip, f) => runIgnoreCommand(command, ip, { ...f, now: o.clock.now() }, (m) => o.note?.(`[${jail}] ${m}`)),
     });
     this.sources = sourcesForJails(config.jails, {
       positions: o.positions,

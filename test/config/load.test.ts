@@ -68,7 +68,7 @@ describe('loadConfig', () => {
     expect(loadConfig(dir).jails[0]!.filterArgs).toEqual({});
   });
 
-  it("reads a jail's logtimezone (a fixed offset, as fail2ban reads it), refuses one it cannot read, and warns that ignorecommand is not run", () => {
+  it("reads a jail's logtimezone (a fixed offset, as fail2ban reads it) and refuses one it cannot read", () => {
     local(`[sshd]\nlogpath = ${dir}/auth.log\nlogtimezone = CET+01\n`);
     expect(loadConfig(dir).jails[0]!.filter.logtimezone).toBe(120);
     local(`[sshd]\nlogpath = ${dir}/auth.log\nlogtimezone = -04:30\n`);
@@ -79,8 +79,21 @@ describe('loadConfig', () => {
     const e = configError(() => loadConfig(dir));
     expect(e.message).toMatch(/jail\.local:line 3 \[logtimezone\]: jail "sshd": unknown or unsupported time zone "Europe\/Paris"/);
     expect(e.hint).toMatch(/fixed offset/);
-    local(`[sshd]\nlogpath = ${dir}/auth.log\nignorecommand = /usr/local/bin/is-office <ip>\n`);
-    expect(loadConfig(dir).warnings).toEqual(['jail "sshd": ignorecommand is not supported by bantop and is not run; list the addresses it would clear in ignoreip']);
+  });
+
+  it('reads ignorecommand and ignorecache as fail2ban writes them, and refuses an ignorecache it cannot read', () => {
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nignorecommand = %(fail2ban_confpath)s/is-office <ip>\nignorecache = key="<ip>", max-count=50, max-time=10m\n`);
+    const c = loadConfig(dir);
+    expect(c.jails[0]).toMatchObject({ ignorecommand: `${dir}/is-office <ip>`, ignorecache: { maxCount: 50, maxTimeMs: 600_000 } });
+    expect(c.warnings).toEqual([]);
+    local(`[sshd]\nlogpath = ${dir}/auth.log\n`);
+    expect(loadConfig(dir).jails[0]).toMatchObject({ ignorecommand: '', ignorecache: null });
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nignorecommand = x <ip>\nignorecache = key="<F-USER>@<ip>"\n`);
+    expect(loadConfig(dir).warnings).toEqual(['jail "sshd": ignorecache key "<F-USER>@<ip>" is taken as "<ip>": bantop keeps ignorecommand\'s answers by address']);
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nignorecache = key="<ip>", max-time=soon\n`);
+    expect(configError(() => loadConfig(dir)).message).toMatch(/jail\.local:line 3 \[ignorecache\]: .*soon/);
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nignorecache = max-time=5m\n`);
+    expect(configError(() => loadConfig(dir)).message).toMatch(/jail\.local:line 3 \[ignorecache\]: ignorecache needs a key/);
   });
 
   it('warns about a log file that does not exist yet', () => {

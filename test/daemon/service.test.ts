@@ -135,6 +135,31 @@ actionunban = echo "unban <ip>" >> ${out}
   });
 });
 
+describe('BantopService with an ignorecommand', () => {
+  it("runs the jail's ignorecommand with the failure's address and user: exit 0 clears the address, 1 lets it be banned", async () => {
+    const asked = join(dir, 'asked.txt');
+    const cmd = join(dir, 'is-office');
+    // Prints what it was asked, and clears 203.0.113.44 only.
+    writeFileSync(cmd, `#!/bin/sh\nprintf '%s %s\\n' "$1" "$2" >> ${asked}\n[ "$1" = 203.0.113.44 ]\n`, { mode: 0o755 });
+    writeFileSync(join(cfg, 'jail.conf'), `[sshd]\nenabled = true\nlogpath = ${join(dir, 'auth.log')}\nmaxretry = 2\nignorecommand = ${cmd} <ip> <F-USER>\n`);
+    const clock = new ManualClock(T0);
+    const b = await open(clock);
+    const events: Array<Record<string, unknown>> = [];
+    const off = b.svc.subscribe((e) => events.push(e as unknown as Record<string, unknown>));
+    const line = (ip: string, user: string, i: number) => `${syslogDate(T0 + i * 1000)} web1 sshd[4242]: Failed password for ${user} from ${ip} port 4000${i} ssh2`;
+    appendFileSync(join(dir, 'auth.log'), [line('203.0.113.44', 'root', 1), line('203.0.113.45', "o'neil;id", 2), line('203.0.113.44', 'root', 3), line('203.0.113.45', 'admin', 4)].join('\n') + '\n');
+    await waitFor(() => events.some((e) => e['type'] === 'ban'), 5000, 'the ban');
+    await waitFor(() => events.filter((e) => e['type'] === 'ignored').length === 2, 5000, 'both failures of 203.0.113.44 ignored');
+    off();
+    expect(b.svc.list().map((x) => x.ip)).toEqual(['203.0.113.45']);
+    expect(events.filter((e) => e['type'] === 'ignored').map((e) => [e['ip'], e['reason']])).toEqual([['203.0.113.44', 'ignorecommand'], ['203.0.113.44', 'ignorecommand']]);
+    // A user name with a quote and a semicolon reached the command as one argument, not as shell text. Each address was
+    // asked once: its second failure came while the question was open, and took its answer.
+    expect(readFileSync(asked, 'utf8').split('\n').filter(Boolean).sort()).toEqual(['203.0.113.44 root', "203.0.113.45 o'neil;id"]);
+    await b.close();
+  });
+});
+
 const ipSkip = netnsSkipReason(['iptables', 'ip6tables']);
 describe.skipIf(ipSkip !== null)(`BantopService periodic firewall check${skipNote(ipSkip)}`, () => {
   it('never starts a check while one runs, and a ban never waits for a running check', async () => {

@@ -34,6 +34,55 @@ describe('Engine', () => {
     expect(events.at(-1)).toMatchObject({ type: 'unban', ip: '1.2.3.4', reason: 'expired' });
   });
 
+  it("asks the ignorecommand before counting an address's failures: they wait for the answer, in order, then count or are ignored", async () => {
+    const asked: Array<[string, string, string, Record<string, string>]> = [];
+    const answers = new Map<string, (ignored: boolean) => void>();
+    const { engine, events } = setup([def({ maxretry: 2, ignorecommand: 'is-office <ip>',
+      filter: { ...def().filter, failregex: ['fail <F-USER>\\w+</F-USER> from <HOST>$'] } })], {
+      askIgnoreCommand: (jail, command, ip, f) => {
+        asked.push([jail, command, ip, f.fields]);
+        return new Promise((res) => answers.set(ip, res));
+      },
+    });
+    engine.line('app', 'fail root from 198.51.100.1');
+    engine.line('app', 'fail bob from 198.51.100.1');
+    engine.line('app', 'fail eve from 198.51.100.2');
+    // One question per address, none counted yet.
+    expect(asked).toEqual([['app', 'is-office <ip>', '198.51.100.1', { user: 'root' }], ['app', 'is-office <ip>', '198.51.100.2', { user: 'eve' }]]);
+    expect(events).toEqual([]);
+    answers.get('198.51.100.1')!(false);
+    answers.get('198.51.100.2')!(true);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(events.map((e) => `${e.type}:${e.ip}${e.type === 'ignored' ? `:${e.reason}` : ''}`)).toEqual([
+      'failure:198.51.100.1', 'failure:198.51.100.1', 'ban:198.51.100.1', 'ignored:198.51.100.2:ignorecommand']);
+    // Without ignorecache, as in fail2ban, the next failure asks again.
+    engine.line('app', 'fail eve from 198.51.100.2');
+    expect(asked).toHaveLength(3);
+  });
+
+  it('keeps ignorecommand answers for ignorecache max-time, and a command that fails to run clears no one', async () => {
+    let calls = 0;
+    const { clock, engine, events } = setup([def({ maxretry: 3, ignorecommand: 'x', ignorecache: { maxTimeMs: 60_000, maxCount: 10 } })], {
+      askIgnoreCommand: async (_j, _c, ip) => {
+        calls++;
+        if (ip === '198.51.100.9') throw new Error('spawn failed');
+        return true;
+      },
+    });
+    engine.line('app', 'fail from 198.51.100.1');
+    await new Promise((r) => setTimeout(r, 0));
+    engine.line('app', 'fail from 198.51.100.1');
+    expect(calls).toBe(1);
+    clock.advance(61_000);
+    engine.line('app', 'fail from 198.51.100.1');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls).toBe(2);
+    expect(events.map((e) => (e.type === 'ignored' ? e.reason : e.type))).toEqual(['ignorecommand', 'ignorecommand', 'ignorecommand']);
+    engine.line('app', 'fail from 198.51.100.9');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(events.at(-1)).toMatchObject({ type: 'failure', ip: '198.51.100.9' });
+  });
+
   it('honours ignoreip (address, CIDR, IPv6) and ignoreself', () => {
     const { engine, events } = setup([def({ maxretry: 1, ignoreip: ['10.0.0.0/8', '2001:db8::/32', '198.51.100.7'] })]);
     for (const ip of ['10.1.2.3', '2001:db8::5', '198.51.100.7', '192.0.2.1']) engine.line('app', `fail from ${ip}`);
