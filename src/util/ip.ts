@@ -217,10 +217,18 @@ export function parseCidr(text: string): Cidr | null {
   let prefix = bits;
   if (slash >= 0) {
     const p = text.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(p)) return null;
-    prefix = Number(p);
-    // A mapped address given with a v6 prefix length keeps its meaning.
-    if (family === 4 && addrPart.includes(':')) prefix -= 96;
+    if (/^\d{1,3}$/.test(p)) {
+      prefix = Number(p);
+      // A mapped address given with a v6 prefix length keeps its meaning.
+      if (family === 4 && addrPart.includes(':')) prefix -= 96;
+    } else {
+      // fail2ban also reads a netmask (10.0.0.0/255.0.0.0), as ignoreip lists often write it; only one of leading ones.
+      const m = normalizeIp(p);
+      if (m === null || ipFamily(m) !== family) return null;
+      const b = (family === 4 ? v4ToBig(m) : v6ToBig(m)).toString(2).padStart(bits, '0');
+      if (!/^1*0*$/.test(b)) return null;
+      prefix = b.includes('0') ? b.indexOf('0') : bits;
+    }
     if (prefix < 0 || prefix > bits) return null;
   }
   const value = family === 4 ? v4ToBig(ip) : v6ToBig(ip);

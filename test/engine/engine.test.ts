@@ -84,9 +84,10 @@ describe('Engine', () => {
   });
 
   it('honours ignoreip (address, CIDR, IPv6) and ignoreself', () => {
-    const { engine, events } = setup([def({ maxretry: 1, ignoreip: ['10.0.0.0/8', '2001:db8::/32', '198.51.100.7'] })]);
-    for (const ip of ['10.1.2.3', '2001:db8::5', '198.51.100.7', '192.0.2.1']) engine.line('app', `fail from ${ip}`);
-    expect(events.map((e) => (e.type === 'ignored' ? e.reason : e.type))).toEqual(['ignoreip', 'ignoreip', 'ignoreip', 'ignoreself']);
+    // A netmask (203.0.113.0/255.255.255.0) as fail2ban reads it.
+    const { engine, events } = setup([def({ maxretry: 1, ignoreip: ['10.0.0.0/8', '2001:db8::/32', '198.51.100.7', '203.0.113.0/255.255.255.0'] })]);
+    for (const ip of ['10.1.2.3', '2001:db8::5', '198.51.100.7', '192.0.2.1', '203.0.113.77']) engine.line('app', `fail from ${ip}`);
+    expect(events.map((e) => (e.type === 'ignored' ? e.reason : e.type))).toEqual(['ignoreip', 'ignoreip', 'ignoreip', 'ignoreself', 'ignoreip']);
     expect(events[0]).toMatchObject({ match: 'fail from 10.1.2.3' });
   });
 
