@@ -148,6 +148,11 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
   const actions = splitActionList(get('action') ?? '').map((a) => parseNameWithArgsAt(a, at('action')));
   for (const a of actions) {
     if (NATIVE_ACTIONS.has(a.name)) continue;
+    if (a.name.endsWith('.py')) {
+      // fail2ban imports these into its own Python server; bantop runs command actions (.conf) only.
+      throw new ConfigError(at('action'), `jail "${name}": action "${a.name}" is a Python action, which fail2ban runs inside its own server; bantop cannot run it`,
+        `use a command action instead (for smtp.py: sendmail-whois or mail-whois with dest=…), or bantop's report action for abuse reports`);
+    }
     if (!existsSync(join(dir, 'action.d', `${a.name}.conf`)) && !existsSync(join(dir, 'action.d', `${a.name}.local`))) {
       throw new ConfigError(at('action'), `jail "${name}": action "${a.name}" not found in ${join(dir, 'action.d')}`,
         'check the action name, or set banaction to one bantop knows (nftables-multiport, iptables-multiport, hostsdeny, …)');
