@@ -77,7 +77,7 @@ const view = (b: ActiveBan, originOf?: (ip: string) => string | undefined): BanV
   ...(b.jail === FLEET_JAIL && originOf ? { origin: originOf(b.ip) } : {}),
 });
 
-const infoOf = (b: BanEvent | ActiveBan, bantime: number, o: { restored?: boolean; matches?: readonly string[] } = {}): BanInfo => ({
+const infoOf = (b: BanEvent | ActiveBan, bantime: number, o: { restored?: boolean; matches?: readonly string[]; fields?: Readonly<Record<string, string>> } = {}): BanInfo => ({
   jail: b.jail, failures: b.failures, time: 'time' in b ? b.time : b.bannedAt, bantime, bancount: b.banCount + 1, ...o,
 });
 
@@ -381,7 +381,7 @@ export class BantopService {
     // Kept with the ban in the store; subscribers had each line in its 'line' event already (a TUI reads them from history).
     e.lines = undefined;
     this.write(() => this.o.store.addBan(ban, e.bantime, lines));
-    this.enforcer.place({ jail: e.jail, ip: e.ip, permanent: e.expiresAt === null, info: infoOf(e, e.bantime, { matches: lines }) });
+    this.enforcer.place({ jail: e.jail, ip: e.ip, permanent: e.expiresAt === null, info: infoOf(e, e.bantime, { matches: lines, ...(e.fields ? { fields: e.fields } : {}) }) });
     const rule = ruleOf(e);
     this.o.log.log('NOTICE', `[${e.jail}] Ban ${e.ip} (${e.expiresAt === null ? 'permanent' : `${e.bantime}s`}, ${e.source}${e.reason ? `: ${e.reason}` : ''})`);
     this.banlog?.append({ kind: 'ban', time: e.time, jail: e.jail, ip: e.ip, bantime: e.bantime, rule });

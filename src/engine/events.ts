@@ -32,6 +32,8 @@ export interface BanEvent {
   reason?: string | undefined;
   /** A filter's ban: the log lines of the failures that earned it, oldest first (none where the window had shed them). */
   lines?: string[] | undefined;
+  /** A filter's ban: what the filter captured on the failure that made it (`user` …), for command actions' `<F-USER>`. */
+  fields?: Record<string, string> | undefined;
 }
 
 export interface UnbanEvent {

@@ -100,13 +100,13 @@ export class JailCore {
     if (count >= this.rules.maxretry) {
       const lines = this.window.take(ip);
       // A filter that names the rule it matched (the closed-ports LOG prefix) gives the ban its reason.
-      out.push(this.ban(ip, now, { failures: count, source: 'filter', reason: fields['rule'], lines }));
+      out.push(this.ban(ip, now, { failures: count, source: 'filter', reason: fields['rule'], lines, fields }));
     }
     return out;
   }
 
   /** Ban now; `seconds` overrides the jail's bantime (-1 permanent). */
-  ban(ip: string, now: number, o: { failures?: number; source: BanSource; seconds?: number; reason?: string; lines?: string[] }): BanEvent {
+  ban(ip: string, now: number, o: { failures?: number; source: BanSource; seconds?: number; reason?: string; lines?: string[]; fields?: Record<string, string> }): BanEvent {
     const scope = this.rules.increment.overalljails ? null : this.rules.name;
     const banCount = this.history.previousBans(ip, scope);
     const seconds = o.seconds ?? nextBanTime(this.rules.bantime, this.rules.increment, banCount, this.random);
@@ -119,6 +119,7 @@ export class JailCore {
     this.totalBans++;
     const event: BanEvent = { type: 'ban', jail: this.rules.name, ip, time: now, bantime: seconds, expiresAt, failures: ban.failures, banCount, source: o.source, reason: o.reason };
     if (o.lines !== undefined) event.lines = o.lines;
+    if (o.fields !== undefined && Object.keys(o.fields).length > 0) event.fields = o.fields;
     return event;
   }
 

@@ -36,6 +36,7 @@ export interface ShellCommand {
 }
 
 const TAG = /<([^ <>]+)>/g;
+const CAPTURE_RENAME: Record<string, string> = { id: 'fid', port: 'fport' };
 /** Characters that make fail2ban hand a value over as a variable (its ESCAPE_CRE). */
 const SHELL_SPECIAL = /[\\#&;`|*?~<>^()[\]{}$'"\n\r]/;
 
@@ -92,8 +93,10 @@ export function fillTicketTags(script: string, ticket: TicketTags | null, o: { f
   if (out.includes('<')) {
     const data = ticket?.data ?? {};
     out = out.replace(/<F-([A-Z0-9_-]+)>/g, (_, tag: string) => {
-      const v = data[tag.toLowerCase()];
-      return v === undefined ? '' : put(`F_${tag.toLowerCase()}`, v);
+      // Named as the filter's captures are kept: <F-ID> is fid, <F-PORT> fport (fail2ban's mapTag2Opt).
+      const key = CAPTURE_RENAME[tag.toLowerCase()] ?? tag.toLowerCase();
+      const v = data[key];
+      return v === undefined ? '' : put(`F_${key}`, v);
     });
   }
   if (vars.length === 0) return { script: out, args: [] };

@@ -33,6 +33,8 @@ export interface BanInfo {
   matches?: readonly string[];
   /** Restored from the store at start, not decided now (`<restored>`, `norestored`). */
   restored?: boolean;
+  /** What the filter captured on the failure behind the ban (`<F-USER>` is `user`). */
+  fields?: Readonly<Record<string, string>>;
 }
 
 export interface Change {

@@ -100,7 +100,7 @@ describe('BantopService failure lines', () => {
 });
 
 describe('BantopService with an action.d command action', () => {
-  it('gives the action the log lines behind a ban, stops it with the daemon and on reload, and replays each ban once, as restored', async () => {
+  it("gives the action the log lines and the filter's captures behind a ban, stops it with the daemon and on reload, and replays each ban once, as restored", async () => {
     const out = join(dir, 'actions.txt');
     writeFileSync(join(cfg, 'jail.conf'), `[sshd]\nenabled = true\nlogpath = ${join(dir, 'auth.log')}\nbantime = 1h\naction = rec\n`);
     writeFileSync(join(cfg, 'bantop.conf'), readFileSync(join(cfg, 'bantop.conf'), 'utf8').replace('firewall = dry-run', 'firewall = hostsdeny'));
@@ -108,7 +108,7 @@ describe('BantopService with an action.d command action', () => {
     writeFileSync(join(cfg, 'action.d', 'rec.conf'), `[Definition]
 actionstart = echo start >> ${out}
 actionstop = echo stop >> ${out}
-actionban = printf '%%s\\n' "ban <ip> restored=<restored> bancount=<bancount>" "<matches>" >> ${out}
+actionban = printf '%%s\\n' "ban <ip> restored=<restored> bancount=<bancount> user=<F-USER>" "<matches>" >> ${out}
 actionunban = echo "unban <ip>" >> ${out}
 `);
     const clock = new ManualClock(T0);
@@ -119,10 +119,10 @@ actionunban = echo "unban <ip>" >> ${out}
     await a.svc.ban({ ip: '198.18.0.2', jail: 'sshd', seconds: -1 });
     // A replayed ban has no lines to give: the store keeps them in the ban's history, not with the ban.
     const mark = () => readFileSync(out, 'utf8').split('\n').filter(Boolean);
-    expect(mark()).toEqual(['start', 'ban 203.0.113.44 restored=0 bancount=1', ...lines, 'ban 198.18.0.2 restored=0 bancount=1']);
+    expect(mark()).toEqual(['start', 'ban 203.0.113.44 restored=0 bancount=1 user=root', ...lines, 'ban 198.18.0.2 restored=0 bancount=1 user=']);
     writeFileSync(out, '');
     await a.svc.reload();
-    expect(mark()).toEqual(['unban 203.0.113.44', 'unban 198.18.0.2', 'stop', 'start', 'ban 203.0.113.44 restored=1 bancount=1', 'ban 198.18.0.2 restored=1 bancount=1']);
+    expect(mark()).toEqual(['unban 203.0.113.44', 'unban 198.18.0.2', 'stop', 'start', 'ban 203.0.113.44 restored=1 bancount=1 user=', 'ban 198.18.0.2 restored=1 bancount=1 user=']);
     writeFileSync(out, '');
     await a.close();
     // The temporary ban is lifted (no daemon would expire it); the action then stops as fail2ban stops it.
@@ -130,7 +130,7 @@ actionunban = echo "unban <ip>" >> ${out}
     writeFileSync(out, '');
     const b = await open(clock);
     // Both bans are still in force (the temporary one for the rest of its hour): each is banned once again.
-    expect(mark()).toEqual(['start', 'ban 203.0.113.44 restored=1 bancount=1', 'ban 198.18.0.2 restored=1 bancount=1']);
+    expect(mark()).toEqual(['start', 'ban 203.0.113.44 restored=1 bancount=1 user=', 'ban 198.18.0.2 restored=1 bancount=1 user=']);
     await b.close();
   });
 });

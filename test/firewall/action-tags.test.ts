@@ -22,6 +22,11 @@ describe('per-ban tags of an action command', () => {
     expect(fillTicketTags('<matches>', { ...t, matches: ['plain', 'two'] }, o).args).toEqual(['plain\ntwo']);
   });
 
+  it("fills <F-…> tags from the filter's captures, a capture the shell would read as a parameter, like fail2ban's f2bV_F_user", () => {
+    const c = fillTicketTags('<F-USER> <F-PORT> [<F-NONE>]', { ...t, data: { user: "o'neil;id", fport: '22' } }, o);
+    expect(c).toEqual({ script: 'f2bV_F_user=$0 \n$f2bV_F_user 22 []', args: ["o'neil;id"] });
+  });
+
   it('gives an operation (actionstart …) an empty ticket: no address, the time now, the jail bantime', () => {
     expect(fillTicketTags('[<ip>] <family> <time> <bantime>', null, { ...o, family: 'inet6' }).script).toBe('[] inet6 1700000100.0 600');
   });

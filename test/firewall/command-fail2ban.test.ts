@@ -23,7 +23,7 @@ const ban = (ip: string, o: Partial<Ticket> = {}): Ticket => ({
 /** A jail's life: start, IPv4 and IPv6 bans (one with log lines the shell must not read, one restored), an unban, the stop. */
 const STEPS: ActionStep[] = [
   { op: 'start' },
-  { op: 'ban', ...ban('192.0.2.1', { matches: ['Failed password for root from 192.0.2.1; touch /tmp/x $(id) `id`', 'second line "quoted"'] }) },
+  { op: 'ban', ...ban('192.0.2.1', { matches: ['Failed password for root from 192.0.2.1; touch /tmp/x $(id) `id`', 'second line "quoted"'], data: { user: "root'; id", fid: 'x' } }) },
   { op: 'ban', ...ban('2001:db8::1', { time: 1_700_000_001, failures: 7, bantime: 86400, bancount: 3, matches: ['plain line'] }) },
   { op: 'ban', ...ban('198.51.100.7', { restored: true, bantime: -1 }) },
   { op: 'unban', ...ban('192.0.2.1') },
@@ -33,7 +33,7 @@ const STEPS: ActionStep[] = [
 function changeOf(s: Extract<ActionStep, { ip: string }>): Change {
   return {
     op: s.op === 'ban' ? 'add' : 'del', target: 'sshd', ip: s.ip,
-    info: { jail: 'sshd', failures: s.failures, time: s.time * 1000, bantime: s.bantime, bancount: s.bancount, matches: s.matches, restored: s.restored ?? false },
+    info: { jail: 'sshd', failures: s.failures, time: s.time * 1000, bantime: s.bantime, bancount: s.bancount, matches: s.matches, restored: s.restored ?? false, fields: s.data ?? {} },
   };
 }
 
@@ -45,6 +45,17 @@ describe.skipIf(skip !== null)(`every Debian action.d command action runs the co
     dir = mkdtempSync(join(tmpdir(), 'bantop-f2bact-'));
     cpSync('/etc/fail2ban', dir, { recursive: true });
     writeFileSync(join(dir, 'x.log'), '');
+    // Every per-ban tag, a capture the shell would read, and a conditional option, which no Debian action has all of.
+    writeFileSync(join(dir, 'action.d', 'zz-every-tag.conf'), `[Definition]
+actionstart = echo "start <name> <tool> <family> [<ip>]<sp><bantime>"
+actionban = echo "<tool> ban <ip> <family> <ip-rev> <fid> <failures> <time> <bantime> <bancount> <restored>"<br>echo "<F-USER> <F-ID> [<F-NONE>] <matches> <ipmatches> <nosuch>"
+actionunban = echo "<tool> unban <ip> <family>"
+actionstop = echo "stop <tool>"
+[Init]
+tool = iptables
+[Init?family=inet6]
+tool = ip6tables
+`);
     names = readdirSync(join(dir, 'action.d')).filter((f) => f.endsWith('.conf')).map((f) => f.slice(0, -5)).filter((n) => !INCLUDES.has(n)).sort();
     writeFileSync(join(dir, 'jail.d', 'zz-actions.local'), `[sshd]\nenabled = true\nbackend = polling\nlogpath = ${dir}/x.log\naction = ${names.join('\n         ')}\n`);
     theirs = fail2banActions(dir, 'sshd', NOW, STEPS);

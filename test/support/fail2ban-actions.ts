@@ -11,7 +11,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 export type ActionStep =
   | { op: 'start' }
   | { op: 'teardown' }
-  | { op: 'ban' | 'unban'; ip: string; time: number; failures: number; bantime: number; bancount: number; matches: string[]; restored?: boolean };
+  | { op: 'ban' | 'unban'; ip: string; time: number; failures: number; bantime: number; bancount: number; matches: string[]; restored?: boolean;
+    /** The filter's captures (`user` is `<F-USER>`). */
+    data?: Record<string, string> };
 
 export interface ActionRun {
   host: { fq: string; short: string };
@@ -56,6 +58,7 @@ def ticket(s):
     t = BanTicket(s['ip'], float(s['time']))
     t.setAttempt(s['failures']); t.setBanTime(s['bantime']); t.setBanCount(s['bancount'])
     t.setMatches(s['matches']); t.restored = s.get('restored', False)
+    for k, v in s.get('data', {}).items(): t.setData(k, v)
     return Actions.ActionInfo(t, jail)
 for name in order:
     a = actions[name]
