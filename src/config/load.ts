@@ -9,6 +9,7 @@ import { parseCidr } from '../util/ip.js';
 import { parseNameWithArgsAt, splitActionList } from './args.js';
 import { checkFilterRegexes, resolveFilter } from './filter-def.js';
 import { parseLogTimeZone } from '../filter/dates.js';
+import { lineDecoder } from '../source/log-encoding.js';
 import {
   DEFAULT_SETTINGS, JailSchema, SettingsSchema,
   type JailConfig, type LoadedConfig, type Settings,
@@ -194,6 +195,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     ignoreself: bool(store, name, 'ignoreself', true),
     ignorecommand: (get('ignorecommand') ?? '').trim(),
     ignorecache: ignoreCacheOpt(get('ignorecache'), at('ignorecache'), warnings, name),
+    logencoding: logEncodingOpt(str('logencoding', 'auto'), at('logencoding'), name),
     usedns,
     port: str('port', '0:65535'),
     protocol: str('protocol', 'tcp'),
@@ -297,4 +299,13 @@ function ignoreCacheOpt(text: string | undefined, where: ConfigLocation & { key:
     maxCount: numberOpt(opts.get('max-count') ?? '100', where),
     maxTimeMs: duration(opts.get('max-time') ?? '300', where) * 1000,
   };
+}
+
+/** `logencoding`, checked here: the tailer decodes with it (source/log-encoding.ts). */
+function logEncodingOpt(text: string, where: ConfigLocation & { key: string }, jail: string): string {
+  if (lineDecoder(text) === undefined) {
+    throw new ConfigError(where, `jail "${jail}": log encoding "${text.trim()}" is not one bantop can read`,
+      'use auto (the locale\'s), utf-8, latin-1, cp1251, cp1252, koi8-r, shift_jis, gbk, big5 or another byte encoding TextDecoder knows');
+  }
+  return text.trim();
 }

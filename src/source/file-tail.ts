@@ -4,6 +4,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import type { Clock } from '../util/clock.js';
 import { splitLogPath } from './glob.js';
 import { LineSplitter } from './line-splitter.js';
+import type { LineDecoder } from './log-encoding.js';
 import type { FilePosition, LineSink, LogSource, PositionStore, SourceLine } from './types.js';
 
 const CHUNK = 1 << 20;
@@ -44,6 +45,8 @@ export interface FileTailOptions {
   drainMs?: number;
   /** Rotations seen and the lines taken from rotated copies, for the daemon's log (fail2ban logs these at INFO too). */
   note?: (msg: string) => void;
+  /** The jail's logencoding, where it is not UTF-8 (log-encoding.ts). */
+  decode?: LineDecoder | null;
 }
 
 /**
@@ -208,7 +211,7 @@ export class FileTailer implements LogSource {
       this.readMissedRotations(before, st.ino);
     }
     this.seen.add(st.ino);
-    const t: Tracked = { path, fd, inode: st.ino, readPos: offset, offset, head, splitter: new LineSplitter(), mtimeMs: st.mtimeMs };
+    const t: Tracked = { path, fd, inode: st.ino, readPos: offset, offset, head, splitter: new LineSplitter(this.o.decode ?? null), mtimeMs: st.mtimeMs };
     this.files.set(path, t);
     this.save(t);
     this.follow(t);
@@ -355,7 +358,7 @@ export class FileTailer implements LogSource {
       return 0;
     }
     const before = this.emitted;
-    const tmp: Tracked = { path, fd, inode: ino, readPos: from, offset: from, head: '', splitter: new LineSplitter(), mtimeMs: 0 };
+    const tmp: Tracked = { path, fd, inode: ino, readPos: from, offset: from, head: '', splitter: new LineSplitter(this.o.decode ?? null), mtimeMs: 0 };
     this.readAvailable(tmp);
     this.emitPartial(tmp);
     this.close(tmp);

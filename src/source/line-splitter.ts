@@ -1,5 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { emptyListOf } from '../util/empty-list.js';
+import type { LineDecoder } from './log-encoding.js';
 
 /**
  * Turns byte chunks into whole lines. A partial last line is held (as bytes)
@@ -14,6 +15,9 @@ import { emptyListOf } from '../util/empty-list.js';
  */
 export class LineSplitter {
   private pending: Buffer | null = null;
+
+  /** `decode`: a jail's logencoding other than UTF-8 (log-encoding.ts); null for UTF-8. */
+  constructor(private readonly decode: LineDecoder | null = null) {}
 
   /**
    * Returns the complete lines in `chunk` (plus any held partial line) and how
@@ -33,14 +37,14 @@ export class LineSplitter {
       // them cost a memcpy of every byte read.
       const firstNl = chunk.indexOf(10);
       const first = Buffer.concat([this.pending, chunk.subarray(0, firstNl)]);
-      lines.push(first.toString(isAscii(first) ? 'latin1' : 'utf8'));
+      lines.push(this.decode !== null ? this.decode(first, 0, first.length) : first.toString(isAscii(first) ? 'latin1' : 'utf8'));
       bytes += this.pending.length;
       this.pending = null;
       from = firstNl + 1;
     }
     const rest = chunk.subarray(lastNl + 1);
     if (rest.length) this.pending = Buffer.from(rest);
-    if (from <= lastNl) splitDecoded(chunk.subarray(from, lastNl + 1), lines);
+    if (from <= lastNl) splitDecoded(chunk.subarray(from, lastNl + 1), lines, this.decode);
     return { lines, bytes };
   }
 
@@ -53,7 +57,7 @@ export class LineSplitter {
   flush(): string | null {
     const p = this.pending;
     this.pending = null;
-    return p && p.length ? p.toString('utf8') : null;
+    return p && p.length ? (this.decode !== null ? this.decode(p, 0, p.length) : p.toString('utf8')) : null;
   }
 
   reset(): void {
@@ -62,7 +66,7 @@ export class LineSplitter {
 }
 
 /** Appends the lines of `buf`, which ends with a newline. */
-function splitDecoded(buf: Buffer, lines: string[]): void {
+function splitDecoded(buf: Buffer, lines: string[], decode: LineDecoder | null): void {
   // ASCII decodes the same as latin1, which is the cheapest decoder; anything else goes through UTF-8
   // (invalid sequences become U+FFFD, as with a whole-chunk decode: a newline never sits inside one).
   const enc = isAscii(buf) ? 'latin1' : 'utf8';
@@ -70,7 +74,7 @@ function splitDecoded(buf: Buffer, lines: string[]): void {
   for (;;) {
     const nl = buf.indexOf(10, start);
     if (nl < 0) break;
-    lines.push(buf.toString(enc, start, nl));
+    lines.push(decode !== null ? decode(buf, start, nl) : buf.toString(enc, start, nl));
     start = nl + 1;
   }
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../util/clock.js';
 import { FileTailer } from './file-tail.js';
 import { JournalSource } from './journal.js';
 import { journalSelectArgs } from './journal-entry.js';
+import { lineDecoder } from './log-encoding.js';
 import type { LineSink, LogSource, PositionStore } from './types.js';
 
 /** The right source for each jail's backend: the journal for `systemd`, files otherwise. */
@@ -12,6 +13,6 @@ export function sourcesForJails(jails: JailConfig[], deps: { positions: Position
     if (j.backend === 'systemd') {
       return new JournalSource({ jail: j.name, journalmatch: j.journalmatch, select: journalSelectArgs(j.backendArgs), ...common });
     }
-    return new FileTailer({ jail: j.name, paths: j.logpath, ...common, note });
+    return new FileTailer({ jail: j.name, paths: j.logpath, ...common, note, decode: lineDecoder(j.logencoding) ?? null });
   });
 }

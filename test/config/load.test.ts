@@ -106,6 +106,7 @@ describe('loadConfig', () => {
     ['bantime = 10 parsecs', /jail\.local:line 3 \[bantime\]: unknown unit "parsecs"/],
     ['enabled = maybe', /jail\.local:line 3 \[enabled\]: "maybe" is not a boolean/],
     ['filter = nosuchfilter', /jail\.local:line 3 \[filter\]: filter "nosuchfilter" not found/],
+    ['logencoding = klingon', /jail\.local:line 3 \[logencoding\]: jail "sshd": log encoding "klingon" is not one bantop can read/],
     ['action = smtp.py[dest=root@localhost]', /jail\.local:line 3 \[action\]: jail "sshd": action "smtp\.py" is a Python action, which fail2ban runs inside its own server/],
     ['action = nosuchaction[port=22]', /jail\.local:line 3 \[action\]: jail "sshd": action "nosuchaction" not found/],
     ['logpath =', /jail\.local:line 3 \[logpath\]: jail "sshd" has no logpath/],

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileTailer } from '../../src/source/file-tail.js';
+import { lineDecoder } from '../../src/source/log-encoding.js';
 import { MemoryPositionStore, type SourceLine } from '../../src/source/types.js';
 import { systemClock } from '../../src/util/clock.js';
 import { waitFor } from '../support/wait.js';
@@ -46,6 +47,24 @@ describe('FileTailer', () => {
     appendFileSync(log, 'new 1\nnew 2\n');
     await waitFor(() => lines().length === 2);
     expect(lines()).toEqual(['new 1', 'new 2']);
+  });
+
+  it("decodes a log in the jail's logencoding (latin-1, cp1251), a line written in two parts included", async () => {
+    for (const [enc, text] of [['latin-1', 'Failed password for josé from 192.0.2.1'], ['cp1251', 'Неудачный вход: иван from 192.0.2.2']] as const) {
+      const log = join(dir, `${enc}.log`);
+      writeFileSync(log, '');
+      const got: string[] = [];
+      const t = new FileTailer({ jail: 'j', paths: [log], positions: new MemoryPositionStore(), sink: (l) => got.push(...l.map((x) => x.line)), clock: systemClock, pollMs: 50,
+        decode: lineDecoder(enc)! });
+      tailers.push(t);
+      await t.start();
+      const bytes = Buffer.from(new TextEncoderFor(enc).encode(text));
+      appendFileSync(log, Buffer.concat([bytes, Buffer.from('\n'), bytes.subarray(0, 12)]));
+      await waitFor(() => got.length === 1, 3000, `the ${enc} line`);
+      appendFileSync(log, Buffer.concat([bytes.subarray(12), Buffer.from('\n')]));
+      await waitFor(() => got.length === 2, 3000, `the ${enc} line written in two parts`);
+      expect(got).toEqual([text, text]);
+    }
   });
 
   it('reads lines appended right after a change event without waiting for the poll (chokidar drops events for 50 ms)', async () => {
@@ -236,3 +255,15 @@ describe('FileTailer', () => {
     expect(got.map((g) => [g.origin.split('/').pop(), g.line]).sort()).toEqual([['api-error.log', 'b'], ['site-error.log', 'a']]);
   });
 });
+
+/** Bytes of `text` in a one-byte encoding, from the encoding's own table (TextEncoder writes UTF-8 only). */
+class TextEncoderFor {
+  constructor(private readonly enc: 'latin-1' | 'cp1251') {}
+  encode(text: string): Uint8Array {
+    if (this.enc === 'latin-1') return Buffer.from(text, 'latin1');
+    const decoder = new TextDecoder('windows-1251');
+    const table = new Map<string, number>();
+    for (let b = 0; b < 256; b++) table.set(decoder.decode(Uint8Array.of(b)), b);
+    return Uint8Array.from([...text].map((c) => table.get(c)!));
+  }
+}
