@@ -105,7 +105,7 @@ export class CommandBackend implements Backend {
       this.markExecuted('actionstop', f, null);
       this.started.set(f, STARTED);
       // A fresh start holds none of the bans: a replay bans them again (fail2ban's ban epoch).
-      for (const [ip] of this.held) if (this.familyKey(ip) === f || f === '') this.held.delete(ip);
+      for (const [ip] of this.held) if (f === '' || familyOf(ip) === f) this.held.delete(ip);
     });
   }
 
@@ -123,11 +123,6 @@ export class CommandBackend implements Backend {
     return this.operation('actionstop', families, (f, ok) => {
       if (ok) this.markExecuted('actionstart', f, null);
     });
-  }
-
-  /** The key a ban's family is kept under: its address family, as fail2ban keys a ban. */
-  private familyKey(ip: string): ActionFamily {
-    return familyOf(ip);
   }
 
   /**
