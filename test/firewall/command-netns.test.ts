@@ -1,0 +1,59 @@
+import { cpSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { commandBackend } from '../../src/firewall/select.js';
+import type { Change } from '../../src/firewall/types.js';
+import { hostRunner } from '../../src/proc/run.js';
+import { fail2banSkipReason } from '../support/fail2ban-regex.js';
+import { createLab, inNs, listen, listening, netnsSkipReason, tcpReaches, type Lab } from '../support/netns.js';
+import { skipNote } from '../support/skip-note.js';
+import { tempDirEach } from '../support/temp-dir.js';
+
+const skip = netnsSkipReason(['iptables', 'ip6tables']) ?? fail2banSkipReason;
+const tmp = tempDirEach('cmdns');
+
+describe.skipIf(skip !== null)(`Debian's iptables-multiport action.d, run as a command action in a network namespace${skipNote(skip)}`, () => {
+  let lab: Lab;
+  let server: ReturnType<typeof listen>;
+  beforeAll(async () => {
+    lab = createLab();
+    server = listen(lab, [2222]);
+    await listening(server);
+  });
+  afterAll(() => {
+    server?.kill();
+    lab?.cleanup();
+  });
+
+  it('blocks IPv4 with iptables and IPv6 with ip6tables (its [Init?family=inet6]), unblocks, and leaves no chain behind', async () => {
+    const dir = tmp();
+    cpSync('/etc/fail2ban', dir, { recursive: true });
+    writeFileSync(join(dir, 'x.log'), '');
+    writeFileSync(join(dir, 'jail.d', 'zz.local'), `[sshd]\nenabled = true\nlogpath = ${dir}/x.log\naction = iptables-multiport[port="2222", protocol=tcp]\n`);
+    const cfg = loadConfig(dir);
+    const jail = cfg.jails.find((j) => j.name === 'sshd')!;
+    const b = commandBackend(cfg, jail, jail.actions[0]!, hostRunner({ netns: lab.host }));
+    const change = (op: Change['op'], ip: string): Change => ({ op, target: 'sshd', ip, info: { jail: 'sshd', failures: 5, time: Date.now(), bantime: 600 } });
+    const rules = (tool: string) => inNs(lab.host, tool, ['-S']);
+
+    expect((await b.setup([])).ok).toBe(true);
+    expect(tcpReaches(lab, 2222)).toBe(true);
+    expect(tcpReaches(lab, 2222, { v6: true })).toBe(true);
+    expect((await b.apply([change('add', lab.peerIp)])).ok).toBe(true);
+    expect((await b.apply([change('add', lab.peerIp6)])).ok).toBe(true);
+    expect(rules('iptables')).toContain(`-A f2b-sshd -s ${lab.peerIp}/32 -j REJECT`);
+    expect(rules('ip6tables')).toContain(`-A f2b-sshd -s ${lab.peerIp6}/128 -j REJECT`);
+    expect(tcpReaches(lab, 2222)).toBe(false);
+    expect(tcpReaches(lab, 2222, { v6: true })).toBe(false);
+
+    expect((await b.apply([change('del', lab.peerIp)])).ok).toBe(true);
+    expect(tcpReaches(lab, 2222)).toBe(true);
+    expect(tcpReaches(lab, 2222, { v6: true })).toBe(false);
+
+    expect((await b.teardown()).ok).toBe(true);
+    expect(rules('iptables')).not.toContain('f2b-sshd');
+    expect(rules('ip6tables')).not.toContain('f2b-sshd');
+    expect(tcpReaches(lab, 2222, { v6: true })).toBe(true);
+  });
+});
