@@ -8,6 +8,7 @@ import { ConfigError, isUserError, UserError } from '../util/errors.js';
 import { validate } from './args.js';
 import { GLOBAL_OPTIONS, parseArgv } from './argv.js';
 import { filterFromArgument } from './filter-argument.js';
+import { lineDecoder } from '../source/log-encoding.js';
 import { regexCommand } from './regex.js';
 
 
@@ -37,8 +38,10 @@ commands:
   reload                             re-read the config, bring the firewall in line
   import FILE [--jail J] [--for D]   ban every address of a blocklist (ip | ip,jail | ip  # comment)
   export [FILE] [--format ip|ip,jail|comment]
-  regex [--timezone TZ] LOG FILTER   test a filter on a log file or a single line (like fail2ban-regex);
-                                     TZ: the zone of dates that give none (a jail's logtimezone)
+  regex [--timezone TZ] [--encoding E] LOG FILTER
+                                     test a filter on a log file or a single line (like fail2ban-regex);
+                                     TZ: the zone of dates that give none (a jail's logtimezone);
+                                     E: the log file's encoding (a jail's logencoding; default UTF-8)
   ports [--backend nft|iptables] [--ports LIST | --common] [--include-open] [--apply]
                                      print (or install) LOG rules for closed ports,
                                      read by the closed-ports jail
@@ -109,8 +112,12 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       // Loaded only for the journal: it brings execa and zod's classic API, 0.2 s of every other bantop regex's start.
       const select = existsSync(log) || !log.startsWith('systemd-journal') ? null : (await import('./regex-journal.js')).journalLogArgs(log);
       const timezone = typeof o['timezone'] === 'string' ? o['timezone'] : undefined;
+      const encoding = typeof o['encoding'] === 'string' ? o['encoding'] : undefined;
+      if (encoding !== undefined && lineDecoder(encoding) === undefined) {
+        throw new UserError(`--encoding: "${encoding}" is not an encoding bantop can read`, { hint: 'give utf-8, latin-1, cp1251, cp1252, koi8-r, shift_jis, gbk, … (the names fail2ban-regex -e takes)' });
+      }
       const { spec, label, journalmatch } = filterFromArgument(configDir, filterArg, { autoLogtype: select === null ? undefined : 'journal', timezone });
-      await regexCommand(spec, log, label, json, (s) => out.write(s), select === null ? null : { select, match: journalmatch });
+      await regexCommand(spec, log, label, json, (s) => out.write(s), select === null ? null : { select, match: journalmatch }, encoding);
       exitWhenDone = true;
       return 0;
     }

@@ -49,5 +49,5 @@ export const GLOBAL_OPTIONS: OptionSpec = {
   config: 'value', socket: 'value', json: 'flag', help: 'flag', version: 'flag',
   demo: 'flag', 'demo-rate': 'value', readonly: 'flag', jail: 'value', for: 'value', everywhere: 'flag', force: 'flag',
   whitelist: 'flag', 'flush-on-stop': 'flag', format: 'value',
-  backend: 'value', ports: 'value', common: 'flag', apply: 'flag', 'include-open': 'flag', timezone: 'value',
+  backend: 'value', ports: 'value', common: 'flag', apply: 'flag', 'include-open': 'flag', timezone: 'value', encoding: 'value',
 };

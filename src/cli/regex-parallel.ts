@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { Filter, type FilterSpec, type FilterStats } from '../filter/filter.js';
 import { translationsKept } from '../filter/pyregex.js';
+import { lineDecoder } from '../source/log-encoding.js';
 import { LineReader } from '../source/read-lines.js';
 import { addChunkFrom, addStats } from './chunk-chain.js';
 import { JsonMatches, MatchLog, SpillFile } from './match-log.js';
@@ -49,6 +50,8 @@ export interface ScanResult {
 
 export interface ScanOptions {
   json: boolean;
+  /** LOG's encoding, as fail2ban names it (log-encoding.ts); absent: UTF-8. */
+  encoding?: string | undefined;
   now?: number;
   /** Files smaller than this are read by one thread. */
   minBytes?: number;
@@ -92,7 +95,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
     if (parallel) {
       // The task first: a worker that boots after it has come builds its filter from it, without loading the config.
       thread = early ?? spawnRegexThread();
-      thread.start({ spec, path, now, json: opts.json, spillFd: workerSpill?.fd });
+      thread.start({ spec, path, now, json: opts.json, spillFd: workerSpill?.fd, encoding: opts.encoding });
       // The worker started early is likely still booting, and V8's regex flag, which this thread's filter needs,
       // waits for that (util/regex-budget.ts). Meanwhile the filter's regexes are translated, and the worker gets
       // the translations: one that has not built its filter yet then builds it without translating.
@@ -100,6 +103,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
       thread.translations(translationsKept());
     }
     const scanner = new RegexScanner(spec, now, own === null ? undefined : (line, f) => own.add(line, f));
+    if (opts.encoding !== undefined) scanner.decode = lineDecoder(opts.encoding) ?? null;
     const alone = (chunks = 0) => ({ summary: summaryOf(scanner.stats, scanner.counts), matches: matchesAfter(), parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false, workerFilter: null, restFetched: false } });
     if (thread === null) {
       scanner.readRange(path, 0, Infinity);
@@ -188,7 +192,7 @@ async function stitch(scanner: RegexScanner, json: boolean, thread: RegexThread,
     // The states never met, or the worker failed: read what is left here.
     if (meet !== null) {
       // Up to the meeting line, this thread has read the chunk already.
-      const r = new LineReader(path, ctl.chunk(meet.chunk).start, ctl.chunk(meet.chunk).end);
+      const r = new LineReader(path, ctl.chunk(meet.chunk).start, ctl.chunk(meet.chunk).end, scanner.decode);
       try {
         for (let i = 0; i < meet.line && r.next() !== null; i++);
         scanner.readAll(r);

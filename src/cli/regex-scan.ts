@@ -1,5 +1,6 @@
 import { isoLocal } from '../filter/dates.js';
 import { Filter, LineKind, type Failure, type FilterSpec, type FilterStats } from '../filter/filter.js';
+import type { LineDecoder } from '../source/log-encoding.js';
 import { LineReader } from '../source/read-lines.js';
 import { HostCounter } from './host-counter.js';
 
@@ -32,6 +33,9 @@ export class RegexScanner {
   private intoUntil = 0;
 
   /** `spec`: a filter to build, or one built already, whose fresh copy is used. */
+  /** The log's encoding where it is not UTF-8 (`bantop regex --encoding`). */
+  decode: LineDecoder | null = null;
+
   constructor(
     spec: FilterSpec | Filter,
     private now: number,
@@ -107,7 +111,7 @@ export class RegexScanner {
 
   /** Bytes [start, end) of a file; an `end` function is asked before each read (LineReader). */
   readRange(path: string, start: number, end: number | ((pos: number) => number)): void {
-    const r = new LineReader(path, start, end);
+    const r = new LineReader(path, start, end, this.decode);
     try {
       this.readAll(r);
     } finally {
@@ -191,7 +195,7 @@ export function readToCheckpoints(scanner: RegexScanner, r: LineReader, atCheckp
  * states did not meet in this chunk (the chunk has then been read whole).
  */
 export function readOnUntilMeet(scanner: RegexScanner, path: string, chunk: { start: number; end: number }, prints: readonly string[]): number | null {
-  const r = new LineReader(path, chunk.start, chunk.end);
+  const r = new LineReader(path, chunk.start, chunk.end, scanner.decode);
   try {
     // Up to the last checkpoint the states may meet; after it, the rest of the chunk is only read.
     const met = readToCheckpoints(scanner, r, (i) => i < prints.length && scanner.filter.fingerprint() === prints[i]);

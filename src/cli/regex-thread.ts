@@ -131,9 +131,9 @@ export function prestartRegexWorker(argv: string[]): void {
     const st = statSync(log, { throwIfNoEntry: false });
     if (!st?.isFile() || st.size < parallelMinBytes() || availableParallelism() < 2) return;
     const path = resolve(log);
-    const timezone = args.options['timezone'];
+    const value = (k: string) => (typeof args.options[k] === 'string' ? args.options[k] : undefined);
     const thread = spawnRegexThread({ configDir: configDirOf(args.options), filter, path, now: Date.now(), json: args.options['json'] === true,
-      timezone: typeof timezone === 'string' ? timezone : undefined });
+      timezone: value('timezone'), encoding: value('encoding') });
     // Until it is taken it must not keep the process alive (a bad filter ends the command first).
     thread.worker.unref();
     early = { path, thread };

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { emptyStats, Filter, type FilterSpec, type FilterStats } from '../filter/filter.js';
+import { lineDecoder } from '../source/log-encoding.js';
 import { LineReader } from '../source/read-lines.js';
 import { ChunkChain, type ChainTotals } from './chunk-chain.js';
 import { filterFromArgument } from './filter-argument.js';
@@ -23,6 +24,8 @@ export interface WorkerTask {
    * opened itself when it ends, and the first thread reads the blocks after.
    */
   spillFd?: number | undefined;
+  /** LOG's encoding (`--encoding`); absent: UTF-8. */
+  encoding?: string | undefined;
 }
 
 /**
@@ -43,6 +46,8 @@ export interface EarlyGuess {
   json: boolean;
   /** --timezone as given. */
   timezone?: string | undefined;
+  /** --encoding as given. */
+  encoding?: string | undefined;
 }
 
 /**
@@ -131,14 +136,14 @@ function build(task: WorkerTask): Filter {
 function guess(g: EarlyGuess): { task: WorkerTask; compiled: Filter } | null {
   try {
     const { spec } = filterFromArgument(g.configDir, g.filter, { timezone: g.timezone });
-    return { task: { spec, path: g.path, now: g.now, json: g.json }, compiled: new Filter(spec) };
+    return { task: { spec, path: g.path, now: g.now, json: g.json, encoding: g.encoding }, compiled: new Filter(spec) };
   } catch {
     return null;
   }
 }
 
 function sameTask(a: WorkerTask, b: WorkerTask): boolean {
-  return a.now === b.now && a.json === b.json && resolve(a.path) === resolve(b.path) && JSON.stringify(a.spec) === JSON.stringify(b.spec);
+  return a.now === b.now && a.json === b.json && a.encoding === b.encoding && resolve(a.path) === resolve(b.path) && JSON.stringify(a.spec) === JSON.stringify(b.spec);
 }
 
 /** Reads chunks with a filter like `compiled` until none is left, and posts the results. */
@@ -186,12 +191,13 @@ function chunkBuffers(r: ChunkResult): ArrayBuffer[] {
 function readChunk(task: WorkerTask, compiled: Filter, k: number, n: number, prints: Map<number, string[]>, before: Filter | null, spill: SpillFile | null): { result: ChunkResult; filter: Filter } {
   const log = task.json ? new MatchLog(spill) : null;
   const scanner = new RegexScanner(compiled, task.now, log === null ? undefined : (line, f) => log.add(line, f), true);
+  if (task.encoding !== undefined) scanner.decode = lineDecoder(task.encoding) ?? null;
   if (before !== null) scanner.filter.datesLike(before);
   // Made with the element kinds they will hold: pushed to at the checkpoints, in code optimised for the chunk's first lines.
   const mine = emptyListOf('');
   const snaps = emptyListOf(emptyStats());
   const { start, end } = ctl.chunk(k);
-  const r = new LineReader(task.path, start, end);
+  const r = new LineReader(task.path, start, end, scanner.decode);
   try {
     // A chunk's first lines, up to the last checkpoint, with the filter's state recorded at each.
     readToCheckpoints(scanner, r, () => {

@@ -46,7 +46,8 @@ export function runRegex(spec: FilterSpec, log: string, now: number = Date.now()
  * JSON's counts come first but are known only at the end, so matches wait
  * as JSON bytes (match-log.ts) and are written after.
  */
-export async function regexCommand(spec: FilterSpec, log: string, label: string, json: boolean, write: (s: string | Uint8Array) => void, journal: JournalLog | null = null): Promise<void> {
+export async function regexCommand(spec: FilterSpec, log: string, label: string, json: boolean, write: (s: string | Uint8Array) => void, journal: JournalLog | null = null,
+  encoding?: string): Promise<void> {
   let summary: RegexSummary;
   let matches: JsonMatches | null;
   const file = journal === null && isFile(log);
@@ -55,7 +56,7 @@ export async function regexCommand(spec: FilterSpec, log: string, label: string,
     // A journal line's time is its entry's, known whether or not the line holds a date: --json gives it, as fail2ban-regex does.
     ({ summary, matches } = await scanHere(spec, json, true, (scanner) => readJournal(journal.select, journal.match, (line, time) => scanner.lineAt(line, time))));
   } else if (file) {
-    const r = await scanFile(spec, log, { json });
+    const r = await scanFile(spec, log, { json, encoding });
     summary = r.summary;
     matches = r.matches;
   } else {

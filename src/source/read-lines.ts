@@ -1,5 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
+import type { LineDecoder } from './log-encoding.js';
 
 const CHUNK = 64 * 1024;
 /**
@@ -51,7 +52,8 @@ export class LineReader {
    */
   nulFree = false;
 
-  constructor(path: string, start: number, end: number | ((pos: number) => number)) {
+  /** `decode`: a log encoding other than UTF-8 (log-encoding.ts); null for UTF-8. */
+  constructor(path: string, start: number, end: number | ((pos: number) => number), private readonly decode: LineDecoder | null = null) {
     this.endAt = typeof end === 'number' ? () => end : end;
     this.pos = start;
     this.fd = openSync(path, 'r');
@@ -95,12 +97,12 @@ export class LineReader {
         this.text = '';
         this.at = 0;
         this.nulFree = false;
-        return this.buf.toString('utf8', 0, got);
+        return this.decode !== null ? this.decode(this.buf, 0, got) : this.buf.toString('utf8', 0, got);
       }
       const whole = this.buf.subarray(0, lastNl + 1);
       // ASCII decodes the same as latin1, the cheapest decoder; anything else goes through UTF-8 (invalid
       // sequences become U+FFFD as when each line is decoded alone: a newline never sits inside a sequence).
-      this.text = whole.toString(isAscii(whole) ? 'latin1' : 'utf8');
+      this.text = this.decode !== null ? this.decode(whole, 0, whole.length) : whole.toString(isAscii(whole) ? 'latin1' : 'utf8');
       this.nulFree = !this.text.includes('\u0000');
       this.at = 0;
       this.pos += lastNl + 1;

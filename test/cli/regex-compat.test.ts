@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENERATORS, writeLog, type GeneratorName } from '../../bench/gen-logs.mjs';
 import { filterFromArgument } from '../../src/cli/filter-argument.js';
 import { runRegex } from '../../src/cli/regex.js';
+import { scanFile } from '../../src/cli/regex-parallel.js';
 import { fail2banRegex, fail2banRegexAsync, fail2banSkipReason, type F2bResult } from '../support/fail2ban-regex.js';
 import { skipNote } from '../support/skip-note.js';
 
@@ -143,6 +144,29 @@ describe.skipIf(fail2banSkipReason !== null)(`bantop regex --timezone agrees wit
     expect(rows).toHaveLength(3);
     const ours = runRegex(spec, log).matches;
     expect(ours.map((m) => ({ host: m.ip ?? m.host, time: m.time === null ? null : Date.parse(`${m.time}Z`) / 1000 }))).toEqual(rows);
+  });
+});
+
+describe.skipIf(fail2banSkipReason !== null)(`bantop regex --encoding agrees with fail2ban-regex -e (a jail's logencoding)${skipNote(fail2banSkipReason)}`, () => {
+  let dir: string;
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'bantop-enc-')); });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([['latin-1', 'latin1'], ['cp1252', 'latin1']] as const)('%s: the same users, read by both threads', async (encoding, bufferEncoding) => {
+    // Users with letters beyond ASCII, which UTF-8 would read as U+FFFD; enough lines for the two threads to share them.
+    const users = ['josé', 'müller', 'françois', 'øystein', 'plain'];
+    const lines = Array.from({ length: 6000 }, (_, i) =>
+      `Nov 21 12:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} web1 sshd[${4000 + i}]: Failed password for ${users[i % 5]} from 198.51.100.${i % 250} port 4000 ssh2`);
+    const log = join(dir, `${encoding}.log`);
+    writeFileSync(log, Buffer.from(lines.join('\n') + '\n', bufferEncoding));
+    const theirs = spawnSync('fail2ban-regex', ['--config', '/etc/fail2ban', '-e', encoding, '-o', '<F-USER>', log, 'sshd'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const theirUsers = theirs.stdout.split('\n').filter((l) => users.includes(l));
+    expect(theirUsers).toHaveLength(6000);
+    const { spec } = filterFromArgument('/etc/fail2ban', 'sshd');
+    const r = await scanFile(spec, log, { json: true, encoding, minBytes: 0, split: 'half', chunkBytes: 64 * 1024 });
+    expect(r.parallel.used).toBe(true);
+    const ours = r.matches!.texts().map((t) => (JSON.parse(t) as { user: string }).user);
+    expect(ours).toEqual(theirUsers);
   });
 });
 
