@@ -196,6 +196,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     ignorecommand: (get('ignorecommand') ?? '').trim(),
     ignorecache: ignoreCacheOpt(get('ignorecache'), at('ignorecache'), warnings, name),
     logencoding: logEncodingOpt(str('logencoding', 'auto'), at('logencoding'), name),
+    maxmatches: numberOpt(get('maxmatches')?.trim() || str('maxretry', '5'), at('maxmatches')),
     usedns,
     port: str('port', '0:65535'),
     protocol: str('protocol', 'tcp'),

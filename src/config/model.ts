@@ -83,6 +83,8 @@ export const JailSchema = z.object({
   /** Asked before a failure counts (exit 0: ignore the address); '' for none. */
   ignorecommand: z.string(),
   ignorecache: z.object({ maxTimeMs: z.number().min(0), maxCount: z.number().int().min(0) }).nullable(),
+  /** How many of a ban's log lines its command actions get as `<matches>` (fail2ban's default: maxretry). */
+  maxmatches: z.number().int().min(0),
   /** How the jail's log files are decoded, as fail2ban names it (`auto`: the locale's charset). */
   logencoding: z.string(),
   usedns: z.enum(['yes', 'no', 'warn', 'raw']),

@@ -381,7 +381,10 @@ export class BantopService {
     // Kept with the ban in the store; subscribers had each line in its 'line' event already (a TUI reads them from history).
     e.lines = undefined;
     this.write(() => this.o.store.addBan(ban, e.bantime, lines));
-    this.enforcer.place({ jail: e.jail, ip: e.ip, permanent: e.expiresAt === null, info: infoOf(e, e.bantime, { matches: lines, ...(e.fields ? { fields: e.fields } : {}) }) });
+    // `<matches>` holds the last maxmatches of them, as fail2ban's ticket does; the store keeps them all.
+    const keep = this.config.jails.find((j) => j.name === e.jail)?.maxmatches ?? lines.length;
+    const matches = keep > 0 ? lines.slice(-keep) : [];
+    this.enforcer.place({ jail: e.jail, ip: e.ip, permanent: e.expiresAt === null, info: infoOf(e, e.bantime, { matches, ...(e.fields ? { fields: e.fields } : {}) }) });
     const rule = ruleOf(e);
     this.o.log.log('NOTICE', `[${e.jail}] Ban ${e.ip} (${e.expiresAt === null ? 'permanent' : `${e.bantime}s`}, ${e.source}${e.reason ? `: ${e.reason}` : ''})`);
     this.banlog?.append({ kind: 'ban', time: e.time, jail: e.jail, ip: e.ip, bantime: e.bantime, rule });

@@ -83,18 +83,18 @@ function compareWithFail2ban(label: string, source: string, extra: string) {
       }
     });
 
-    it('with the same counting, log paths, backend, DNS use, ignorecommand and actions', () => {
+    it('with the same counting, log paths, backend, DNS use, ignorecommand, maxmatches, logencoding and actions', () => {
       for (const j of ours.jails) {
         const t = theirs.get(j.name)!;
         const one = (k: string) => t.get(k)?.[0];
         expect({
-          maxretry: j.maxretry, findtime: j.findtime, bantime: j.bantime, backend: j.backend, usedns: j.usedns, ignorecommand: j.ignorecommand,
+          maxretry: j.maxretry, findtime: j.findtime, bantime: j.bantime, backend: j.backend, usedns: j.usedns, ignorecommand: j.ignorecommand, maxmatches: j.maxmatches, logencoding: j.logencoding,
           // The journal has no log files: fail2ban drops a systemd jail's logpath, bantop keeps it unused.
           logpath: j.backend === 'systemd' ? [] : j.logpath,
           // fail2ban names an action by its file, with a suffix where the action's `name` is not the jail's.
           actions: j.actions.map((a) => a.name + actionSuffix(j.name, a)),
         }, j.name).toEqual({
-          maxretry: one('maxretry'), findtime: parseDuration(String(one('findtime'))), bantime: parseDuration(String(one('bantime'))), ignorecommand: one('ignorecommand') ?? '',
+          maxretry: one('maxretry'), findtime: parseDuration(String(one('findtime'))), bantime: parseDuration(String(one('bantime'))), ignorecommand: one('ignorecommand') ?? '', maxmatches: one('maxmatches'), logencoding: one('logencoding'),
           backend: one('backend'), usedns: one('usedns'), logpath: (t.get('addlogpath') ?? []).map((p) => (Array.isArray(p) ? p[0] : p)),
           actions: t.get('addaction') ?? [],
         });

@@ -25,7 +25,7 @@ describe('loadConfig', () => {
     const c = loadConfig(dir);
     expect(c.settings).toMatchObject({ firewall: 'nftables', socket: '/run/bantop/bantop.sock', dbpurgeage: 7 * 86400, banlog: '/var/log/bantop-bans.log' });
     expect(c.jails.map((j) => j.name)).toEqual(['sshd']);
-    expect(c.jails[0]).toMatchObject({ maxretry: 5, findtime: 600, bantime: 600, port: 'ssh', banaction: 'bantop', filterArgs: { mode: 'normal' } });
+    expect(c.jails[0]).toMatchObject({ maxretry: 5, findtime: 600, bantime: 600, port: 'ssh', banaction: 'bantop', filterArgs: { mode: 'normal' }, maxmatches: 5 });
     expect(c.jails[0]!.actions).toEqual([{ name: 'bantop', args: { port: 'ssh', protocol: 'tcp' } }]);
     expect(c.warnings).toEqual([]);
   });
