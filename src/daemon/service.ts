@@ -208,9 +208,11 @@ export class BantopService {
     }
     this.enforcer.infoLookup = (jail, ip) => {
       const b = this.engine.getBan(jail, ip);
+      if (b === undefined) return undefined;
       // Only a replay asks (start, reload, repair): a ban decided before, not now, as fail2ban's restored ticket
-      // (`norestored` mail actions do not mail each ban again).
-      return b && infoOf(b, b.expiresAt === null ? -1 : Math.max(1, Math.round((b.expiresAt - b.bannedAt) / 1000)), { restored: true });
+      // (`norestored` mail actions do not mail each ban again), with the lines its history keeps, as fail2ban's database gives them.
+      const lines = this.o.store.historyOf(ip).findLast((h) => h.event === 'ban' && h.jail === jail && h.time === b.bannedAt)?.lines ?? [];
+      return infoOf(b, b.expiresAt === null ? -1 : Math.max(1, Math.round((b.expiresAt - b.bannedAt) / 1000)), { restored: true, matches: this.matchesOf(jail, lines) });
     };
     const restored = engine.bans();
     for (const b of restored) this.enforcer.place({ jail: b.jail, ip: b.ip, permanent: b.expiresAt === null }, { quiet: true });
@@ -375,16 +377,19 @@ export class BantopService {
     this.emit(e.type === 'ban' && e.jail === FLEET_JAIL ? { ...e, origin: this.originOf(e.ip) } : e);
   }
 
+  /** A ban's `<matches>`: the last maxmatches of its lines, as fail2ban's ticket keeps them (the store keeps them all). */
+  private matchesOf(jail: string, lines: readonly string[]): readonly string[] {
+    const keep = this.config.jails.find((j) => j.name === jail)?.maxmatches ?? lines.length;
+    return keep > 0 ? lines.slice(-keep) : [];
+  }
+
   private onBan(e: BanEvent): void {
     const ban: ActiveBan = { ip: e.ip, jail: e.jail, bannedAt: e.time, expiresAt: e.expiresAt, failures: e.failures, source: e.source, banCount: e.banCount, reason: e.reason };
     const lines = e.lines ?? [];
     // Kept with the ban in the store; subscribers had each line in its 'line' event already (a TUI reads them from history).
     e.lines = undefined;
     this.write(() => this.o.store.addBan(ban, e.bantime, lines));
-    // `<matches>` holds the last maxmatches of them, as fail2ban's ticket does; the store keeps them all.
-    const keep = this.config.jails.find((j) => j.name === e.jail)?.maxmatches ?? lines.length;
-    const matches = keep > 0 ? lines.slice(-keep) : [];
-    this.enforcer.place({ jail: e.jail, ip: e.ip, permanent: e.expiresAt === null, info: infoOf(e, e.bantime, { matches, ...(e.fields ? { fields: e.fields } : {}) }) });
+    this.enforcer.place({ jail: e.jail, ip: e.ip, permanent: e.expiresAt === null, info: infoOf(e, e.bantime, { matches: this.matchesOf(e.jail, lines), ...(e.fields ? { fields: e.fields } : {}) }) });
     const rule = ruleOf(e);
     this.o.log.log('NOTICE', `[${e.jail}] Ban ${e.ip} (${e.expiresAt === null ? 'permanent' : `${e.bantime}s`}, ${e.source}${e.reason ? `: ${e.reason}` : ''})`);
     this.banlog?.append({ kind: 'ban', time: e.time, jail: e.jail, ip: e.ip, bantime: e.bantime, rule });
