@@ -32,10 +32,10 @@ export class RegexScanner {
   private into: HostCounter;
   private intoUntil = 0;
 
-  /** `spec`: a filter to build, or one built already, whose fresh copy is used. */
   /** The log's encoding where it is not UTF-8 (`bantop regex --encoding`). */
   decode: LineDecoder | null = null;
 
+  /** `spec`: a filter to build, or one built already, whose fresh copy is used. */
   constructor(
     spec: FilterSpec | Filter,
     private now: number,

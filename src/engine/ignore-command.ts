@@ -51,9 +51,4 @@ export class IgnoreCommandState<F> {
     }
     return list;
   }
-
-  /** Addresses whose failures wait for an answer. */
-  get pending(): number {
-    return this.waiting.size;
-  }
 }

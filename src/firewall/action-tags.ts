@@ -1,4 +1,5 @@
 import type { ActionFamily } from '../config/action-def.js';
+import { ipFamily, ipToBig } from '../util/ip.js';
 
 /**
  * The per-ban tags of a fail2ban action command (`<ip>`, `<failures>`,
@@ -40,8 +41,9 @@ const CAPTURE_RENAME: Record<string, string> = { id: 'fid', port: 'fport' };
 /** Characters that make fail2ban hand a value over as a variable (its ESCAPE_CRE). */
 const SHELL_SPECIAL = /[\\#&;`|*?~<>^()[\]{}$'"\n\r]/;
 
+/** An address's family as fail2ban's conditional options name it. */
 export function familyOf(ip: string): 'inet4' | 'inet6' {
-  return ip.includes(':') ? 'inet6' : 'inet4';
+  return ipFamily(ip) === 6 ? 'inet6' : 'inet4';
 }
 
 /**
@@ -106,23 +108,9 @@ export function fillTicketTags(script: string, ticket: TicketTags | null, o: { f
 /** `<ip-rev>`: the address's reverse-DNS name without the arpa domain (1.2.0.192. for 192.0.2.1). */
 export function reversePointer(ip: string): string {
   if (ip === '' || ip.includes('/')) return '';
-  if (!ip.includes(':')) return `${ip.split('.').reverse().join('.')}.`;
-  return `${[...expandV6(ip)].reverse().join('.')}.`;
-}
-
-/** The 32 hex digits of an IPv6 address. */
-function expandV6(ip: string): string {
-  let text = ip;
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (dotted) {
-    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
-    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, tail] = text.includes('::') ? text.split('::') as [string, string] : [text, null];
-  const h = head === '' ? [] : head.split(':');
-  const t = tail === null || tail === '' ? [] : tail.split(':');
-  const groups = tail === null ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  return groups.map((g) => g.toLowerCase().padStart(4, '0')).join('');
+  if (ipFamily(ip) === 4) return `${ip.split('.').reverse().join('.')}.`;
+  // The 32 hex digits of the address, last first.
+  return `${[...ipToBig(ip).toString(16).padStart(32, '0')].reverse().join('.')}.`;
 }
 
 /** A float as Python's str() writes it: 1700000001.0, 1700000000.5. */

@@ -1,7 +1,7 @@
 import { lookupService } from 'node:dns/promises';
-import { hostname } from 'node:os';
 import type { ActionCommand, ActionFamily, ResolvedAction } from '../config/action-def.js';
 import type { Runner } from '../proc/run.js';
+import { localHostNames } from '../util/host-addresses.js';
 import { canonicalTarget } from '../util/ip.js';
 import { familyOf, fillTicketTags, type HostNames, type TicketTags } from './action-tags.js';
 import { mergeResults, OK, type Backend, type BanInfo, type Change, type FirewallResult, type Target } from './types.js';
@@ -48,8 +48,7 @@ export class CommandBackend implements Backend {
   constructor(private readonly runner: Runner, private readonly action: ResolvedAction, private readonly jail: string, o: CommandBackendOptions = {}) {
     this.name = `action:${action.name}`;
     this.clock = o.clock ?? Date.now;
-    const short = hostname();
-    this.host = o.host ?? { fq: short, short: short.split('.')[0]! };
+    this.host = o.host ?? localHostNames();
     this.bantime = o.bantime ?? 600;
   }
 
@@ -131,8 +130,7 @@ export class CommandBackend implements Backend {
    */
   private async invariantCheck(family: ActionFamily, mayRepair: () => boolean, forceStart: boolean): Promise<1 | 0 | -1> {
     if (!forceStart && !this.started.has(family)) return 1;
-    const check = this.template('actioncheck', family);
-    if (check === '' || (await this.exec(check, null, family, 'actioncheck')).ok) return 1;
+    if (await this.checks(family)) return 1;
     if (!mayRepair()) return -1;
     const repair = this.template('actionrepair', family);
     if (repair !== '') {
@@ -145,8 +143,14 @@ export class CommandBackend implements Backend {
       await this.stop(family);
       await this.start(family, forceStart || !this.action.startOnDemand);
     }
-    if (this.started.get(family) && !(await this.exec(check, null, family, 'actioncheck')).ok) return 0;
+    if (this.started.get(family) && !(await this.checks(family))) return 0;
     return 1;
+  }
+
+  /** actioncheck passes (or the action has none). */
+  private async checks(family: ActionFamily): Promise<boolean> {
+    const check = this.template('actioncheck', family);
+    return check === '' || (await this.exec(check, null, family, 'actioncheck')).ok;
   }
 
   /** A ban's command; when it fails, check (and repair) the action and try once more. */
@@ -223,11 +227,7 @@ export class CommandBackend implements Backend {
   }
 
   async healthy(): Promise<boolean> {
-    for (const [f, v] of this.started) {
-      if (v === 0) continue;
-      const check = this.template('actioncheck', f);
-      if (check !== '' && !(await this.exec(check, null, f, 'actioncheck')).ok) return false;
-    }
+    for (const [f, v] of this.started) if (v !== 0 && !(await this.checks(f))) return false;
     return true;
   }
 

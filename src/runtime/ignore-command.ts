@@ -1,6 +1,6 @@
-import { hostname } from 'node:os';
 import { familyOf, fillTicketTags } from '../firewall/action-tags.js';
 import { run } from '../proc/run.js';
+import { localHostNames } from '../util/host-addresses.js';
 
 /**
  * A jail's ignorecommand, run for one failure as fail2ban runs it: `<ip>`,
@@ -37,9 +37,8 @@ function turn(): Promise<void> {
 }
 
 async function runOne(command: string, ip: string, failure: { line: string; fields: Record<string, string>; now: number }, note?: (msg: string) => void): Promise<boolean> {
-  const short = hostname();
   const c = fillTicketTags(command, { ip, failures: 1, time: failure.now, bantime: 0, bancount: 0, matches: [failure.line], restored: false, data: failure.fields },
-    { family: familyOf(ip), now: failure.now, bantime: 0, host: { fq: short, short: short.split('.')[0]! } });
+    { family: familyOf(ip), now: failure.now, bantime: 0, host: localHostNames() });
   const r = await run('/bin/sh', ['-c', c.script, ...c.args], { timeoutMs: 60_000 });
   if (r.exitCode === 0 && r.ok) return true;
   if (r.exitCode !== 1) note?.(`ignorecommand for ${ip} failed (${r.stderr.trim() || `exit ${r.exitCode}`}); the failure counts`);

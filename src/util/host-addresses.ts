@@ -1,4 +1,4 @@
-import { networkInterfaces } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { normalizeIp } from './ip.js';
 
 /** This host's own addresses, for `ignoreself` (read at the edge, passed into the core). */
@@ -11,4 +11,10 @@ export function hostAddresses(): string[] {
     }
   }
   return [...out];
+}
+
+/** This host's name, for actions' `<fq-hostname>` and `<sh-hostname>`: the short one is its first label. */
+export function localHostNames(): { fq: string; short: string } {
+  const fq = hostname();
+  return { fq, short: fq.split('.')[0]! };
 }
