@@ -8,7 +8,7 @@ import { ConfigError, isUserError, UserError } from '../util/errors.js';
 import { validate } from './args.js';
 import { GLOBAL_OPTIONS, parseArgv } from './argv.js';
 import { filterFromArgument } from './filter-argument.js';
-import { lineDecoder } from '../source/log-encoding.js';
+import { LOG_ENCODING_HINT, lineDecoder } from '../source/log-encoding.js';
 import { regexCommand } from './regex.js';
 
 
@@ -114,7 +114,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       const timezone = typeof o['timezone'] === 'string' ? o['timezone'] : undefined;
       const encoding = typeof o['encoding'] === 'string' ? o['encoding'] : undefined;
       if (encoding !== undefined && lineDecoder(encoding) === undefined) {
-        throw new UserError(`--encoding: "${encoding}" is not an encoding bantop can read`, { hint: 'give utf-8, latin-1, cp1251, cp1252, koi8-r, shift_jis, gbk, … (the names fail2ban-regex -e takes)' });
+        throw new UserError(`--encoding: "${encoding}" is not an encoding bantop can read`, { hint: LOG_ENCODING_HINT });
       }
       const { spec, label, journalmatch } = filterFromArgument(configDir, filterArg, { autoLogtype: select === null ? undefined : 'journal', timezone });
       await regexCommand(spec, log, label, json, (s) => out.write(s), select === null ? null : { select, match: journalmatch }, encoding);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseNameWithArgs } from '../config/args.js';
 import { checkFilterTranslations, filterFilePath, resolveFilter } from '../config/filter-def.js';
 import { CompiledRegex } from '../filter/compiled-regex.js';
-import { parseLogTimeZone } from '../filter/dates.js';
+import { LOG_TIME_ZONE_HINT, parseLogTimeZone } from '../filter/dates.js';
 import { FAILURE_ID_HINT, hasFailureId, NO_FAILURE_ID } from '../filter/failure-id.js';
 import type { FilterSpec } from '../filter/filter.js';
 import { UserError } from '../util/errors.js';
@@ -15,13 +15,9 @@ export function filterFromArgument(configDir: string, arg: string, opts: { autoL
 }
 
 /** A logtimezone's offset, or a user error that says what is read. */
-export function logTimeZone(text: string, where: string): number {
+function logTimeZone(text: string, where: string): number {
   const offset = parseLogTimeZone(text);
-  if (offset === null) {
-    throw new UserError(`${where}: unknown or unsupported time zone "${text}"`, {
-      hint: 'give UTC, an offset such as +0100 or -04:30, a zone abbreviation such as CET, or both (CET+01); it is a fixed offset, as in fail2ban',
-    });
-  }
+  if (offset === null) throw new UserError(`${where}: unknown or unsupported time zone "${text}"`, { hint: LOG_TIME_ZONE_HINT });
   return offset;
 }
 

@@ -8,8 +8,8 @@ import { journalSelectArgs } from '../source/journal-entry.js';
 import { parseCidr } from '../util/ip.js';
 import { parseNameWithArgsAt, splitActionList } from './args.js';
 import { checkFilterRegexes, resolveFilter } from './filter-def.js';
-import { parseLogTimeZone } from '../filter/dates.js';
-import { lineDecoder } from '../source/log-encoding.js';
+import { LOG_TIME_ZONE_HINT, parseLogTimeZone } from '../filter/dates.js';
+import { LOG_ENCODING_HINT, lineDecoder } from '../source/log-encoding.js';
 import {
   DEFAULT_SETTINGS, JailSchema, SettingsSchema,
   type JailConfig, type LoadedConfig, type Settings,
@@ -129,8 +129,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
   if (tz) {
     const offset = parseLogTimeZone(tz);
     if (offset === null) {
-      throw new ConfigError(at('logtimezone'), `jail "${name}": unknown or unsupported time zone "${tz}"`,
-        'give UTC, an offset such as +0100 or -04:30, a zone abbreviation such as CET, or both (CET+01); it is a fixed offset, as in fail2ban');
+      throw new ConfigError(at('logtimezone'), `jail "${name}": unknown or unsupported time zone "${tz}"`, LOG_TIME_ZONE_HINT);
     }
     filter.spec.logtimezone = offset;
   }
@@ -305,8 +304,7 @@ function ignoreCacheOpt(text: string | undefined, where: ConfigLocation & { key:
 /** `logencoding`, checked here: the tailer decodes with it (source/log-encoding.ts). */
 function logEncodingOpt(text: string, where: ConfigLocation & { key: string }, jail: string): string {
   if (lineDecoder(text) === undefined) {
-    throw new ConfigError(where, `jail "${jail}": log encoding "${text.trim()}" is not one bantop can read`,
-      'use auto (the locale\'s), utf-8, latin-1, cp1251, cp1252, koi8-r, shift_jis, gbk, big5 or another byte encoding TextDecoder knows');
+    throw new ConfigError(where, `jail "${jail}": log encoding "${text.trim()}" is not one bantop can read`, LOG_ENCODING_HINT);
   }
   return text.trim();
 }

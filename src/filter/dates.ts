@@ -554,6 +554,9 @@ function fractionMs(f: string | undefined): number {
   return Math.floor(Number(`0.${f}`) * 1000);
 }
 
+/** What to write instead of a zone parseLogTimeZone refuses, for the config and the CLI alike. */
+export const LOG_TIME_ZONE_HINT = 'give UTC, an offset such as +0100 or -04:30, a zone abbreviation such as CET, or both (CET+01); it is a fixed offset, as in fail2ban';
+
 /**
  * A jail's `logtimezone` in minutes east of UTC, as fail2ban reads it: UTC,
  * GMT or Z, an abbreviation of the zone table, an offset (+0100, -04:30), or

@@ -19,6 +19,9 @@ const CP1252_HIGH: Array<string | undefined> = [...'€\u0081‚ƒ„…†‡ˆ
 /** ISO-8859-1 itself: each byte its code point (WHATWG's "latin1" label means windows-1252 instead). */
 const LATIN1 = new Set(['latin1', 'latin-1', 'latin_1', 'iso-8859-1', 'iso8859-1', 'iso_8859_1', 'l1', 'cp819', '8859']);
 
+/** What to write instead of an encoding lineDecoder refuses, for the config and the CLI alike. */
+export const LOG_ENCODING_HINT = "give auto (the locale's), utf-8, latin-1, cp1251, cp1252, koi8-r, shift_jis, gbk, big5 or another byte encoding, as Python names them";
+
 /**
  * The decoder for `name`, null for UTF-8 (the splitter's own fast path), or
  * undefined for an encoding bantop cannot read.
