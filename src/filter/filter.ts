@@ -99,6 +99,8 @@ export class Filter {
   /** The failregexes a line can match, in order (all of them where no first character is known). */
   private readonly router: FirstCharRouter;
   private readonly ignore: CompiledRegex[];
+  /** The ignoreregexes are also tried on every line before anything else (fail2ban's rule: see ignoredFirst()). */
+  private readonly ignoreFirst: boolean;
   private readonly pref: CompiledRegex | undefined;
   private readonly dates: DateDetector;
   private readonly multiline: boolean;
@@ -125,6 +127,7 @@ export class Filter {
       this.router = compiled.router;
       this.combined = compiled.combined;
       this.ignore = compiled.ignore;
+      this.ignoreFirst = compiled.ignoreFirst;
       this.pref = compiled.pref;
       this.layout = compiled.layout;
       this.prefPlan = compiled.prefPlan;
@@ -142,6 +145,7 @@ export class Filter {
     // Multi-line anchored regexes have no first character to route by; one combined RegExp tries them in order.
     this.combined = !FirstCharRouter.useful(this.fail) && CombinedRegex.canCombine(this.fail) ? new CombinedRegex(this.fail) : undefined;
     this.ignore = ignore.map((r) => new CompiledRegex(r, o));
+    this.ignoreFirst = ignoredFirst(ignore.length, fail.length);
     this.prefRest = prefRest;
     this.pref = pref !== undefined ? new CompiledRegex(pref, o) : undefined;
     this.layout = new GroupLayout(this.pref ? [this.pref, ...this.fail] : this.fail);
@@ -283,6 +287,8 @@ export class Filter {
       subject = this.buffer.join('\n');
     }
 
+    if (this.ignoreFirst && this.ignoredBy(subject)) return LineKind.IgnoredByRegex;
+
     // Fields of the prefregex are only gathered for lines that turn out to match.
     let pm: RegExpExecArray | null = null;
     let content = subject;
@@ -295,13 +301,11 @@ export class Filter {
 
     const hit = this.findFailure(content);
     if (!hit) return LineKind.Missed;
-    // Multi-line: the ignoreregexes see only the lines the match took, and those leave the buffer either way.
+    // The ignoreregexes see what the failregex saw: on one line, the prefregex's content; on several, the
+    // lines the match took (less the date), which leave the buffer either way.
     const split = this.multiline ? this.splitBuffer(subject, content, hit.m, hit.index) : null;
-    const ignoreSubject = split === null ? subject : split.taken.join('\n');
     if (split !== null) this.buffer = split.kept;
-    for (const ig of this.ignore) {
-      if (ig.exec(ignoreSubject) !== null) return LineKind.IgnoredByRegex;
-    }
+    if (this.ignore.length > 0 && this.ignoredBy(split === null ? content : split.taken.join('\n'))) return LineKind.IgnoredByRegex;
     // fail2ban's failure dict: the prefregex's groups (without the content), then the failregex's over them.
     const L = this.layout;
     let v = L.blank();
@@ -349,6 +353,13 @@ export class Filter {
     f.index = hit.index;
     f.match = hit.m[0];
     return LineKind.Failure;
+  }
+
+  private ignoredBy(text: string): boolean {
+    for (const ig of this.ignore) {
+      if (ig.exec(text) !== null) return true;
+    }
+    return false;
   }
 
   /** How the match failregex `i` just returned fills the slots (its groups are numbered by the version that ran). */
@@ -495,6 +506,17 @@ function regexesOf(spec: FilterSpec): { fail: string[]; ignore: string[]; pref: 
 function restOfLine(prefregex: string): string | null {
   const m = /<F-CONTENT>\.\+<\/F-CONTENT>\$\s*$/.exec(prefregex);
   return m === null ? null : `${prefregex.slice(0, m.index)}(?=.)`;
+}
+
+/**
+ * fail2ban also tries the ignoreregexes on the whole text (every line in the
+ * buffer, less their dates) before the prefregex, when there are fewer of
+ * them than failregexes less two: a line they match there is ignored whether
+ * a failregex would match it or not. Either way they are tried again on the
+ * text a failregex matched (Filter.findFailure in fail2ban 1.0).
+ */
+function ignoredFirst(ignoreCount: number, failCount: number): boolean {
+  return ignoreCount > 0 && ignoreCount < failCount - 2;
 }
 
 /** No DNS name is all digits and dots (top-level domains are not numeric, RFC 3696 2). */

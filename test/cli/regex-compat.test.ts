@@ -8,7 +8,7 @@ import { GENERATORS, writeLog, type GeneratorName } from '../../bench/gen-logs.m
 import { filterFromArgument } from '../../src/cli/filter-argument.js';
 import { runRegex } from '../../src/cli/regex.js';
 import { scanFile } from '../../src/cli/regex-parallel.js';
-import { fail2banRegex, fail2banRegexAsync, fail2banSkipReason, type F2bResult } from '../support/fail2ban-regex.js';
+import { fail2banRegex, fail2banRegexAsync, fail2banRegexRows, fail2banSkipReason, type F2bResult } from '../support/fail2ban-regex.js';
 import { skipNote } from '../support/skip-note.js';
 
 const CASES: Array<[filter: string, log: GeneratorName]> = [
@@ -167,6 +167,91 @@ describe.skipIf(fail2banSkipReason !== null)(`bantop regex --encoding agrees wit
     expect(r.parallel.used).toBe(true);
     const ours = r.matches!.texts().map((t) => (JSON.parse(t) as { user: string }).user);
     expect(ours).toEqual(theirUsers);
+  });
+});
+
+describe.skipIf(fail2banSkipReason !== null)(`ignoreregex sees the text fail2ban's does${skipNote(fail2banSkipReason)}`, () => {
+  let dir: string;
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'bantop-ignore-')); });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // fail2ban tries the ignoreregexes first, on the whole line (less its date) before the prefregex, when there are
+  // fewer of them than failregexes less two: a line they match there is ignored whether a failregex would match it or
+  // not. Either way it tries them again on a line a failregex matched, on the text that failregex saw: the prefregex's
+  // content. The filters below take each way, with ignoreregexes anchored to the line and to the content; the last
+  // column is fail2ban-regex's count of ignored lines, which shows the way it took.
+  const lines = [
+    'Nov 21 12:00:01 web1 sshd[7]: Connection lost from 203.0.113.1',
+    'Nov 21 12:00:02 web1 sshd[7]: Connection made from 203.0.113.2',
+    'Nov 21 12:00:03 web1 sshd[7]: Bad key from 203.0.113.3',
+    'Nov 21 12:00:04 web1 sshd[7]: Connection lost now',
+    'Nov 21 12:00:05 web1 cron[8]: Bad key from 203.0.113.5',
+    'Nov 21 12:00:06 web1 sshd[7]: odd from 203.0.113.6',
+  ];
+  const failregex = ['^Connection \\w+ from <HOST>$', '^Bad \\w+ from <HOST>$', '^odd from <HOST>$', '^never <HOST>$'];
+  it.each([
+    ['content-anchored, after a failregex only', 2, ['^Connection lost'], 1],
+    ['line-anchored, after a failregex only', 2, ['^\\s*web1 sshd\\[7\\]: Bad'], 0],
+    ['content-anchored, first and after a failregex', 4, ['^Connection lost'], 1],
+    ['line-anchored, first and after a failregex', 4, ['^\\s*web1 sshd\\[7\\]: Bad'], 1],
+    ['unanchored, first: a line no failregex matches is ignored too', 4, ['lost'], 2],
+    ['two of four, after a failregex only', 4, ['lost', 'cron'], 1],
+    ['three of four, after a failregex only', 4, ['lost', 'cron', 'odd'], 2],
+  ] as const)('%s: the same counts and failures', (_, failCount, ignoreregex, ignored) => {
+    const log = join(dir, 'ignore.log');
+    writeFileSync(log, lines.join('\n') + '\n');
+    const filter = join(dir, 'ignore.conf');
+    writeFileSync(filter, [
+      '[Definition]',
+      'prefregex = ^\\s*\\S+ \\w+\\[\\d+\\]: <F-CONTENT>.+</F-CONTENT>$',
+      `failregex = ${failregex.slice(0, failCount).join('\n            ')}`,
+      `ignoreregex = ${ignoreregex.join('\n              ')}`,
+      '',
+    ].join('\n'));
+    const theirs = fail2banRegex(log, filter);
+    expect(theirs.ignored).toBe(ignored);
+    const ours = runRegex(filterFromArgument('/etc/fail2ban', filter).spec, log);
+    expect({ lines: ours.lines, matched: ours.matched, ignored: ours.ignored, missed: ours.missed })
+      .toEqual({ lines: theirs.lines, matched: theirs.matched, ignored: theirs.ignored, missed: theirs.missed });
+    expect(ours.matches.map((m) => m.host)).toEqual(theirs.rows.map((r) => r.host));
+  });
+
+  // Several lines at once: tried first, the ignoreregexes see every line in the buffer, so a failure waits until the
+  // ignored line has left it (and is reported on the line that completes it); tried after a failregex, only the lines
+  // the match took. Tried first, fail2ban-regex counts some lines twice, ignored and matched ("-1 missed"): there only
+  // the failures and their times are compared, and bantop's counts add up.
+  it.each([
+    ['first and after a failregex', 4],
+    ['after a failregex only', 2],
+  ] as const)('maxlines 2, %s: the same failures, at the same times', (way, failCount) => {
+    const log = join(dir, 'ignore-ml.log');
+    writeFileSync(log, [
+      'Nov 21 12:00:01 web1 sshd[7]: hello zzz',
+      'Nov 21 12:00:02 web1 sshd[7]: Bad key from 203.0.113.1',
+      'Nov 21 12:00:03 web1 sshd[7]: quiet',
+      'Nov 21 12:00:04 web1 sshd[7]: Bad key from 203.0.113.2 zzz',
+      'Nov 21 12:00:05 web1 sshd[7]: quiet',
+      'Nov 21 12:00:06 web1 sshd[7]: Bad key from 203.0.113.3',
+    ].join('\n') + '\n');
+    const filter = join(dir, 'ignore-ml.conf');
+    writeFileSync(filter, [
+      '[Definition]',
+      `failregex = ${['sshd\\[7\\]: Bad \\w+ from <HOST>', 'odd from <HOST>', 'never <HOST>', 'nor <HOST>'].slice(0, failCount).join('\n            ')}`,
+      'ignoreregex = zzz',
+      '[Init]',
+      'maxlines = 2',
+      '',
+    ].join('\n'));
+    const rows = fail2banRegexRows(log, filter);
+    const ours = runRegex(filterFromArgument('/etc/fail2ban', filter).spec, log);
+    expect(ours.matches.map((m) => ({ host: m.ip, time: Date.parse(`${m.time}Z`) / 1000 }))).toEqual(rows);
+    // 203.0.113.1's line is ignored while "hello zzz" is in the buffer, and matches with the line after it.
+    expect(ours.matches.map((m) => m.line)).toEqual(way === 'first and after a failregex' ? [3, 6] : [2, 6]);
+    expect(ours.lines).toBe(ours.matched + ours.ignored + ours.missed);
+    if (way !== 'first and after a failregex') {
+      const theirs = fail2banRegex(log, filter);
+      expect({ matched: ours.matched, ignored: ours.ignored, missed: ours.missed }).toEqual({ matched: theirs.matched, ignored: theirs.ignored, missed: theirs.missed });
+    }
   });
 });
 

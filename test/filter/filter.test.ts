@@ -44,6 +44,18 @@ describe('Filter', () => {
     expect(f.stats.ignored).toBe(1);
   });
 
+  // fail2ban's Filter.findFailure: the ignoreregexes see what the failregex saw, the prefregex's content; with fewer
+  // of them than failregexes less two, they also see every whole line first (regex-compat.test.ts checks both against fail2ban-regex).
+  it('tries the ignoreregexes on the prefregex content, and first on the whole line when there are few of them', () => {
+    const prefregex = '^\\s*\\S+ app\\[\\d+\\]: <F-CONTENT>.+</F-CONTENT>$';
+    const lines = ['Jun 21 16:47:48 h app[1]: lost from 1.2.3.4', 'Jun 21 16:47:49 h app[2]: bad from 1.2.3.5', 'Jun 21 16:47:50 h app[2]: nothing'];
+    const ignoreregex = ['^lost', '^\\s*h app\\[2\\]'];
+    const after = new Filter(spec({ prefregex, failregex: ['^\\w+ from <HOST>$'], ignoreregex }));
+    expect(hosts(after, lines)).toEqual(['ignored', '1.2.3.5', 'missed']);
+    const first = new Filter(spec({ prefregex, failregex: ['^\\w+ from <HOST>$', '^a <HOST>$', '^b <HOST>$', '^c <HOST>$', '^d <HOST>$'], ignoreregex }));
+    expect(hosts(first, lines)).toEqual(['ignored', 'ignored', 'ignored']);
+  });
+
   it('reports the raw host, the normalised ip, the time and the captured fields', () => {
     const f = new Filter(spec({ failregex: ['user <F-USER>\\S+</F-USER> from <HOST>'] }));
     const v = f.processLine('Jun 21 16:47:48 user bob from ::ffff:1.2.3.4', NOW);

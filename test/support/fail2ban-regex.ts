@@ -26,6 +26,11 @@ export function fail2banRegex(log: string, filter: string, env: NodeJS.ProcessEn
   return parse(summary, execFileSync('fail2ban-regex', [...ROWS, ...args, log, filter], options(env)));
 }
 
+/** Only its `-o row` failures: where its counts are not to be trusted. */
+export function fail2banRegexRows(log: string, filter: string): F2bResult['rows'] {
+  return parseRows(execFileSync('fail2ban-regex', [...ROWS, log, filter], options({})));
+}
+
 /** The same, without blocking: two of these run side by side. */
 export async function fail2banRegexAsync(log: string, filter: string): Promise<F2bResult> {
   const run = promisify(execFile);
@@ -36,10 +41,14 @@ export async function fail2banRegexAsync(log: string, filter: string): Promise<F
 function parse(summary: string, rowsText: string): F2bResult {
   const m = /Lines: (\d+) lines, (\d+) ignored, (\d+) matched, (\d+) missed/.exec(summary);
   if (!m) throw new Error(`unexpected fail2ban-regex output:\n${summary.slice(-2000)}`);
+  return { lines: Number(m[1]), ignored: Number(m[2]), matched: Number(m[3]), missed: Number(m[4]), rows: parseRows(rowsText) };
+}
+
+function parseRows(rowsText: string): F2bResult['rows'] {
   const rows: F2bResult['rows'] = [];
   for (const line of rowsText.split('\n')) {
     const r = /^\['(.*?)',\s+([\d.]+|None),/.exec(line);
     if (r) rows.push({ host: r[1]!, time: r[2] === 'None' ? null : Number(r[2]) });
   }
-  return { lines: Number(m[1]), ignored: Number(m[2]), matched: Number(m[3]), missed: Number(m[4]), rows };
+  return rows;
 }
