@@ -33,9 +33,13 @@ export interface FilterRequest {
   args: Record<string, string>;
   /** Options the jail section sets for its filter (maxlines, datepattern, …). */
   jailOverrides?: Record<string, string>;
-  /** failregex / ignoreregex lines the jail adds. */
-  extraFailregex?: string[];
-  extraIgnoreregex?: string[];
+  /**
+   * The jail's own failregex / ignoreregex lines, where it sets the option:
+   * they replace the filter's, as in fail2ban (`%(known/failregex)s` in the
+   * jail's value brings the filter's back: jailKnownValues()).
+   */
+  failregex?: string[] | undefined;
+  ignoreregex?: string[] | undefined;
   useDns?: boolean;
   maxlinelen?: number;
   /** Where the request came from, for errors. */
@@ -60,7 +64,19 @@ export function filterFilePath(configDir: string, name: string): { dir: string; 
   return { dir, base: name };
 }
 
-export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFilter {
+/**
+ * The filter's options as fail2ban's FilterReader gives them, before the
+ * jail's: its arguments, [Init] and [Definition], every substitution made;
+ * undefined for an option the filter does not set. A jail's `%(known/x)s`
+ * reads them (fail2ban merges them into the jail's section as `known/x`).
+ */
+export function filterOwnOptions(configDir: string, req: Pick<FilterRequest, 'name' | 'args' | 'where' | 'autoLogtype'>): (key: string) => string | undefined {
+  const { raw, resolved } = openFilter(configDir, req);
+  return (key) => (raw(key) === undefined ? undefined : resolved(key));
+}
+
+/** The filter file, read, and its options looked up as `req` overrides them. */
+function openFilter(configDir: string, req: Pick<FilterRequest, 'name' | 'args' | 'where' | 'autoLogtype' | 'jailOverrides'>) {
   const loc = filterFilePath(configDir, req.name);
   if (!loc) {
     throw new ConfigError(req.where, `filter "${req.name}" not found (looked for ${join(configDir, 'filter.d', req.name + '.conf')})`,
@@ -94,27 +110,28 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
       where: inFile(key),
     }, key);
   };
-  const lines = (v: string | undefined) => (v ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return { store, file, args, raw, resolved, inFile };
+}
 
-  const ownFail = lines(resolved('failregex'));
-  const ownIgnore = lines(resolved('ignoreregex'));
+export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFilter {
+  const { file, args, resolved, inFile } = openFilter(configDir, req);
+  const failregex = req.failregex ?? lines(resolved('failregex'));
+  const ignoreregex = req.ignoreregex ?? lines(resolved('ignoreregex'));
   const datepattern = lines(resolved('datepattern'));
-  const extra: Record<string, { own: number; jail: number }> = {
-    failregex: { own: ownFail.length, jail: req.extraFailregex?.length ?? 0 },
-    ignoreregex: { own: ownIgnore.length, jail: req.extraIgnoreregex?.length ?? 0 },
+  const listed: Record<string, { length: number; jail: boolean }> = {
+    failregex: { length: failregex.length, jail: req.failregex !== undefined },
+    ignoreregex: { length: ignoreregex.length, jail: req.ignoreregex !== undefined },
+    datepattern: { length: datepattern.length, jail: req.jailOverrides !== undefined && 'datepattern' in req.jailOverrides },
   };
   const fromJail = (key: string) => ({ file: req.where.file, line: req.where.line, ...req.jailAt?.(key) });
   const where = (key: string, index = 0): ConfigLocation => {
     const named = (at: { file: string; line?: number | undefined }, nth: number, of: number) => ({ file: at.file, line: at.line, key: of > 1 ? `${key} #${nth + 1}` : key });
     // A value the filter argument (`filter = name[k=v]`) or the jail sets is the jail's to fix, not the filter file's.
     if (key in req.args) return named(req.where, index, 1);
-    const listed = key === 'datepattern' ? datepattern.length : 1;
-    if (req.jailOverrides && key in req.jailOverrides) return named(fromJail(key), index, listed);
-    const e = extra[key];
-    if (e !== undefined && e.jail > 0 && index >= e.own) return named(fromJail(key), index - e.own, e.jail);
-    return named(inFile(key), index, e?.own ?? listed);
+    const list = listed[key];
+    if (list?.jail || (req.jailOverrides && key in req.jailOverrides)) return named(fromJail(key), index, list?.length ?? 1);
+    return named(inFile(key), index, list?.length ?? 1);
   };
-  const failregex = [...ownFail, ...(req.extraFailregex ?? [])];
   if (failregex.length === 0) {
     throw new ConfigError(where('failregex'), `filter "${req.name}" has no failregex`);
   }
@@ -127,7 +144,7 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
   const spec: FilterSpec = {
     name: req.name,
     failregex,
-    ignoreregex: [...ownIgnore, ...(req.extraIgnoreregex ?? [])],
+    ignoreregex,
     prefregex: prefregex ? prefregex : undefined,
     datepattern,
     maxlines,
@@ -220,4 +237,8 @@ function requireFailureIds(filter: ResolvedFilter, who: string, r: { fail: Each<
   throw new ConfigError(blind.at, `${who}: ${blind.pattern} ${NO_FAILURE_ID}`, tag !== null
     ? `no option sets "${tag}" (a mode or argument the filter does not have?); otherwise ${FAILURE_ID_HINT}, in itself or in the filter's prefregex`
     : `${FAILURE_ID_HINT}, in itself or in the filter's prefregex`);
+}
+
+function lines(v: string | undefined): string[] {
+  return (v ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
 }

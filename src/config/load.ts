@@ -7,7 +7,7 @@ import { ConfigError, UserError, type ConfigLocation } from '../util/errors.js';
 import { journalSelectArgs } from '../source/journal-entry.js';
 import { parseCidr } from '../util/ip.js';
 import { parseNameWithArgsAt, splitActionList } from './args.js';
-import { checkFilterRegexes, resolveFilter } from './filter-def.js';
+import { checkFilterRegexes, filterOwnOptions, resolveFilter } from './filter-def.js';
 import { LOG_TIME_ZONE_HINT, parseLogTimeZone } from '../filter/dates.js';
 import { LOG_ENCODING_HINT, lineDecoder } from '../source/log-encoding.js';
 import {
@@ -87,13 +87,18 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     const origin = store.origin(name);
     return { file: e?.file ?? origin?.file ?? join(dir, 'jail.conf'), line: e?.line ?? origin?.line, key };
   };
-  const get = (key: string) => store.get(name, key);
+  // The filter and the backend first, as fail2ban reads them: its filter's options are then `known/…` to the rest.
+  const filterText = store.get(name, 'filter')?.trim() || name;
+  const filterRef = parseNameWithArgsAt(filterText, at('filter'));
+  const backendRef = parseNameWithArgsAt((store.get(name, 'backend') ?? 'auto').trim(), at('backend'));
+  const backend = backendRef.name;
+  // fail2ban reads journal entries with the journal's prefix variant of the filter.
+  const autoLogtype = backend === 'systemd' ? 'journal' : undefined;
+  let filterOwn: ((key: string) => string | undefined) | undefined;
+  const known = (key: string) => (filterOwn ??= filterOwnOptions(dir, { name: filterRef.name, args: filterRef.args, where: at('filter'), autoLogtype }))(key);
+  const get = (key: string) => store.get(name, key, known);
   const str = (key: string, def: string) => (get(key) ?? def).trim();
 
-  const filterText = get('filter')?.trim() || name;
-  const filterRef = parseNameWithArgsAt(filterText, at('filter'));
-  const backendRef = parseNameWithArgsAt(str('backend', 'auto'), at('backend'));
-  const backend = backendRef.name;
   if (backend === 'systemd') {
     try {
       journalSelectArgs(backendRef.args);
@@ -109,19 +114,19 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     const own = store.ownEntry(name, k);
     if (own) jailOverrides[k] = get(k)!;
   }
-  const extra = (k: string) => (store.ownEntry(name, k) ? get(k)!.split('\n').map((l) => l.trim()).filter(Boolean) : []);
+  // A jail's failregex or ignoreregex (or DEFAULT's) replaces its filter's, as in fail2ban, even when empty.
+  const regexes = (k: string) => (store.entry(name, k) ? get(k)!.split('\n').map((l) => l.trim()).filter(Boolean) : undefined);
   const filter = resolveFilter(dir, {
     name: filterRef.name,
     args: filterRef.args,
     jailOverrides,
-    extraFailregex: extra('failregex'),
-    extraIgnoreregex: extra('ignoreregex'),
+    failregex: regexes('failregex'),
+    ignoreregex: regexes('ignoreregex'),
     useDns: usedns !== 'no',
     maxlinelen: numberOpt(get('maxlinelen') ?? '10000', at('maxlinelen')),
     where: at('filter'),
     jailAt: at,
-    // fail2ban reads journal entries with the journal's prefix variant of the filter.
-    autoLogtype: backend === 'systemd' ? 'journal' : undefined,
+    autoLogtype,
   });
 
   warnings.push(...checkFilterRegexes(name, filter));

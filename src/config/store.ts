@@ -6,6 +6,14 @@ import { parseIni, type IniEntry } from './ini.js';
 const DEFAULT = 'DEFAULT';
 
 /**
+ * Values `%(known/x)s` takes before the files' own: fail2ban merges a jail's
+ * filter options into the jail's section as `known/x`, so that a jail can
+ * extend them (`failregex = %(known/failregex)s` and a line of its own).
+ * Undefined: the files' `known/x`.
+ */
+export type KnownValues = (key: string) => string | undefined;
+
+/**
  * The merged view of a fail2ban-style file family (`jail.conf`,
  * `jail.d/*.conf`, `jail.local`, `jail.d/*.local`, with their includes).
  * A later file overrides an earlier one key by key; the value it replaced stays
@@ -125,13 +133,13 @@ export class ConfigStore {
    * expanded in the context of `section`, like configparser's lazy
    * interpolation (DEFAULT values are expanded in the asking section).
    */
-  get(section: string, key: string): string | undefined {
+  get(section: string, key: string, known?: KnownValues): string | undefined {
     const e = this.entry(section, key);
     if (!e) return undefined;
-    return this.interpolate(section, e.value, e, key, 0);
+    return this.interpolate(section, e.value, e, key, 0, known);
   }
 
-  interpolate(section: string, value: string, at: IniEntry, key: string, depth: number): string {
+  interpolate(section: string, value: string, at: IniEntry, key: string, depth: number, known?: KnownValues): string {
     if (!value.includes('%')) return value;
     if (depth > 40) {
       throw new ConfigError({ file: at.file, line: at.line, key }, 'interpolation nests too deep (a value refers to itself?)');
@@ -148,6 +156,10 @@ export class ConfigStore {
         refKey = name.slice(slash + 1);
         if (refSection.toLowerCase() === 'default') refSection = DEFAULT;
       }
+      if (known !== undefined && refKey.startsWith('known/')) {
+        const v = known(refKey.slice(6));
+        if (v !== undefined) return v;
+      }
       let target = this.entry(refSection, refKey);
       // `known/x` without an earlier value of x in the section is DEFAULT's x, as in fail2ban: not the
       // section's own x (sendmail's `__prefix_line = %(known/__prefix_line)s…` extends common.conf's).
@@ -162,7 +174,7 @@ export class ConfigStore {
         if (!known) return '';
         target = known;
       }
-      return this.interpolate(section, target.value, target, refKey, depth + 1);
+      return this.interpolate(section, target.value, target, refKey, depth + 1, known);
     });
   }
 }

@@ -44,7 +44,7 @@ const ASSETS = join(import.meta.dirname, '..', '..', 'assets', 'config');
  * exists: fail2ban leaves out a jail whose log is missing), read by bantop and
  * by fail2ban-client -d. `extra`: more options for each jail.
  */
-function compareWithFail2ban(label: string, source: string, extra: string) {
+function compareWithFail2ban(label: string, source: string, extra: string, defaults = '') {
   describe.skipIf(skip !== null)(`${label}: bantop reads what fail2ban-client -d reads${skipNote(skip)}`, () => {
     let dir: string;
     let theirs: Dump;
@@ -56,7 +56,7 @@ function compareWithFail2ban(label: string, source: string, extra: string) {
       mkdirSync(join(dir, 'jail.d'), { recursive: true });
       writeFileSync(join(dir, 'x.log'), '');
       names = [...readFileSync(join(source, 'jail.conf'), 'utf8').matchAll(/^\[([^\]]+)\]\s*$/gm)].map((m) => m[1]!).filter((n) => n !== 'INCLUDES' && n !== 'DEFAULT');
-      writeFileSync(join(dir, 'jail.d', 'zz-all.local'), names.map((n) => `[${n}]\nenabled = true\nlogpath = ${dir}/x.log\n${extra}`).join(''));
+      writeFileSync(join(dir, 'jail.d', 'zz-all.local'), (defaults && `[DEFAULT]\n${defaults}`) + names.map((n) => `[${n}]\nenabled = true\nlogpath = ${dir}/x.log\n${extra}`).join(''));
       theirs = fail2banDump(dir);
       ours = loadConfig(dir);
     }, 30_000);
@@ -104,5 +104,11 @@ function compareWithFail2ban(label: string, source: string, extra: string) {
 }
 
 compareWithFail2ban("every jail of Debian's jail.conf, enabled", '/etc/fail2ban', '');
+// A jail's own failregex and ignoreregex replace its filter's; `%(known/…)s` there is the filter's value.
+compareWithFail2ban("every jail of Debian's jail.conf, enabled, each with an ignoreregex of its own", '/etc/fail2ban', 'ignoreregex = ^Connection closed by 10\\.0\\.\n');
+// (Not %(known/ignoreregex)s: most filters have none, and both refuse a reference to it; load.test.ts has it.)
+compareWithFail2ban("every jail of Debian's jail.conf, enabled, each extending its filter's failregex with %(known/failregex)s", '/etc/fail2ban',
+  'failregex = %(known/failregex)s\n            ^extra from <HOST>$\n');
+compareWithFail2ban("every jail of Debian's jail.conf, enabled, with an ignoreregex in [DEFAULT]", '/etc/fail2ban', '', 'ignoreregex = ^from default\n');
 // bantop's own actions (bantop, dry-run) have no action.d file for fail2ban to read: none, for both.
 compareWithFail2ban("every jail of bantop's shipped jail.conf, enabled, without actions", ASSETS, 'action =\n');

@@ -58,6 +58,22 @@ describe('loadConfig', () => {
     expect(c.jails.find((j) => j.name === 'nginx-http-auth')!.logpath).toEqual([`${dir}/*error.log`]);
   });
 
+  it("a jail's failregex and ignoreregex replace its filter's, and %(known/…)s there is the filter's value", () => {
+    writeFileSync(join(dir, 'filter.d', 'sshd.local'), '[Definition]\nignoreregex = ^from the filter\n');
+    const sshd = () => loadConfig(dir).jails[0]!.filter;
+    const own = sshd();
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nfailregex = ^mine from <HOST>$\nignoreregex =\n`);
+    expect(sshd()).toMatchObject({ failregex: ['^mine from <HOST>$'], ignoreregex: [] });
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nfailregex = %(known/failregex)s\n            ^mine from <HOST>$\nignoreregex = %(known/ignoreregex)s\n  ^mine\n`);
+    expect(sshd()).toMatchObject({ failregex: [...own.failregex, '^mine from <HOST>$'], ignoreregex: ['^from the filter', '^mine'] });
+    expect(own.failregex.length).toBeGreaterThan(5);
+    // [DEFAULT]'s, for every jail that sets none; a filter option the filter lacks is refused where the jail names it.
+    local(`[DEFAULT]\nignoreregex = ^everywhere\n[sshd]\nlogpath = ${dir}/auth.log\n`);
+    expect(sshd().ignoreregex).toEqual(['^everywhere']);
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nfailregex = %(known/failregex)s\n  %(known/nosuchoption)s\n`);
+    expect(configError(() => loadConfig(dir)).message).toMatch(/jail\.local:line 3 \[failregex\]: "%\(known\/nosuchoption\)s" refers to an option that is not set/);
+  });
+
   it('reads the journal for backend = systemd, with the filter\'s journal prefix', () => {
     local('[sshd]\nenabled = false\n[sshd-journal]\nenabled = true\n');
     const j = loadConfig(dir).jails[0]!;
