@@ -90,12 +90,17 @@ function openFilter(configDir: string, req: Pick<FilterRequest, 'name' | 'args' 
   if (req.autoLogtype !== undefined && !('logtype' in args) && !(req.jailOverrides && 'logtype' in req.jailOverrides) && !store.ownEntry('Definition', 'logtype')) {
     args['logtype'] = req.autoLogtype;
   }
-  const raw = (key: string): string | undefined => {
+  /** The filter's arguments and [Init]: fail2ban's initOpts. */
+  const initOf = (key: string): string | undefined => {
     if (key in args) return args[key];
-    if (req.jailOverrides && key in req.jailOverrides) return req.jailOverrides[key];
     const init = store.ownEntry('Init', key);
-    if (init) return store.interpolate('Init', init.value, init, key, 0);
-    return store.get('Definition', key);
+    return init && store.interpolate('Init', init.value, init, key, 0);
+  };
+  const raw = (key: string): string | undefined => {
+    const init = initOf(key);
+    const jail = req.jailOverrides?.[key];
+    if (jail !== undefined) return init === undefined ? jail : overInit(key, init, jail);
+    return init ?? store.get('Definition', key);
   };
   const inFile = (key: string) => {
     const e = store.entry('Definition', key) ?? store.entry('Init', key);
@@ -110,13 +115,31 @@ function openFilter(configDir: string, req: Pick<FilterRequest, 'name' | 'args' 
       where: inFile(key),
     }, key);
   };
-  return { store, file, args, raw, resolved, inFile };
+  return { store, file, args, raw, resolved, inFile, initOf };
+}
+
+/**
+ * A filter option both the jail (or DEFAULT) and the filter's arguments or
+ * [Init] set. fail2ban sends its server both, the filter's first: a value set
+ * last holds (datepattern), a list adds up (journalmatch, failregex,
+ * ignoreregex), and maxlines and prefregex go to the front of the commands,
+ * so the filter's holds. The jail's always replaces the filter's [Definition].
+ */
+function overInit(key: string, init: string, jail: string): string {
+  if (key === 'datepattern') return jail;
+  if (key === 'journalmatch' || key === 'failregex' || key === 'ignoreregex') return `${init}\n${jail}`;
+  return init;
 }
 
 export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFilter {
-  const { file, args, resolved, inFile } = openFilter(configDir, req);
-  const failregex = req.failregex ?? lines(resolved('failregex'));
-  const ignoreregex = req.ignoreregex ?? lines(resolved('ignoreregex'));
+  const { file, args, resolved, inFile, initOf } = openFilter(configDir, req);
+  const jailList = (key: 'failregex' | 'ignoreregex') => {
+    const jail = req[key];
+    if (jail === undefined) return lines(resolved(key));
+    return initOf(key) === undefined ? jail : [...lines(resolved(key)), ...jail];
+  };
+  const failregex = jailList('failregex');
+  const ignoreregex = jailList('ignoreregex');
   const datepattern = lines(resolved('datepattern'));
   const listed: Record<string, { length: number; jail: boolean }> = {
     failregex: { length: failregex.length, jail: req.failregex !== undefined },

@@ -31,7 +31,8 @@ export const NATIVE_ACTIONS = new Set([
 const FAIL2BAN_VERSION = '1.0.2';
 
 /** Options of a jail section that are the filter's, not the jail's. */
-const FILTER_OVERRIDES = ['maxlines', 'datepattern', 'prefregex', 'journalmatch', 'logtype'];
+/** The filter's options a jail (or DEFAULT) sets for it, as fail2ban's jail reader takes them (failregex and ignoreregex apart). */
+const FILTER_OVERRIDES = ['maxlines', 'datepattern', 'prefregex', 'journalmatch'];
 
 export function loadConfig(dir: string, opts: { onlyJails?: string[] } = {}): LoadedConfig {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -111,8 +112,12 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
 
   const jailOverrides: Record<string, string> = {};
   for (const k of FILTER_OVERRIDES) {
-    const own = store.ownEntry(name, k);
-    if (own) jailOverrides[k] = get(k)!;
+    if (store.entry(name, k)) jailOverrides[k] = get(k)!;
+  }
+  const logtype = store.ownEntry(name, 'logtype');
+  if (logtype) {
+    warnings.push(`jail "${name}": ${logtype.file}:line ${logtype.line}: logtype is the filter's option, which fail2ban does not take from a jail (nor does bantop): ` +
+      `write filter = ${filterRef.name}[logtype=${logtype.value.trim()}]`);
   }
   // A jail's failregex or ignoreregex (or DEFAULT's) replaces its filter's, as in fail2ban, even when empty.
   const regexes = (k: string) => (store.entry(name, k) ? get(k)!.split('\n').map((l) => l.trim()).filter(Boolean) : undefined);

@@ -70,7 +70,7 @@ function compareWithFail2ban(label: string, source: string, extra: string, defau
     it('with the same filter: prefregex, failregex, ignoreregex, datepattern, maxlines and journalmatch, after every substitution', () => {
       for (const j of ours.jails) {
         const t = theirs.get(j.name)!;
-        const one = (k: string) => t.get(k)?.[0];
+        const one = (k: string) => t.get(k)?.at(-1); // set twice (the filter's, then the jail's): the last holds
         expect({
           prefregex: j.filter.prefregex ?? null, failregex: j.filter.failregex, ignoreregex: j.filter.ignoreregex,
           datepattern: j.filter.datepattern.length ? j.filter.datepattern.join('\n') : null, maxlines: j.filter.maxlines,
@@ -86,7 +86,7 @@ function compareWithFail2ban(label: string, source: string, extra: string, defau
     it('with the same counting, log paths, backend, DNS use, ignorecommand, maxmatches, logencoding and actions', () => {
       for (const j of ours.jails) {
         const t = theirs.get(j.name)!;
-        const one = (k: string) => t.get(k)?.[0];
+        const one = (k: string) => t.get(k)?.at(-1); // set twice (the filter's, then the jail's): the last holds
         expect({
           maxretry: j.maxretry, findtime: j.findtime, bantime: j.bantime, backend: j.backend, usedns: j.usedns, ignorecommand: j.ignorecommand, maxmatches: j.maxmatches, logencoding: j.logencoding,
           // The journal has no log files: fail2ban drops a systemd jail's logpath, bantop keeps it unused.
@@ -110,5 +110,11 @@ compareWithFail2ban("every jail of Debian's jail.conf, enabled, each with an ign
 compareWithFail2ban("every jail of Debian's jail.conf, enabled, each extending its filter's failregex with %(known/failregex)s", '/etc/fail2ban',
   'failregex = %(known/failregex)s\n            ^extra from <HOST>$\n');
 compareWithFail2ban("every jail of Debian's jail.conf, enabled, with an ignoreregex in [DEFAULT]", '/etc/fail2ban', '', 'ignoreregex = ^from default\n');
+// The filter's options from [DEFAULT], for every jail, each its own way; a jail's logtype is not the filter's.
+compareWithFail2ban("every jail of Debian's jail.conf, enabled, with a logtype, and maxlines, datepattern, prefregex and journalmatch in [DEFAULT]", '/etc/fail2ban',
+  'logtype = journal\n', 'maxlines = 3\ndatepattern = {^LN-BEG}%%Y-%%m-%%d\nprefregex = ^<F-MLFID>\\S+</F-MLFID> <F-CONTENT>.+</F-CONTENT>$\njournalmatch = _COMM=extra\n');
+// And each jail's own, which replace the filter's.
+compareWithFail2ban("every jail of Debian's jail.conf, enabled, each with its own maxlines, datepattern, prefregex and journalmatch", '/etc/fail2ban',
+  'maxlines = 3\ndatepattern = {^LN-BEG}%%Y-%%m-%%d\nprefregex = ^<F-MLFID>\\S+</F-MLFID> <F-CONTENT>.+</F-CONTENT>$\njournalmatch = _COMM=extra\n');
 // bantop's own actions (bantop, dry-run) have no action.d file for fail2ban to read: none, for both.
 compareWithFail2ban("every jail of bantop's shipped jail.conf, enabled, without actions", ASSETS, 'action =\n');

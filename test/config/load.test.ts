@@ -74,6 +74,16 @@ describe('loadConfig', () => {
     expect(configError(() => loadConfig(dir)).message).toMatch(/jail\.local:line 3 \[failregex\]: "%\(known\/nosuchoption\)s" refers to an option that is not set/);
   });
 
+  it("takes the filter's [Init] maxlines over the jail's, and warns that a jail's logtype is not read", () => {
+    writeFileSync(join(dir, 'filter.d', 'sshd.local'), '[Init]\nmaxlines = 4\ndatepattern = ^%%Y\njournalmatch = _COMM=a\n');
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nmaxlines = 2\ndatepattern = ^%%m\njournalmatch = _COMM=b\nlogtype = journal\n`);
+    const c = loadConfig(dir);
+    const j = c.jails[0]!;
+    expect({ maxlines: j.filter.maxlines, datepattern: j.filter.datepattern, journalmatch: j.journalmatch }).toEqual({ maxlines: 4, datepattern: ['^%m'], journalmatch: ['_COMM=a', '_COMM=b'] });
+    expect(j.filterArgs).not.toHaveProperty('logtype');
+    expect(c.warnings).toEqual([expect.stringMatching(/jail "sshd": .*jail\.local:line 6: logtype is the filter's option.*write filter = sshd\[logtype=journal\]/)]);
+  });
+
   it('reads the journal for backend = systemd, with the filter\'s journal prefix', () => {
     local('[sshd]\nenabled = false\n[sshd-journal]\nenabled = true\n');
     const j = loadConfig(dir).jails[0]!;
