@@ -87,7 +87,7 @@ function openFilter(configDir: string, req: Pick<FilterRequest, 'name' | 'args' 
   const file = join(loc.dir, `${loc.base}.conf`);
 
   const args = { ...req.args };
-  if (req.autoLogtype !== undefined && !('logtype' in args) && !(req.jailOverrides && 'logtype' in req.jailOverrides) && !store.ownEntry('Definition', 'logtype')) {
+  if (req.autoLogtype !== undefined && !('logtype' in args) && !store.ownEntry('Definition', 'logtype')) {
     args['logtype'] = req.autoLogtype;
   }
   /** The filter's arguments and [Init]: fail2ban's initOpts. */
