@@ -114,6 +114,11 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
   for (const k of FILTER_OVERRIDES) {
     if (store.entry(name, k)) jailOverrides[k] = get(k)!;
   }
+  const formula = store.entry(name, 'bantime.formula');
+  if (formula && formula.value.trim()) {
+    warnings.push(`jail "${name}": ${formula.file}:line ${formula.line}: bantime.formula is Python, which bantop does not run: its ban times grow by ` +
+      `fail2ban's default formula (bantime × 2^count × bantime.factor), or by bantime.multipliers where they are set`);
+  }
   const logtype = store.ownEntry(name, 'logtype');
   if (logtype) {
     warnings.push(`jail "${name}": ${logtype.file}:line ${logtype.line}: logtype is the filter's option, which fail2ban does not take from a jail (nor does bantop): ` +

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { LoadedConfig } from '../../src/config/model.js';
 import { actionSuffix } from '../../src/config/action-def.js';
 import { parseDuration } from '../../src/util/duration.js';
+import { parseLogTimeZone } from '../../src/filter/dates.js';
 import { fail2banSkipReason } from '../support/fail2ban-regex.js';
 import { skipNote } from '../support/skip-note.js';
 
@@ -83,6 +84,26 @@ function compareWithFail2ban(label: string, source: string, extra: string, defau
       }
     });
 
+    it('with the same ignoreip, ignoreself, bantime.increment options and logtimezone', () => {
+      for (const j of ours.jails) {
+        const t = theirs.get(j.name)!;
+        const one = (k: string) => t.get(k)?.at(-1);
+        const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+        const b = j.bantimeIncrement;
+        expect({
+          ignoreip: j.ignoreip, ignoreself: j.ignoreself, logtimezone: j.filter.logtimezone ?? null,
+          increment: [b.enabled, b.factor, b.multipliers, b.maxtime, b.rndtime, b.overalljails],
+        }, j.name).toEqual({
+          ignoreip: list(one('addignoreip')), ignoreself: one('ignoreself') ?? true,
+          logtimezone: one('logtimezone') === undefined ? null : parseLogTimeZone(String(one('logtimezone'))),
+          // What fail2ban's server takes where the jail sets none.
+          increment: [one('bantime.increment') ?? false, Number(one('bantime.factor') ?? 1), list(one('bantime.multipliers')).join(' ').split(/\s+/).filter(Boolean).map(Number),
+            one('bantime.maxtime') ? parseDuration(String(one('bantime.maxtime'))) : 0, one('bantime.rndtime') ? parseDuration(String(one('bantime.rndtime'))) : 0,
+            one('bantime.overalljails') ?? false],
+        });
+      }
+    });
+
     it('with the same counting, log paths, backend, DNS use, ignorecommand, maxmatches, logencoding and actions', () => {
       for (const j of ours.jails) {
         const t = theirs.get(j.name)!;
@@ -104,6 +125,10 @@ function compareWithFail2ban(label: string, source: string, extra: string, defau
 }
 
 compareWithFail2ban("every jail of Debian's jail.conf, enabled", '/etc/fail2ban', '');
+// Ban time increments, ignoreip (a netmask, a host name), ignoreself and logtimezone, for every jail.
+compareWithFail2ban("every jail of Debian's jail.conf, enabled, with bantime.increment, ignoreip, ignoreself and logtimezone in [DEFAULT]", '/etc/fail2ban', '',
+  'bantime.increment = true\nbantime.rndtime = 5m\nbantime.maxtime = 2w\nbantime.factor = 2\nbantime.multipliers = 1 2 4 8\nbantime.overalljails = true\n' +
+  'ignoreself = false\nignoreip = 127.0.0.1/8 ::1 10.0.0.0/255.0.0.0 example.org\nlogtimezone = UTC+02\n');
 // A jail's own failregex and ignoreregex replace its filter's; `%(known/…)s` there is the filter's value.
 compareWithFail2ban("every jail of Debian's jail.conf, enabled, each with an ignoreregex of its own", '/etc/fail2ban', 'ignoreregex = ^Connection closed by 10\\.0\\.\n');
 // (Not %(known/ignoreregex)s: most filters have none, and both refuse a reference to it; load.test.ts has it.)

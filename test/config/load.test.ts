@@ -74,7 +74,7 @@ describe('loadConfig', () => {
     expect(configError(() => loadConfig(dir)).message).toMatch(/jail\.local:line 3 \[failregex\]: "%\(known\/nosuchoption\)s" refers to an option that is not set/);
   });
 
-  it("takes the filter's [Init] maxlines over the jail's, and warns that a jail's logtype is not read", () => {
+  it("takes the filter's [Init] maxlines over the jail's, and warns that a jail's logtype and bantime.formula are not read", () => {
     writeFileSync(join(dir, 'filter.d', 'sshd.local'), '[Init]\nmaxlines = 4\ndatepattern = ^%%Y\njournalmatch = _COMM=a\n');
     local(`[sshd]\nlogpath = ${dir}/auth.log\nmaxlines = 2\ndatepattern = ^%%m\njournalmatch = _COMM=b\nlogtype = journal\n`);
     const c = loadConfig(dir);
@@ -82,6 +82,9 @@ describe('loadConfig', () => {
     expect({ maxlines: j.filter.maxlines, datepattern: j.filter.datepattern, journalmatch: j.journalmatch }).toEqual({ maxlines: 4, datepattern: ['^%m'], journalmatch: ['_COMM=a', '_COMM=b'] });
     expect(j.filterArgs).not.toHaveProperty('logtype');
     expect(c.warnings).toEqual([expect.stringMatching(/jail "sshd": .*jail\.local:line 6: logtype is the filter's option.*write filter = sshd\[logtype=journal\]/)]);
+    // Nor is bantime.formula, a Python expression.
+    local(`[DEFAULT]\nbantime.formula = ban.Time * math.exp(float(ban.Count+1)*banFactor)/math.exp(1*banFactor)\n[sshd]\nlogpath = ${dir}/auth.log\n`);
+    expect(loadConfig(dir).warnings).toEqual([expect.stringMatching(/jail "sshd": .*jail\.local:line 2: bantime\.formula is Python, which bantop does not run/)]);
   });
 
   it('reads the journal for backend = systemd, with the filter\'s journal prefix', () => {
