@@ -1,6 +1,6 @@
 import { emptyStats, type FilterStats } from '../filter/filter.js';
 import { HostCounter, type HostCounts } from './host-counter.js';
-import { checkpointIndex } from './regex-scan.js';
+import { checkpointIndex, type ScanStats } from './regex-scan.js';
 import type { ChunkResult } from './regex-worker.js';
 
 /**
@@ -8,16 +8,22 @@ import type { ChunkResult } from './regex-worker.js';
  * before that were read by whoever read the chunk before), added to `counts`
  * and `stats`.
  */
-export function addChunkFrom(counts: HostCounter, stats: FilterStats, r: ChunkResult, line: number): void {
+export function addChunkFrom(counts: HostCounter, stats: ScanStats, r: ChunkResult, line: number): void {
   const at = checkpointIndex(line);
   addStats(stats, r.totals, r.snaps[at]!);
   counts.merge(r.counts);
   for (let i = at + 1; i < r.segments.length; i++) counts.merge(r.segments[i]!);
 }
 
-/** Adds `plus` (less `minus`) to `into`, field by field. */
-export function addStats(into: FilterStats, plus: FilterStats, minus?: FilterStats): void {
-  for (const key of Object.keys(into) as Array<keyof FilterStats>) into[key] += plus[key] - (minus?.[key] ?? 0);
+/** Adds `plus` (less `minus`) to `into`, field by field and hit by hit. */
+export function addStats(into: ScanStats, plus: ScanStats, minus?: ScanStats): void {
+  for (const key of Object.keys(emptyStats()) as Array<keyof FilterStats>) into[key] += plus[key] - (minus?.[key] ?? 0);
+  for (let i = 0; i < plus.hits.length; i++) into.hits[i] = (into.hits[i] ?? 0) + plus.hits[i]! - (minus?.hits[i] ?? 0);
+}
+
+/** Nothing counted yet (the hits grow to the filter's regexes as they are added to). */
+export function emptyScanStats(): ScanStats {
+  return { ...emptyStats(), hits: [] };
 }
 
 /** The worker's chain of chunks, summed (see ChunkChain). */
@@ -25,7 +31,7 @@ export interface ChainTotals {
   /** The chunk whose filter's results the sums follow. */
   after: number;
   counts: HostCounts;
-  stats: FilterStats;
+  stats: ScanStats;
 }
 
 /**
@@ -45,7 +51,7 @@ export interface ChainTotals {
  */
 export class ChunkChain {
   private readonly counts = new HostCounter(1 << 16);
-  private stats = emptyStats();
+  private stats = emptyScanStats();
   private last: ChunkResult | null = null;
   private broken = false;
 
@@ -57,7 +63,7 @@ export class ChunkChain {
     if (r.meet === null) {
       // It read to the end of the file: nothing after its own results counts.
       this.counts.clear();
-      this.stats = emptyStats();
+      this.stats = emptyScanStats();
     } else if (next !== null && r.meet.chunk === next.chunk) {
       addChunkFrom(this.counts, this.stats, next, r.meet.line);
     } else {
@@ -68,6 +74,6 @@ export class ChunkChain {
   /** The sums of everything after the last chunk's own results, or null when the chain broke. Once: the counts are handed over. */
   totals(): ChainTotals | null {
     if (this.broken || this.last === null) return null;
-    return { after: this.last.chunk, counts: this.counts.handOver(), stats: { ...this.stats } };
+    return { after: this.last.chunk, counts: this.counts.handOver(), stats: { ...this.stats, hits: this.stats.hits.slice() } };
   }
 }

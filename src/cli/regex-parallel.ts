@@ -1,13 +1,13 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { Filter, type FilterSpec, type FilterStats } from '../filter/filter.js';
+import { Filter, type FilterSpec } from '../filter/filter.js';
 import { translationsKept } from '../filter/pyregex.js';
 import { lineDecoder } from '../source/log-encoding.js';
 import { LineReader } from '../source/read-lines.js';
 import { addChunkFrom, addStats } from './chunk-chain.js';
 import { JsonMatches, MatchLog, SpillFile } from './match-log.js';
-import { readOnUntilMeet, RegexScanner, summaryOf, type RegexSummary } from './regex-scan.js';
+import { readOnUntilMeet, RegexScanner, summaryOf, type RegexSummary, type ScanStats } from './regex-scan.js';
 import { discardRegexThread, parallelMinBytes, spawnRegexThread, takeEarlyRegexThread, type RegexThread } from './regex-thread.js';
 import type { ChunkResult, WorkerFilter } from './regex-worker.js';
 import { MAIN, SplitControl, WORKER } from './split-control.js';
@@ -104,7 +104,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
     }
     const scanner = new RegexScanner(spec, now, own === null ? undefined : (line, f) => own.add(line, f));
     if (opts.encoding !== undefined) scanner.decode = lineDecoder(opts.encoding) ?? null;
-    const alone = (chunks = 0) => ({ summary: summaryOf(scanner.stats, scanner.counts), matches: matchesAfter(), parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false, workerFilter: null, restFetched: false } });
+    const alone = (chunks = 0) => ({ summary: summaryOf(scanner.snapshot(), scanner.counts), matches: matchesAfter(), parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false, workerFilter: null, restFetched: false } });
     if (thread === null) {
       scanner.readRange(path, 0, Infinity);
       return alone();
@@ -145,7 +145,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
     const result = await stitch(scanner, opts.json, thread, path, b, first, ctl);
     release(worker);
     const chunks = { main: first, worker: b.length - 1 - first };
-    if (result === null) return { summary: summaryOf(scanner.stats, scanner.counts), matches: matchesAfter(), parallel: { used: true, metAfterLines: null, chunks, summedByWorker: false, workerFilter: null, restFetched: false } };
+    if (result === null) return { summary: summaryOf(scanner.snapshot(), scanner.counts), matches: matchesAfter(), parallel: { used: true, metAfterLines: null, chunks, summedByWorker: false, workerFilter: null, restFetched: false } };
     return { summary: summaryOf(result.stats, scanner.counts), matches: matchesAfter(result.matches), parallel: { used: true, metAfterLines: result.met, chunks, summedByWorker: result.summed, workerFilter: result.filter, restFetched: result.restFetched } };
   } catch (e) {
     // A worker waiting for its chunks would keep the process alive: it is stopped.
@@ -171,7 +171,7 @@ function release(worker: Worker): void {
  * state meets the worker's, then adds the worker's results from there, chunk
  * after chunk. Returns null when this thread read the rest itself.
  */
-async function stitch(scanner: RegexScanner, json: boolean, thread: RegexThread, path: string, b: number[], first: number, ctl: SplitControl): Promise<{ stats: FilterStats; met: number; summed: boolean; filter: WorkerFilter; restFetched: boolean; matches: Array<Parameters<JsonMatches['add']>> } | null> {
+async function stitch(scanner: RegexScanner, json: boolean, thread: RegexThread, path: string, b: number[], first: number, ctl: SplitControl): Promise<{ stats: ScanStats; met: number; summed: boolean; filter: WorkerFilter; restFetched: boolean; matches: Array<Parameters<JsonMatches['add']>> } | null> {
   const n = b.length - 1;
   const before = scanner.lines;
   let meet: { chunk: number; line: number } | null = null;
@@ -206,7 +206,7 @@ async function stitch(scanner: RegexScanner, json: boolean, thread: RegexThread,
   }
 
   const byChunk = new Map<number, ChunkResult>(chunks.map((c) => [c.chunk, c]));
-  const stats = { ...scanner.stats };
+  const stats = scanner.snapshot();
   if (chained) {
     // The worker summed every chunk after its first: only the first is added here.
     addChunkFrom(scanner.counts, stats, byChunk.get(meet.chunk)!, meet.line);

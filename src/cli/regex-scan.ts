@@ -122,6 +122,16 @@ export class RegexScanner {
   get stats(): FilterStats {
     return this.filter.stats;
   }
+
+  /** The counts so far, the regexes' hits with them, copied (they go on counting). */
+  snapshot(): ScanStats {
+    return { ...this.filter.stats, hits: this.filter.hits.slice() };
+  }
+}
+
+/** What a scan counted: the filter's stats and its regexes' hits (Filter.hits). */
+export interface ScanStats extends FilterStats {
+  hits: number[];
 }
 
 export interface RegexSummary {
@@ -129,12 +139,14 @@ export interface RegexSummary {
   matched: number;
   ignored: number;
   missed: number;
+  /** Lines each regex took: the failregexes', then the ignoreregexes' (Filter.hits). */
+  hits: number[];
   /** Failures per host, for the readable summary. */
   hosts: HostCounter;
 }
 
-export function summaryOf(stats: FilterStats, hosts: HostCounter): RegexSummary {
-  return { lines: stats.lines, matched: stats.matched, ignored: stats.ignored, missed: stats.missed, hosts };
+export function summaryOf(stats: ScanStats, hosts: HostCounter): RegexSummary {
+  return { lines: stats.lines, matched: stats.matched, ignored: stats.ignored, missed: stats.missed, hits: stats.hits, hosts };
 }
 
 /**

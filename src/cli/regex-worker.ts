@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { emptyStats, Filter, type FilterSpec, type FilterStats } from '../filter/filter.js';
+import { Filter, type FilterSpec } from '../filter/filter.js';
 import { lineDecoder } from '../source/log-encoding.js';
 import { LineReader } from '../source/read-lines.js';
-import { ChunkChain, type ChainTotals } from './chunk-chain.js';
+import { ChunkChain, emptyScanStats, type ChainTotals } from './chunk-chain.js';
 import { filterFromArgument } from './filter-argument.js';
 import { countsBuffers, type HostCounts } from './host-counter.js';
 import { MatchLog, matchLogBuffers, SpillFile, type MatchLogData } from './match-log.js';
-import { readOnUntilMeet, readToCheckpoints, RegexScanner } from './regex-scan.js';
+import { readOnUntilMeet, readToCheckpoints, RegexScanner, type ScanStats } from './regex-scan.js';
 import { SplitControl, WORKER } from './split-control.js';
 import { emptyListOf } from '../util/empty-list.js';
 import { keepTranslations, type TranslatedRegex } from '../filter/pyregex.js';
@@ -59,9 +59,9 @@ export interface ChunkResult {
   /** Lines in the chunk itself. */
   lines: number;
   /** Everything this chunk's filter read: its chunk, and on into later chunks until the states met. */
-  totals: FilterStats;
+  totals: ScanStats;
   /** Stats at each checkpoint (regex-scan.ts). */
-  snaps: FilterStats[];
+  snaps: ScanStats[];
   /** Failures after the last checkpoint (and on into later chunks). */
   counts: HostCounts;
   /** Failures up to the last checkpoint, per stretch between checkpoints (RegexScanner.segments). */
@@ -195,14 +195,14 @@ function readChunk(task: WorkerTask, compiled: Filter, k: number, n: number, pri
   if (before !== null) scanner.filter.datesLike(before);
   // Made with the element kinds they will hold: pushed to at the checkpoints, in code optimised for the chunk's first lines.
   const mine = emptyListOf('');
-  const snaps = emptyListOf(emptyStats());
+  const snaps = emptyListOf(emptyScanStats());
   const { start, end } = ctl.chunk(k);
   const r = new LineReader(task.path, start, end, scanner.decode);
   try {
     // A chunk's first lines, up to the last checkpoint, with the filter's state recorded at each.
     readToCheckpoints(scanner, r, () => {
       mine.push(scanner.filter.fingerprint());
-      snaps.push({ ...scanner.stats });
+      snaps.push(scanner.snapshot());
       return false;
     });
     // The first thread may need the fingerprints as soon as it reaches this chunk.
@@ -220,7 +220,7 @@ function readChunk(task: WorkerTask, compiled: Filter, k: number, n: number, pri
     if (at !== null) meet = { chunk: j, line: at };
   }
   const result = {
-    chunk: k, lines, totals: { ...scanner.stats }, snaps, counts: scanner.counts.handOver(), segments: scanner.segments!.map((c) => c.handOver()), meet, matches: log?.handOver() ?? null,
+    chunk: k, lines, totals: scanner.snapshot(), snaps, counts: scanner.counts.handOver(), segments: scanner.segments!.map((c) => c.handOver()), meet, matches: log?.handOver() ?? null,
   };
   return { result, filter: scanner.filter };
 }

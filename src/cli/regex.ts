@@ -19,6 +19,8 @@ export interface RegexReport {
   matched: number;
   ignored: number;
   missed: number;
+  /** Lines each regex took (RegexSummary.hits). */
+  hits: number[];
   matches: RegexMatch[];
 }
 
@@ -30,14 +32,14 @@ export function scanLog(spec: FilterSpec, log: string, onMatch?: (m: RegexMatch)
   const scanner = new RegexScanner(spec, now, onMatch ? (line, f) => onMatch(matchOf(line, f)) : undefined);
   if (isFile(log)) scanner.readRange(log, 0, Infinity);
   else scanner.line(log);
-  return summaryOf(scanner.stats, scanner.counts);
+  return summaryOf(scanner.snapshot(), scanner.counts);
 }
 
 /** All matches in memory: for tests and small logs. */
 export function runRegex(spec: FilterSpec, log: string, now: number = Date.now()): RegexReport {
   const matches: RegexMatch[] = [];
   const s = scanLog(spec, log, (m) => matches.push(m), now);
-  return { lines: s.lines, matched: s.matched, ignored: s.ignored, missed: s.missed, matches };
+  return { lines: s.lines, matched: s.matched, ignored: s.ignored, missed: s.missed, hits: s.hits, matches };
 }
 
 /**
@@ -64,7 +66,7 @@ export async function regexCommand(spec: FilterSpec, log: string, label: string,
   }
   if (!json) {
     const from = journal !== null ? `the systemd journal (journalctl ${[...journal.select, ...journal.match].join(' ')})` : file ? resolve(log) : 'one line from the command line';
-    write(formatRegexReport(summary, label, from));
+    write(formatRegexReport(summary, label, from, spec));
     return;
   }
   write(`{"lines":${summary.lines},"matched":${summary.matched},"ignored":${summary.ignored},"missed":${summary.missed},"matches":[`);
@@ -86,7 +88,7 @@ async function scanHere(spec: FilterSpec, json: boolean, timed: boolean, feed: (
   const own = json ? new MatchLog() : null;
   const scanner = new RegexScanner(spec, Date.now(), own === null ? undefined : (line, f) => own.add(line, timed && !f.dated ? { ...f, dated: true } : f));
   await feed(scanner);
-  const summary = summaryOf(scanner.stats, scanner.counts);
+  const summary = summaryOf(scanner.snapshot(), scanner.counts);
   if (own === null) return { summary, matches: null };
   const matches = new JsonMatches();
   matches.add(own.handOver());
@@ -101,11 +103,23 @@ function isFile(p: string): boolean {
   }
 }
 
-/** The readable summary; `from`, where the lines came from. */
-export function formatRegexReport(r: RegexSummary, label: string, from: string): string {
+/**
+ * The readable summary; `from`, where the lines came from. The regexes' hits
+ * are listed as fail2ban-regex lists them, numbered by their place in the
+ * filter, those that took a line.
+ */
+export function formatRegexReport(r: RegexSummary, label: string, from: string, spec: Pick<FilterSpec, 'failregex' | 'ignoreregex'>): string {
   const out: string[] = [];
   out.push(`Filter: ${label}`);
   out.push(`Log:    ${from}`);
+  const hits = (title: string, regexes: string[], counts: number[]) => {
+    out.push('', `${title}: ${counts.reduce((a, b) => a + b, 0)} total`);
+    const listed = regexes.flatMap((rx, i) => (counts[i] ? [`${String(i + 1).padStart(2)}) [${counts[i]}] ${visible(rx)}`] : []));
+    if (listed.length > 0) out.push('|-  #) [# of hits] regular expression', ...listed.map((l) => `|  ${l}`), '`-');
+  };
+  const fails = spec.failregex.length;
+  hits('Failregex', spec.failregex, r.hits.slice(0, fails));
+  hits('Ignoreregex', spec.ignoreregex, r.hits.slice(fails));
   out.push('');
   out.push(`Lines: ${r.lines} lines, ${r.ignored} ignored, ${r.matched} matched, ${r.missed} missed`);
   const top = r.hosts.top(10);

@@ -94,6 +94,12 @@ interface Session {
  */
 export class Filter {
   readonly stats: FilterStats = emptyStats();
+  /**
+   * Lines each regex took, as fail2ban-regex counts its hits: failregex i at
+   * [i] (a match the ignoreregexes let through, failure or not), then
+   * ignoreregex j at [failregex count + j] (the first that matched a line).
+   */
+  readonly hits: number[];
   private readonly fail: CompiledRegex[];
   private readonly combined: CombinedRegex | undefined;
   /** The failregexes a line can match, in order (all of them where no first character is known). */
@@ -136,6 +142,7 @@ export class Filter {
       this.failPlans = compiled.failPlans;
       this.prefNames = compiled.prefNames;
       this.dates = compiled.dates.fresh();
+      this.hits = compiled.hits.map(() => 0);
       return;
     }
     const { fail, ignore, pref, prefRest, opts: o } = regexesOf(spec);
@@ -146,6 +153,7 @@ export class Filter {
     this.combined = !FirstCharRouter.useful(this.fail) && CombinedRegex.canCombine(this.fail) ? new CombinedRegex(this.fail) : undefined;
     this.ignore = ignore.map((r) => new CompiledRegex(r, o));
     this.ignoreFirst = ignoredFirst(ignore.length, fail.length);
+    this.hits = new Array<number>(fail.length + ignore.length).fill(0);
     this.prefRest = prefRest;
     this.pref = pref !== undefined ? new CompiledRegex(pref, o) : undefined;
     this.layout = new GroupLayout(this.pref ? [this.pref, ...this.fail] : this.fail);
@@ -306,6 +314,7 @@ export class Filter {
     const split = this.multiline ? this.splitBuffer(subject, content, hit.m, hit.index) : null;
     if (split !== null) this.buffer = split.kept;
     if (this.ignore.length > 0 && this.ignoredBy(split === null ? content : split.taken.join('\n'))) return LineKind.IgnoredByRegex;
+    this.hits[hit.index]!++;
     // fail2ban's failure dict: the prefregex's groups (without the content), then the failregex's over them.
     const L = this.layout;
     let v = L.blank();
@@ -356,8 +365,12 @@ export class Filter {
   }
 
   private ignoredBy(text: string): boolean {
-    for (const ig of this.ignore) {
-      if (ig.exec(text) !== null) return true;
+    const ignore = this.ignore;
+    for (let j = 0; j < ignore.length; j++) {
+      if (ignore[j]!.exec(text) !== null) {
+        this.hits[this.fail.length + j]!++;
+        return true;
+      }
     }
     return false;
   }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { addChunkFrom, ChunkChain } from '../../src/cli/chunk-chain.js';
 import { HostCounter } from '../../src/cli/host-counter.js';
-import { CHECKPOINT_COUNT, CHECKPOINT_FIRST } from '../../src/cli/regex-scan.js';
+import { CHECKPOINT_COUNT, CHECKPOINT_FIRST, type ScanStats } from '../../src/cli/regex-scan.js';
 import type { ChunkResult } from '../../src/cli/regex-worker.js';
-import type { FilterStats } from '../../src/filter/filter.js';
 
-const stats = (n: number): FilterStats => ({ lines: n, matched: n, ignored: 0, missed: 0, truncated: 0, binary: 0, invalidAddress: 0 });
+/** `n` lines, all matched, by the first of two failregexes. */
+const stats = (n: number): ScanStats => ({ lines: n, matched: n, ignored: 0, missed: 0, truncated: 0, binary: 0, invalidAddress: 0, hits: [n, 0] });
 
 /**
  * A chunk whose filter found host `h`'s failures: one in each stretch between
@@ -54,6 +54,7 @@ describe('ChunkChain: the worker sums its chunks after the first', () => {
     // 8 from its third checkpoint on: 4 segments after it and 3 after the last; 9 from its first: 6 + 5.
     expect(want).toEqual(new Map([['8.8.8.8', 7], ['9.9.9.9', 11]]));
     expect(t.stats.matched).toBe((CHECKPOINT_COUNT + 3 - 3) + (CHECKPOINT_COUNT + 5 - 1));
+    expect(t.stats.hits).toEqual([t.stats.matched, 0]);
   });
 
   it('drops what came after a chunk whose filter read to the end of the file without meeting', () => {

@@ -8,7 +8,7 @@ import { GENERATORS, writeLog, type GeneratorName } from '../../bench/gen-logs.m
 import { filterFromArgument } from '../../src/cli/filter-argument.js';
 import { runRegex } from '../../src/cli/regex.js';
 import { scanFile } from '../../src/cli/regex-parallel.js';
-import { fail2banRegex, fail2banRegexAsync, fail2banRegexRows, fail2banSkipReason, type F2bResult } from '../support/fail2ban-regex.js';
+import { fail2banRegex, fail2banRegexAsync, fail2banRegexRows, fail2banSkipReason, hitsAsListed, type F2bResult } from '../support/fail2ban-regex.js';
 import { skipNote } from '../support/skip-note.js';
 
 const CASES: Array<[filter: string, log: GeneratorName]> = [
@@ -36,13 +36,14 @@ describe.skipIf(fail2banSkipReason !== null)(`bantop regex agrees with fail2ban-
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it.each(CASES)('%s on a generated %s log: same counts, hosts and times', (filter, log) => {
+  it.each(CASES)('%s on a generated %s log: same counts, hits by regex, hosts and times', (filter, log) => {
     const path = join(dir, `${log}.log`);
     const theirs = fail2banRegex(path, filter);
     const { spec } = filterFromArgument('/etc/fail2ban', filter);
     const ours = runRegex(spec, path);
     expect({ lines: ours.lines, matched: ours.matched, ignored: ours.ignored, missed: ours.missed })
       .toEqual({ lines: theirs.lines, matched: theirs.matched, ignored: theirs.ignored, missed: theirs.missed });
+    expect(hitsAsListed(ours.hits, spec.failregex.length)).toEqual(theirs.hits);
     expect(theirs.matched).toBeGreaterThan(0);
     // fail2ban's row shows the normalised address; ours keeps the raw host and adds `ip`.
     const oursRows = ours.matches.map((m) => ({ host: m.ip ?? m.host, time: m.time === null ? null : Date.parse(`${m.time}Z`) / 1000 }));
@@ -213,6 +214,7 @@ describe.skipIf(fail2banSkipReason !== null)(`ignoreregex sees the text fail2ban
     const ours = runRegex(filterFromArgument('/etc/fail2ban', filter).spec, log);
     expect({ lines: ours.lines, matched: ours.matched, ignored: ours.ignored, missed: ours.missed })
       .toEqual({ lines: theirs.lines, matched: theirs.matched, ignored: theirs.ignored, missed: theirs.missed });
+    expect(hitsAsListed(ours.hits, failCount)).toEqual(theirs.hits);
     expect(ours.matches.map((m) => m.host)).toEqual(theirs.rows.map((r) => r.host));
   });
 
@@ -330,7 +332,8 @@ describe.skipIf(samplesSkip !== null)(`bantop regex agrees with fail2ban-regex o
 
   it.each(cases)('%s log, filter %s: the same counts, hosts and times', async (name, filter) => {
     const f2b = await theirs.get(filter)!;
-    const ours = runRegex(filterFromArgument('/etc/fail2ban', filter).spec, join(dir, name));
+    const { spec } = filterFromArgument('/etc/fail2ban', filter);
+    const ours = runRegex(spec, join(dir, name));
     // A line with an empty date match takes the time it is read, in either tool: a few seconds apart.
     const now = Date.now() / 1000;
     const when = (t: number | null) => (t !== null && Math.abs(t - now) < 600 ? 'now' : t);
@@ -345,6 +348,7 @@ describe.skipIf(samplesSkip !== null)(`bantop regex agrees with fail2ban-regex o
     }
     expect({ lines: ours.lines, matched: ours.matched, ignored: ours.ignored, missed: ours.missed })
       .toEqual({ lines: f2b.lines, matched: f2b.matched, ignored: f2b.ignored, missed: f2b.missed });
+    expect(hitsAsListed(ours.hits, spec.failregex.length)).toEqual(f2b.hits);
     // A host name fail2ban-regex resolved (mysqld's "localhost"): bantop reports it as written, with no address.
     expect(oursRows.map((r) => (ip.test(r.host) ? r : { ...r, host: 'name' })))
       .toEqual(theirRows.map((r, i) => (ip.test(oursRows[i]?.host ?? '') ? r : { ...r, host: 'name' })));

@@ -14,6 +14,8 @@ export interface F2bResult {
   missed: number;
   /** Its `-o row` failures: the host and the time in epoch seconds (null: the line had none). */
   rows: Array<{ host: string; time: number | null }>;
+  /** Its hits by regex, from 1 as it numbers them (those it lists: the ones that took a line). */
+  hits: { failregex: Record<number, number>; ignoreregex: Record<number, number> };
 }
 
 const SUMMARY = ['--config', '/etc/fail2ban', '--print-no-missed', '--print-no-ignored'];
@@ -41,7 +43,27 @@ export async function fail2banRegexAsync(log: string, filter: string): Promise<F
 function parse(summary: string, rowsText: string): F2bResult {
   const m = /Lines: (\d+) lines, (\d+) ignored, (\d+) matched, (\d+) missed/.exec(summary);
   if (!m) throw new Error(`unexpected fail2ban-regex output:\n${summary.slice(-2000)}`);
-  return { lines: Number(m[1]), ignored: Number(m[2]), matched: Number(m[3]), missed: Number(m[4]), rows: parseRows(rowsText) };
+  return { lines: Number(m[1]), ignored: Number(m[2]), matched: Number(m[3]), missed: Number(m[4]), rows: parseRows(rowsText),
+    hits: { failregex: parseHits(summary, 'Failregex'), ignoreregex: parseHits(summary, 'Ignoreregex') } };
+}
+
+/** Its `Failregex: N total` list: `|   4) [4598] ^Failed …` lines, up to the closing `` `- ``. */
+function parseHits(summary: string, title: string): Record<number, number> {
+  const out: Record<number, number> = {};
+  const at = summary.indexOf(`\n${title}: `);
+  if (at < 0) throw new Error(`no ${title} hits in fail2ban-regex output:\n${summary.slice(-2000)}`);
+  for (const line of summary.slice(at + 1).split('\n').slice(1)) {
+    if (line.startsWith('`-') || line === '') break;
+    const h = /^\|\s+(\d+)\) \[(\d+)\] /.exec(line);
+    if (h) out[Number(h[1])] = Number(h[2]);
+  }
+  return out;
+}
+
+/** bantop's hits (RegexSummary.hits) numbered as fail2ban-regex lists them. */
+export function hitsAsListed(hits: number[], failregexCount: number): F2bResult['hits'] {
+  const listed = (counts: number[]) => Object.fromEntries(counts.flatMap((n, i) => (n > 0 ? [[i + 1, n]] : [])));
+  return { failregex: listed(hits.slice(0, failregexCount)), ignoreregex: listed(hits.slice(failregexCount)) };
 }
 
 function parseRows(rowsText: string): F2bResult['rows'] {
