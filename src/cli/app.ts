@@ -38,10 +38,12 @@ commands:
   reload                             re-read the config, bring the firewall in line
   import FILE [--jail J] [--for D]   ban every address of a blocklist (ip | ip,jail | ip  # comment)
   export [FILE] [--format ip|ip,jail|comment]
-  regex [--timezone TZ] [--encoding E] LOG FILTER
+  regex [--timezone TZ] [--encoding E] [--datepattern P] [--maxlines N] LOG FILTER [IGNOREREGEX]
                                      test a filter on a log file or a single line (like fail2ban-regex);
                                      TZ: the zone of dates that give none (a jail's logtimezone);
-                                     E: the log file's encoding (a jail's logencoding; default UTF-8)
+                                     E: the log file's encoding (a jail's logencoding; default UTF-8);
+                                     P, N: the date pattern and maxlines, over the filter's;
+                                     IGNOREREGEX: one more ignoreregex
   ports [--backend nft|iptables] [--ports LIST | --common] [--include-open] [--apply]
                                      print (or install) LOG rules for closed ports,
                                      read by the closed-ports jail
@@ -105,18 +107,21 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       return serve({ configDir, socket: typeof o['socket'] === 'string' ? o['socket'] : undefined, flushOnStop: o['flush-on-stop'] === true });
     }
     case 'regex': {
-      const [log, filterArg] = validate(
-        z.tuple([z.string('LOG is missing').check(z.minLength(1, 'LOG is empty')), z.string('FILTER is missing').check(z.minLength(1, 'FILTER is empty'))], 'give LOG and FILTER, nothing more'),
-        rest, 'bantop regex LOG FILTER');
+      const [log, filterArg, ignoreregex] = validate(
+        z.tuple([z.string('LOG is missing').check(z.minLength(1, 'LOG is empty')), z.string('FILTER is missing').check(z.minLength(1, 'FILTER is empty')),
+          z.optional(z.string().check(z.minLength(1, 'IGNOREREGEX is empty')))], 'give LOG, FILTER and at most an IGNOREREGEX'),
+        rest, 'bantop regex LOG FILTER [IGNOREREGEX]');
       // LOG `systemd-journal[…]` reads the journal, as fail2ban-regex does: the filter's journal prefix and journalmatch apply.
       // Loaded only for the journal: it brings execa and zod's classic API, 0.2 s of every other bantop regex's start.
       const select = existsSync(log) || !log.startsWith('systemd-journal') ? null : (await import('./regex-journal.js')).journalLogArgs(log);
-      const timezone = typeof o['timezone'] === 'string' ? o['timezone'] : undefined;
+      const value = (k: string) => (typeof o[k] === 'string' ? o[k] : undefined);
+      const timezone = value('timezone');
       const encoding = typeof o['encoding'] === 'string' ? o['encoding'] : undefined;
       if (encoding !== undefined && lineDecoder(encoding) === undefined) {
         throw new UserError(`--encoding: "${encoding}" is not an encoding bantop can read`, { hint: LOG_ENCODING_HINT });
       }
-      const { spec, label, journalmatch } = filterFromArgument(configDir, filterArg, { autoLogtype: select === null ? undefined : 'journal', timezone });
+      const { spec, label, journalmatch } = filterFromArgument(configDir, filterArg, { autoLogtype: select === null ? undefined : 'journal', timezone,
+        datepattern: value('datepattern'), maxlines: value('maxlines'), ignoreregex });
       await regexCommand(spec, log, label, json, (s) => out.write(s), select === null ? null : { select, match: journalmatch }, encoding);
       exitWhenDone = true;
       return 0;

@@ -50,4 +50,5 @@ export const GLOBAL_OPTIONS: OptionSpec = {
   demo: 'flag', 'demo-rate': 'value', readonly: 'flag', jail: 'value', for: 'value', everywhere: 'flag', force: 'flag',
   whitelist: 'flag', 'flush-on-stop': 'flag', format: 'value',
   backend: 'value', ports: 'value', common: 'flag', apply: 'flag', 'include-open': 'flag', timezone: 'value', encoding: 'value',
+  datepattern: 'value', maxlines: 'value',
 };

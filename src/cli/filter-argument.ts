@@ -2,15 +2,55 @@ import { join } from 'node:path';
 import { parseNameWithArgs } from '../config/args.js';
 import { checkFilterTranslations, filterFilePath, resolveFilter } from '../config/filter-def.js';
 import { CompiledRegex } from '../filter/compiled-regex.js';
-import { LOG_TIME_ZONE_HINT, parseLogTimeZone } from '../filter/dates.js';
+import { checkDatePattern, DatePatternError, LOG_TIME_ZONE_HINT, parseLogTimeZone } from '../filter/dates.js';
 import { FAILURE_ID_HINT, hasFailureId, NO_FAILURE_ID } from '../filter/failure-id.js';
 import type { FilterSpec } from '../filter/filter.js';
-import { UserError } from '../util/errors.js';
+import { RegexTranslationError, UserError } from '../util/errors.js';
+
+/**
+ * What the command line sets over the filter, as fail2ban-regex's options and
+ * its third argument do: they win over the filter's own (its `-d`, `-L`).
+ */
+export interface FilterOverrides {
+  /** --timezone: the zone of dates that give none (a jail's logtimezone). */
+  timezone?: string | undefined;
+  /** --datepattern: the one date pattern. */
+  datepattern?: string | undefined;
+  /** --maxlines, as given. */
+  maxlines?: string | undefined;
+  /** IGNOREREGEX: one more ignoreregex. */
+  ignoreregex?: string | undefined;
+}
 
 /** FILTER: a name from filter.d with fail2ban-style options, a .conf path, or a raw failregex. */
-export function filterFromArgument(configDir: string, arg: string, opts: { autoLogtype?: string; timezone?: string | undefined } = {}): { spec: FilterSpec; label: string; journalmatch: string[] } {
+export function filterFromArgument(configDir: string, arg: string, opts: { autoLogtype?: string } & FilterOverrides = {}): { spec: FilterSpec; label: string; journalmatch: string[] } {
   const r = filterOf(configDir, arg, opts);
-  if (opts.timezone !== undefined) r.spec.logtimezone = logTimeZone(opts.timezone, '--timezone');
+  const spec = r.spec;
+  if (opts.timezone !== undefined) spec.logtimezone = logTimeZone(opts.timezone, '--timezone');
+  if (opts.maxlines !== undefined) {
+    if (!/^\s*\d+\s*$/.test(opts.maxlines) || Number(opts.maxlines) < 1) {
+      throw new UserError(`--maxlines: "${opts.maxlines}" is not a number of lines`, { hint: 'give a whole number, 1 or more (the lines a multi-line failregex spans)' });
+    }
+    spec.maxlines = Number(opts.maxlines);
+  }
+  if (opts.datepattern !== undefined) {
+    try {
+      if (!/^\{NONE\}$/i.test(opts.datepattern.trim())) checkDatePattern(opts.datepattern);
+    } catch (e) {
+      if (e instanceof DatePatternError) throw new UserError(`--datepattern: ${e.message}`, { hint: e.hint });
+      throw e;
+    }
+    spec.datepattern = [opts.datepattern];
+  }
+  if (opts.ignoreregex !== undefined) {
+    try {
+      CompiledRegex.groupsOf(opts.ignoreregex, { multiline: spec.maxlines > 1, useDns: spec.useDns });
+    } catch (e) {
+      if (e instanceof RegexTranslationError) throw new UserError(`IGNOREREGEX: ${e.message}`, { hint: e.hint });
+      throw e;
+    }
+    spec.ignoreregex = [...spec.ignoreregex, opts.ignoreregex];
+  }
   return r;
 }
 

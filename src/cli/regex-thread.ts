@@ -126,14 +126,14 @@ let early: { path: string; thread: RegexThread } | undefined;
 export function prestartRegexWorker(argv: string[]): void {
   try {
     const args = parseArgv(argv, GLOBAL_OPTIONS);
-    const [command, log, filter] = args.positionals;
+    const [command, log, filter, ignoreregex] = args.positionals;
     if (command !== 'regex' || log === undefined || filter === undefined || args.options['help'] || args.options['version']) return;
     const st = statSync(log, { throwIfNoEntry: false });
     if (!st?.isFile() || st.size < parallelMinBytes() || availableParallelism() < 2) return;
     const path = resolve(log);
     const value = (k: string) => (typeof args.options[k] === 'string' ? args.options[k] : undefined);
     const thread = spawnRegexThread({ configDir: configDirOf(args.options), filter, path, now: Date.now(), json: args.options['json'] === true,
-      timezone: value('timezone'), encoding: value('encoding') });
+      encoding: value('encoding'), overrides: { timezone: value('timezone'), datepattern: value('datepattern'), maxlines: value('maxlines'), ignoreregex } });
     // Until it is taken it must not keep the process alive (a bad filter ends the command first).
     thread.worker.unref();
     early = { path, thread };

@@ -4,7 +4,7 @@ import { Filter, type FilterSpec } from '../filter/filter.js';
 import { lineDecoder } from '../source/log-encoding.js';
 import { LineReader } from '../source/read-lines.js';
 import { ChunkChain, emptyScanStats, type ChainTotals } from './chunk-chain.js';
-import { filterFromArgument } from './filter-argument.js';
+import { filterFromArgument, type FilterOverrides } from './filter-argument.js';
 import { countsBuffers, type HostCounts } from './host-counter.js';
 import { MatchLog, matchLogBuffers, SpillFile, type MatchLogData } from './match-log.js';
 import { readOnUntilMeet, readToCheckpoints, RegexScanner, type ScanStats } from './regex-scan.js';
@@ -44,8 +44,8 @@ export interface EarlyGuess {
   path: string;
   now: number;
   json: boolean;
-  /** --timezone as given. */
-  timezone?: string | undefined;
+  /** --timezone, --datepattern, --maxlines and IGNOREREGEX as given. */
+  overrides: FilterOverrides;
   /** --encoding as given. */
   encoding?: string | undefined;
 }
@@ -135,7 +135,7 @@ function build(task: WorkerTask): Filter {
  */
 function guess(g: EarlyGuess): { task: WorkerTask; compiled: Filter } | null {
   try {
-    const { spec } = filterFromArgument(g.configDir, g.filter, { timezone: g.timezone });
+    const { spec } = filterFromArgument(g.configDir, g.filter, g.overrides);
     return { task: { spec, path: g.path, now: g.now, json: g.json, encoding: g.encoding }, compiled: new Filter(spec) };
   } catch {
     return null;

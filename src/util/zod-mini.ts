@@ -4,4 +4,4 @@
  * 30 KB of zod instead of the 660 KB the classic API shares with it. The
  * commands that need the classic API load it with their own modules.
  */
-export { coerce, int, maximum, minimum, minLength, pipe, string, tuple } from 'zod/mini';
+export { coerce, int, maximum, minimum, minLength, optional, pipe, string, tuple } from 'zod/mini';

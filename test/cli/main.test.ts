@@ -108,6 +108,25 @@ describe('bantop regex (the contract)', () => {
     expect(raw.matches[0]).toMatchObject({ host: '203.0.113.9', time: yearless('06-21T16:47:48') });
   });
 
+  it('takes --datepattern, --maxlines and an IGNOREREGEX over the filter, and refuses bad ones with exit 2', () => {
+    const log = join(dir, 'opts.log');
+    writeFileSync(log, '2026/11/21-12:00:01 auth: login failed for root\n2026/11/21-12:00:02 auth: client 203.0.113.4\n2026/11/21-12:00:03 auth: client 10.0.0.5\n');
+    const run = (...a: string[]) => JSON.parse(bantop('--json', 'regex', ...a).out) as { matched: number; ignored: number; matches: Array<{ ip: string; time: string }> };
+    const r = run('--datepattern', '^%Y/%m/%d-%H:%M:%S', '--maxlines', '2', log, '^ auth: login failed for \\S+\\n auth: client <HOST>$');
+    expect(r.matches).toEqual([{ line: 2, host: '203.0.113.4', ip: '203.0.113.4', time: '2026-11-21T12:00:02' }]);
+    expect(run('--datepattern', '^%Y/%m/%d-%H:%M:%S', log, 'client <HOST>$', 'client 10\\.')).toMatchObject({ matched: 1, ignored: 1 });
+    for (const [args, message] of [
+      [['--maxlines', 'two', log, 'client <HOST>$'], /--maxlines: "two" is not a number of lines/],
+      [['--datepattern', '%Q', log, 'client <HOST>$'], /--datepattern: datepattern "%Q": unknown date directive %Q/],
+      [[log, 'client <HOST>$', '(open'], /IGNOREREGEX: cannot translate regex/],
+      [[log, 'client <HOST>$', 'x', 'y'], /give LOG, FILTER and at most an IGNOREREGEX/],
+    ] as const) {
+      const bad = bantop('regex', ...args);
+      expect(bad.code, bad.err).toBe(2);
+      expect(bad.err).toMatch(message);
+    }
+  });
+
   it('prints a readable summary with the hits by regex and the top hosts', () => {
     const log = join(dir, 'many.log');
     writeFileSync(log, Array.from({ length: 5 }, (_, i) => `Jun 21 16:47:4${i} h sshd[1]: Failed password for root from 203.0.113.${i % 2} port 1 ssh2`).join('\n') + '\n');

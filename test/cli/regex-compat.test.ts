@@ -257,6 +257,43 @@ describe.skipIf(fail2banSkipReason !== null)(`ignoreregex sees the text fail2ban
   });
 });
 
+describe.skipIf(fail2banSkipReason !== null)(`bantop regex's --datepattern, --maxlines and IGNOREREGEX do what fail2ban-regex's -d, -L and third argument do${skipNote(fail2banSkipReason)}`, () => {
+  let dir: string;
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'bantop-regex-opts-')); });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // Each: the log, FILTER, fail2ban-regex's options, bantop's, the third argument, and how many failures fail2ban finds.
+  // (An IGNOREREGEX beside a filter file's own ignoreregex makes fail2ban-regex 1.0.2 fail: IndexError. bantop adds it to them.)
+  const logs = {
+    // A date no default template reads as a whole: only -d finds each line's own time.
+    slashed: ['2026/11/21-12:00:01 auth: bad login from 203.0.113.1', '2026/11/21-12:00:02 auth: bad login from 203.0.113.2', '2026/11/21-12:00:03 auth: bad login from 10.0.0.3'],
+    // A failure told on two lines.
+    twoLines: ['Nov 21 12:00:01 auth: login failed for root', 'Nov 21 12:00:01 auth: client 203.0.113.4', 'Nov 21 12:00:02 auth: login failed for bob',
+      'Nov 21 12:00:02 auth: client 203.0.113.5', 'Nov 21 12:00:03 auth: client 203.0.113.6'],
+  };
+  it.each([
+    ['-d over no datepattern', 'slashed', 'bad login from <HOST>$', ['-d', '^%Y/%m/%d-%H:%M:%S'], ['--datepattern', '^%Y/%m/%d-%H:%M:%S'], undefined, 3],
+    ['-d over the filter file\'s datepattern (its ignoreregex drops one)', 'slashed', 'file', ['-d', '^%Y/%m/%d-%H:%M:%S'], ['--datepattern', '^%Y/%m/%d-%H:%M:%S'], undefined, 2],
+    ['-L 2 for a failure told on two lines', 'twoLines', '^ auth: login failed for \\S+\\n auth: client <HOST>$', ['-L', '2'], ['--maxlines', '2'], undefined, 2],
+    ['an IGNOREREGEX', 'slashed', 'bad login from <HOST>$', [], [], 'from 10\\.', 2],
+  ] as const)('%s', (_, logName, filterArg, theirArgs, ourArgs, ignoreregex, failures) => {
+    const log = join(dir, `${logName}.log`);
+    writeFileSync(log, logs[logName].join('\n') + '\n');
+    const file = join(dir, 'opts.conf');
+    writeFileSync(file, '[Definition]\nfailregex = bad login from <HOST>$\nignoreregex = from 203\\.0\\.113\\.1$\ndatepattern = ^%%d.%%m.%%Y\n');
+    const filter = filterArg === 'file' ? file : filterArg;
+    const theirs = fail2banRegex(log, filter, {}, [...theirArgs], ignoreregex);
+    expect(theirs.rows).toHaveLength(failures);
+    const opt = (name: string) => { const i = ourArgs.indexOf(name as never); return i < 0 ? undefined : ourArgs[i + 1]; };
+    const { spec } = filterFromArgument('/etc/fail2ban', filter, { datepattern: opt('--datepattern'), maxlines: opt('--maxlines'), ignoreregex });
+    const ours = runRegex(spec, log);
+    expect({ lines: ours.lines, matched: ours.matched, ignored: ours.ignored, missed: ours.missed })
+      .toEqual({ lines: theirs.lines, matched: theirs.matched, ignored: theirs.ignored, missed: theirs.missed });
+    expect(ours.matches.map((m) => ({ host: m.ip, time: m.time === null ? null : Date.parse(`${m.time}Z`) / 1000 }))).toEqual(theirs.rows);
+    expect(hitsAsListed(ours.hits, spec.failregex.length)).toEqual(theirs.hits);
+  });
+});
+
 /** The options a sample log's `# filterOptions: {"mode": "aggressive"}` lines name, as FILTER arguments take them. */
 function filterOptions(path: string): string[] {
   const out = new Set<string>();

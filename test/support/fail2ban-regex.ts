@@ -22,10 +22,11 @@ const SUMMARY = ['--config', '/etc/fail2ban', '--print-no-missed', '--print-no-i
 const ROWS = ['--config', '/etc/fail2ban', '-o', 'row'];
 const options = (env: NodeJS.ProcessEnv) => ({ encoding: 'utf8' as const, env: { ...process.env, TZ: 'UTC', ...env }, maxBuffer: 1 << 30 });
 
-/** Run fail2ban-regex and read its counts and its `-o row` failures. */
-export function fail2banRegex(log: string, filter: string, env: NodeJS.ProcessEnv = {}, args: string[] = []): F2bResult {
-  const summary = execFileSync('fail2ban-regex', [...SUMMARY, ...args, log, filter], options(env));
-  return parse(summary, execFileSync('fail2ban-regex', [...ROWS, ...args, log, filter], options(env)));
+/** Run fail2ban-regex and read its counts and its `-o row` failures; `ignoreregex`, its third argument. */
+export function fail2banRegex(log: string, filter: string, env: NodeJS.ProcessEnv = {}, args: string[] = [], ignoreregex?: string): F2bResult {
+  const positionals = ignoreregex === undefined ? [log, filter] : [log, filter, ignoreregex];
+  const summary = execFileSync('fail2ban-regex', [...SUMMARY, ...args, ...positionals], options(env));
+  return parse(summary, execFileSync('fail2ban-regex', [...ROWS, ...args, ...positionals], options(env)));
 }
 
 /** Only its `-o row` failures: where its counts are not to be trusted. */
