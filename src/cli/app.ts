@@ -116,7 +116,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       const select = existsSync(log) || !log.startsWith('systemd-journal') ? null : (await import('./regex-journal.js')).journalLogArgs(log);
       const value = (k: string) => (typeof o[k] === 'string' ? o[k] : undefined);
       const timezone = value('timezone');
-      const encoding = typeof o['encoding'] === 'string' ? o['encoding'] : undefined;
+      const encoding = value('encoding');
       if (encoding !== undefined && lineDecoder(encoding) === undefined) {
         throw new UserError(`--encoding: "${encoding}" is not an encoding bantop can read`, { hint: LOG_ENCODING_HINT });
       }

@@ -15,9 +15,11 @@ export function addChunkFrom(counts: HostCounter, stats: ScanStats, r: ChunkResu
   for (let i = at + 1; i < r.segments.length; i++) counts.merge(r.segments[i]!);
 }
 
+const STAT_KEYS = Object.keys(emptyStats()) as Array<keyof FilterStats>;
+
 /** Adds `plus` (less `minus`) to `into`, field by field and hit by hit. */
 export function addStats(into: ScanStats, plus: ScanStats, minus?: ScanStats): void {
-  for (const key of Object.keys(emptyStats()) as Array<keyof FilterStats>) into[key] += plus[key] - (minus?.[key] ?? 0);
+  for (const key of STAT_KEYS) into[key] += plus[key] - (minus?.[key] ?? 0);
   for (let i = 0; i < plus.hits.length; i++) into.hits[i] = (into.hits[i] ?? 0) + plus.hits[i]! - (minus?.hits[i] ?? 0);
 }
 

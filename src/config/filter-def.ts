@@ -36,7 +36,9 @@ export interface FilterRequest {
   /**
    * The jail's own failregex / ignoreregex lines, where it sets the option:
    * they replace the filter's, as in fail2ban (`%(known/failregex)s` in the
-   * jail's value brings the filter's back: jailKnownValues()).
+   * jail's value brings the filter's back: filterOwnOptions()). Where the
+   * filter sets them in [Init] or its arguments, the two lists add up, as
+   * fail2ban sends its server both.
    */
   failregex?: string[] | undefined;
   ignoreregex?: string[] | undefined;
@@ -121,13 +123,14 @@ function openFilter(configDir: string, req: Pick<FilterRequest, 'name' | 'args' 
 /**
  * A filter option both the jail (or DEFAULT) and the filter's arguments or
  * [Init] set. fail2ban sends its server both, the filter's first: a value set
- * last holds (datepattern), a list adds up (journalmatch, failregex,
- * ignoreregex), and maxlines and prefregex go to the front of the commands,
- * so the filter's holds. The jail's always replaces the filter's [Definition].
+ * last holds (datepattern), a list adds up (journalmatch; failregex and
+ * ignoreregex too: resolveFilter), and maxlines and prefregex go to the front
+ * of the commands, so the filter's holds. The jail's always replaces the
+ * filter's [Definition].
  */
 function overInit(key: string, init: string, jail: string): string {
   if (key === 'datepattern') return jail;
-  if (key === 'journalmatch' || key === 'failregex' || key === 'ignoreregex') return `${init}\n${jail}`;
+  if (key === 'journalmatch') return `${init}\n${jail}`;
   return init;
 }
 

@@ -30,7 +30,6 @@ export const NATIVE_ACTIONS = new Set([
 /** The fail2ban whose config format bantop reads, for `%(fail2ban_version)s`. */
 const FAIL2BAN_VERSION = '1.0.2';
 
-/** Options of a jail section that are the filter's, not the jail's. */
 /** The filter's options a jail (or DEFAULT) sets for it, as fail2ban's jail reader takes them (failregex and ignoreregex apart). */
 const FILTER_OVERRIDES = ['maxlines', 'datepattern', 'prefregex', 'journalmatch'];
 
