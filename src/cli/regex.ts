@@ -105,10 +105,11 @@ function isFile(p: string): boolean {
 
 /**
  * The readable summary; `from`, where the lines came from. The regexes' hits
- * are listed as fail2ban-regex lists them, numbered by their place in the
+ * are listed as fail2ban-regex lists them: the lines the prefregex matched,
+ * then the failregexes and ignoreregexes, numbered by their place in the
  * filter, those that took a line.
  */
-export function formatRegexReport(r: RegexSummary, label: string, from: string, spec: Pick<FilterSpec, 'failregex' | 'ignoreregex'>): string {
+export function formatRegexReport(r: RegexSummary, label: string, from: string, spec: Pick<FilterSpec, 'failregex' | 'ignoreregex' | 'prefregex'>): string {
   const out: string[] = [];
   out.push(`Filter: ${label}`);
   out.push(`Log:    ${from}`);
@@ -118,8 +119,10 @@ export function formatRegexReport(r: RegexSummary, label: string, from: string, 
     if (listed.length > 0) out.push('|-  #) [# of hits] regular expression', ...listed.map((l) => `|  ${l}`), '`-');
   };
   const fails = spec.failregex.length;
+  const ignores = fails + spec.ignoreregex.length;
+  if (spec.prefregex !== undefined) out.push('', `Prefregex: ${r.hits[ignores] ?? 0} total`, `|  ${visible(spec.prefregex)}`, '`-');
   hits('Failregex', spec.failregex, r.hits.slice(0, fails));
-  hits('Ignoreregex', spec.ignoreregex, r.hits.slice(fails));
+  hits('Ignoreregex', spec.ignoreregex, r.hits.slice(fails, ignores));
   out.push('');
   out.push(`Lines: ${r.lines} lines, ${r.ignored} ignored, ${r.matched} matched, ${r.missed} missed`);
   const top = r.hosts.top(10);

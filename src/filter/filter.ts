@@ -97,7 +97,8 @@ export class Filter {
   /**
    * Lines each regex took, as fail2ban-regex counts its hits: failregex i at
    * [i] (a match the ignoreregexes let through, failure or not), then
-   * ignoreregex j at [failregex count + j] (the first that matched a line).
+   * ignoreregex j at [failregex count + j] (the first that matched a line),
+   * then, where the filter has one, the prefregex (the lines it matched).
    */
   readonly hits: number[];
   private readonly fail: CompiledRegex[];
@@ -153,7 +154,7 @@ export class Filter {
     this.combined = !FirstCharRouter.useful(this.fail) && CombinedRegex.canCombine(this.fail) ? new CombinedRegex(this.fail) : undefined;
     this.ignore = ignore.map((r) => new CompiledRegex(r, o));
     this.ignoreFirst = ignoredFirst(ignore.length, fail.length);
-    this.hits = new Array<number>(fail.length + ignore.length).fill(0);
+    this.hits = new Array<number>(fail.length + ignore.length + (pref === undefined ? 0 : 1)).fill(0);
     this.prefRest = prefRest;
     this.pref = pref !== undefined ? new CompiledRegex(pref, o) : undefined;
     this.layout = new GroupLayout(this.pref ? [this.pref, ...this.fail] : this.fail);
@@ -303,6 +304,7 @@ export class Filter {
     if (this.pref) {
       pm = this.pref.exec(subject);
       if (!pm) return LineKind.Missed;
+      this.hits[this.hits.length - 1]!++;
       // An empty content replaces nothing, as in fail2ban.
       content = this.prefRest ? subject.slice(pm.index + pm[0].length) : this.pref.group(pm, this.prefContent) || subject;
     }

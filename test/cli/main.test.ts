@@ -131,8 +131,8 @@ describe('bantop regex (the contract)', () => {
     const log = join(dir, 'many.log');
     writeFileSync(log, Array.from({ length: 5 }, (_, i) => `Jun 21 16:47:4${i} h sshd[1]: Failed password for root from 203.0.113.${i % 2} port 1 ssh2`).join('\n') + '\n');
     const r = bantop('--config', ASSETS, 'regex', log, 'sshd');
-    // As fail2ban-regex lists them: by the regex's place in the filter, only those that took a line.
-    expect(r.out).toMatch(/\n\nFailregex: 5 total\n\|-  #\) \[# of hits\] regular expression\n\|   \d\) \[5\] \^Failed \S+ for .*\n`-\n\nIgnoreregex: 0 total\n\n/);
+    // As fail2ban-regex lists them: the prefregex's lines, then by the regex's place in the filter, only those that took a line.
+    expect(r.out).toMatch(/\n\nPrefregex: 5 total\n\|  \^<F-MLFID>.*\n`-\n\nFailregex: 5 total\n\|-  #\) \[# of hits\] regular expression\n\|   \d\) \[5\] \^Failed \S+ for .*\n`-\n\nIgnoreregex: 0 total\n\n/);
     expect(r.out).toContain('Lines: 5 lines, 0 ignored, 5 matched, 0 missed');
     expect(r.out).toMatch(/Top hosts \(2 distinct\):\n\s+3\s+203\.0\.113\.0\n\s+2\s+203\.0\.113\.1/);
   });

@@ -1,6 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
+import type { FilterSpec } from '../../src/filter/filter.js';
 
 /** Whether Debian's fail2ban (and so fail2ban-regex and /etc/fail2ban) is installed. */
 export const haveFail2ban = existsSync('/usr/bin/fail2ban-regex') && existsSync('/etc/fail2ban/filter.d');
@@ -14,8 +15,8 @@ export interface F2bResult {
   missed: number;
   /** Its `-o row` failures: the host and the time in epoch seconds (null: the line had none). */
   rows: Array<{ host: string; time: number | null }>;
-  /** Its hits by regex, from 1 as it numbers them (those it lists: the ones that took a line). */
-  hits: { failregex: Record<number, number>; ignoreregex: Record<number, number> };
+  /** Its hits by regex, from 1 as it numbers them (those it lists: the ones that took a line); the prefregex's lines, where there is one. */
+  hits: { prefregex: number | null; failregex: Record<number, number>; ignoreregex: Record<number, number> };
 }
 
 const SUMMARY = ['--config', '/etc/fail2ban', '--print-no-missed', '--print-no-ignored'];
@@ -45,7 +46,12 @@ function parse(summary: string, rowsText: string): F2bResult {
   const m = /Lines: (\d+) lines, (\d+) ignored, (\d+) matched, (\d+) missed/.exec(summary);
   if (!m) throw new Error(`unexpected fail2ban-regex output:\n${summary.slice(-2000)}`);
   return { lines: Number(m[1]), ignored: Number(m[2]), matched: Number(m[3]), missed: Number(m[4]), rows: parseRows(rowsText),
-    hits: { failregex: parseHits(summary, 'Failregex'), ignoreregex: parseHits(summary, 'Ignoreregex') } };
+    hits: { prefregex: prefregexTotal(summary), failregex: parseHits(summary, 'Failregex'), ignoreregex: parseHits(summary, 'Ignoreregex') } };
+}
+
+function prefregexTotal(summary: string): number | null {
+  const m = /\nPrefregex: (\d+) total\n/.exec(summary);
+  return m === null ? null : Number(m[1]);
 }
 
 /** Its `Failregex: N total` list: `|   4) [4598] ^Failed …` lines, up to the closing `` `- ``. */
@@ -62,9 +68,11 @@ function parseHits(summary: string, title: string): Record<number, number> {
 }
 
 /** bantop's hits (RegexSummary.hits) numbered as fail2ban-regex lists them. */
-export function hitsAsListed(hits: number[], failregexCount: number): F2bResult['hits'] {
+export function hitsAsListed(hits: number[], spec: Pick<FilterSpec, 'failregex' | 'ignoreregex' | 'prefregex'>): F2bResult['hits'] {
   const listed = (counts: number[]) => Object.fromEntries(counts.flatMap((n, i) => (n > 0 ? [[i + 1, n]] : [])));
-  return { failregex: listed(hits.slice(0, failregexCount)), ignoreregex: listed(hits.slice(failregexCount)) };
+  const fails = spec.failregex.length;
+  const ignores = fails + spec.ignoreregex.length;
+  return { prefregex: spec.prefregex === undefined ? null : hits[ignores]!, failregex: listed(hits.slice(0, fails)), ignoreregex: listed(hits.slice(fails, ignores)) };
 }
 
 function parseRows(rowsText: string): F2bResult['rows'] {
