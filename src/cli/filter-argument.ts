@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseNameWithArgs } from '../config/args.js';
 import { checkFilterTranslations, filterFilePath, resolveFilter } from '../config/filter-def.js';
 import { CompiledRegex } from '../filter/compiled-regex.js';
-import { checkDatePattern, DatePatternError, LOG_TIME_ZONE_HINT, parseLogTimeZone } from '../filter/dates.js';
+import { checkDatePattern, DatePatternError, isNoDatePattern, LOG_TIME_ZONE_HINT, parseLogTimeZone } from '../filter/dates.js';
 import { FAILURE_ID_HINT, hasFailureId, NO_FAILURE_ID } from '../filter/failure-id.js';
 import type { FilterSpec } from '../filter/filter.js';
 import { RegexTranslationError, UserError } from '../util/errors.js';
@@ -35,7 +35,7 @@ export function filterFromArgument(configDir: string, arg: string, opts: { autoL
   }
   if (opts.datepattern !== undefined) {
     try {
-      if (!/^\{NONE\}$/i.test(opts.datepattern.trim())) checkDatePattern(opts.datepattern);
+      if (!isNoDatePattern(opts.datepattern)) checkDatePattern(opts.datepattern);
     } catch (e) {
       if (e instanceof DatePatternError) throw new UserError(`--datepattern: ${e.message}`, { hint: e.hint });
       throw e;

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { FilterSpec } from '../filter/filter.js';
+import { hitsByKind, type FilterSpec } from '../filter/filter.js';
 import { JsonMatches, MatchLog } from './match-log.js';
 import { visible } from '../util/visible.js';
 import { scanFile } from './regex-parallel.js';
@@ -118,11 +118,10 @@ export function formatRegexReport(r: RegexSummary, label: string, from: string, 
     const listed = regexes.flatMap((rx, i) => (counts[i] ? [`${String(i + 1).padStart(2)}) [${counts[i]}] ${visible(rx)}`] : []));
     if (listed.length > 0) out.push('|-  #) [# of hits] regular expression', ...listed.map((l) => `|  ${l}`), '`-');
   };
-  const fails = spec.failregex.length;
-  const ignores = fails + spec.ignoreregex.length;
-  if (spec.prefregex !== undefined) out.push('', `Prefregex: ${r.hits[ignores] ?? 0} total`, `|  ${visible(spec.prefregex)}`, '`-');
-  hits('Failregex', spec.failregex, r.hits.slice(0, fails));
-  hits('Ignoreregex', spec.ignoreregex, r.hits.slice(fails, ignores));
+  const byKind = hitsByKind(r.hits, spec);
+  if (spec.prefregex) out.push('', `Prefregex: ${byKind.prefregex} total`, `|  ${visible(spec.prefregex)}`, '`-');
+  hits('Failregex', spec.failregex, byKind.failregex);
+  hits('Ignoreregex', spec.ignoreregex, byKind.ignoreregex);
   out.push('');
   out.push(`Lines: ${r.lines} lines, ${r.ignored} ignored, ${r.matched} matched, ${r.missed} missed`);
   const top = r.hosts.top(10);

@@ -4,7 +4,7 @@ import { ConfigError, RegexTranslationError, type ConfigLocation } from '../util
 import type { FilterSpec } from '../filter/filter.js';
 import { ConfigStore } from './store.js';
 import { CompiledRegex, type RegexOptions } from '../filter/compiled-regex.js';
-import { checkDatePattern, compileDatePattern, DatePatternError } from '../filter/dates.js';
+import { checkDatePattern, compileDatePattern, DatePatternError, isNoDatePattern } from '../filter/dates.js';
 import { FAILURE_ID_HINT, hasFailureId, NO_FAILURE_ID } from '../filter/failure-id.js';
 import { unresolvedTag } from '../filter/host-tags.js';
 import { regexRisk } from '../filter/regex-risk.js';
@@ -138,12 +138,12 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
   const { file, args, resolved, inFile, initOf } = openFilter(configDir, req);
   const jailList = (key: 'failregex' | 'ignoreregex') => {
     const jail = req[key];
-    if (jail === undefined) return lines(resolved(key));
-    return initOf(key) === undefined ? jail : [...lines(resolved(key)), ...jail];
+    if (jail === undefined) return configLines(resolved(key));
+    return initOf(key) === undefined ? jail : [...configLines(resolved(key)), ...jail];
   };
   const failregex = jailList('failregex');
   const ignoreregex = jailList('ignoreregex');
-  const datepattern = lines(resolved('datepattern'));
+  const datepattern = configLines(resolved('datepattern'));
   const listed: Record<string, { length: number; jail: boolean }> = {
     failregex: { length: failregex.length, jail: req.failregex !== undefined },
     ignoreregex: { length: ignoreregex.length, jail: req.ignoreregex !== undefined },
@@ -177,7 +177,7 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
     maxlinelen: req.maxlinelen ?? 10_000,
     useDns: req.useDns ?? true,
   };
-  const journalmatch = (resolved('journalmatch') ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const journalmatch = configLines(resolved('journalmatch'));
   return { spec, args, journalmatch, file, where };
 }
 
@@ -225,7 +225,7 @@ function eachDatePattern(filter: ResolvedFilter, who: string, check: (pattern: s
   const { datepattern } = filter.spec;
   datepattern.forEach((pattern, i) => {
     // {NONE}: the filter's lines carry no date (filter.ts), there is no template.
-    if (/^\{NONE\}$/i.test(pattern)) return;
+    if (isNoDatePattern(pattern)) return;
     try {
       check(pattern);
     } catch (e) {
@@ -265,6 +265,7 @@ function requireFailureIds(filter: ResolvedFilter, who: string, r: { fail: Each<
     : `${FAILURE_ID_HINT}, in itself or in the filter's prefregex`);
 }
 
-function lines(v: string | undefined): string[] {
+/** A multi-line option's lines, trimmed, the empty ones left out. */
+export function configLines(v: string | undefined): string[] {
   return (v ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
 }

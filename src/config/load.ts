@@ -7,7 +7,7 @@ import { ConfigError, UserError, type ConfigLocation } from '../util/errors.js';
 import { journalSelectArgs } from '../source/journal-entry.js';
 import { parseCidr } from '../util/ip.js';
 import { parseNameWithArgsAt, splitActionList } from './args.js';
-import { checkFilterRegexes, filterOwnOptions, resolveFilter } from './filter-def.js';
+import { checkFilterRegexes, configLines, filterOwnOptions, resolveFilter } from './filter-def.js';
 import { LOG_TIME_ZONE_HINT, parseLogTimeZone } from '../filter/dates.js';
 import { LOG_ENCODING_HINT, lineDecoder } from '../source/log-encoding.js';
 import {
@@ -124,7 +124,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
       `write filter = ${filterRef.name}[logtype=${logtype.value.trim()}]`);
   }
   // A jail's failregex or ignoreregex (or DEFAULT's) replaces its filter's, as in fail2ban, even when empty.
-  const regexes = (k: string) => (store.entry(name, k) ? get(k)!.split('\n').map((l) => l.trim()).filter(Boolean) : undefined);
+  const regexes = (k: string) => (store.entry(name, k) ? configLines(get(k)) : undefined);
   const filter = resolveFilter(dir, {
     name: filterRef.name,
     args: filterRef.args,

@@ -554,6 +554,11 @@ function fractionMs(f: string | undefined): number {
   return Math.floor(Number(`0.${f}`) * 1000);
 }
 
+/** `{NONE}`: a datepattern that says the filter's lines carry no date (there is no template to build). */
+export function isNoDatePattern(pattern: string): boolean {
+  return /^\{NONE\}$/i.test(pattern.trim());
+}
+
 /** What to write instead of a zone parseLogTimeZone refuses, for the config and the CLI alike. */
 export const LOG_TIME_ZONE_HINT = 'give UTC, an offset such as +0100 or -04:30, a zone abbreviation such as CET, or both (CET+01); it is a fixed offset, as in fail2ban';
 

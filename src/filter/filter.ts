@@ -1,6 +1,6 @@
 import { canonicalV4, isPeerAddress, normalizeIp } from '../util/ip.js';
 import { CombinedRegex, CompiledRegex } from './compiled-regex.js';
-import { DateDetector, dateMatchToTime, type DateMatch } from './dates.js';
+import { DateDetector, dateMatchToTime, isNoDatePattern, type DateMatch } from './dates.js';
 import { FirstCharRouter } from './first-char-router.js';
 import { GroupLayout, type FillPlan, type Slots } from './group-layout.js';
 import { SKIPLINES_GROUP } from './host-tags.js';
@@ -163,7 +163,7 @@ export class Filter {
     // A failregex group that shares a prefregex group's name replaces it even when empty, as dict.update() does.
     this.prefNames = new Set(this.pref?.namedGroups.keys() ?? []);
     this.failPlans = this.fail.map((rx) => [this.layout.plan(rx, this.prefNames)]);
-    const noDate = spec.datepattern.length === 1 && /^\{NONE\}$/i.test(spec.datepattern[0]!.trim());
+    const noDate = spec.datepattern.length === 1 && isNoDatePattern(spec.datepattern[0]!);
     this.dates = noDate ? DateDetector.none() : new DateDetector(spec.datepattern);
   }
 
@@ -521,6 +521,13 @@ function regexesOf(spec: FilterSpec): { fail: string[]; ignore: string[]; pref: 
 function restOfLine(prefregex: string): string | null {
   const m = /<F-CONTENT>\.\+<\/F-CONTENT>\$\s*$/.exec(prefregex);
   return m === null ? null : `${prefregex.slice(0, m.index)}(?=.)`;
+}
+
+/** Filter.hits by kind: the failregexes', the ignoreregexes', and the prefregex's (null: the filter has none). */
+export function hitsByKind(hits: readonly number[], spec: Pick<FilterSpec, 'failregex' | 'ignoreregex' | 'prefregex'>): { failregex: number[]; ignoreregex: number[]; prefregex: number | null } {
+  const fails = spec.failregex.length;
+  const ignores = fails + spec.ignoreregex.length;
+  return { failregex: hits.slice(0, fails), ignoreregex: hits.slice(fails, ignores), prefregex: spec.prefregex ? hits[ignores] ?? 0 : null };
 }
 
 /**

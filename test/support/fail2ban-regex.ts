@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import type { FilterSpec } from '../../src/filter/filter.js';
+import { hitsByKind, type FilterSpec } from '../../src/filter/filter.js';
 
 /** Whether Debian's fail2ban (and so fail2ban-regex and /etc/fail2ban) is installed. */
 export const haveFail2ban = existsSync('/usr/bin/fail2ban-regex') && existsSync('/etc/fail2ban/filter.d');
@@ -70,9 +70,8 @@ function parseHits(summary: string, title: string): Record<number, number> {
 /** bantop's hits (RegexSummary.hits) numbered as fail2ban-regex lists them. */
 export function hitsAsListed(hits: number[], spec: Pick<FilterSpec, 'failregex' | 'ignoreregex' | 'prefregex'>): F2bResult['hits'] {
   const listed = (counts: number[]) => Object.fromEntries(counts.flatMap((n, i) => (n > 0 ? [[i + 1, n]] : [])));
-  const fails = spec.failregex.length;
-  const ignores = fails + spec.ignoreregex.length;
-  return { prefregex: spec.prefregex === undefined ? null : hits[ignores]!, failregex: listed(hits.slice(0, fails)), ignoreregex: listed(hits.slice(fails, ignores)) };
+  const byKind = hitsByKind(hits, spec);
+  return { prefregex: byKind.prefregex, failregex: listed(byKind.failregex), ignoreregex: listed(byKind.ignoreregex) };
 }
 
 function parseRows(rowsText: string): F2bResult['rows'] {
