@@ -54,6 +54,9 @@ const DIRECTIVES: Record<string, string> = {
   '%': '%',
 };
 
+/** A format that places itself at the start of the line. */
+const LINE_START_MARK = /^(?:\{\^LN-BEG\}|\^)/;
+
 /** fail2ban's default date formats (the formats are facts of the log world; the regex text is ours). */
 const DEFAULT_FORMATS = [
   String.raw`%ExY(?P<_sep>[-/.])%m(?P=_sep)%d(?:T|  ?)%H:%M:%S(?:[.,]%f)?(?:\s*%z)?`,
@@ -75,9 +78,29 @@ const DEFAULT_FORMATS = [
   'TAI64N',
 ];
 
-const EPOCH_RE = String.raw`(?:^|(?<=^\[)|(?<=\baudit\())(?P<epoch>\d{10})(?:\.(?P<f>\d{3,6}))?(?!\d)`;
-const LEPOCH_RE = String.raw`(?:^|(?<=^\[))(?P<lepoch>\d{13})(?!\d)`;
-const TAI64N_RE = String.raw`@(?P<tai>[0-9a-fA-F]{24})`;
+/**
+ * Seconds since the epoch as fail2ban reads them: 10 or 11 digits and a
+ * fraction, at the start of the line, inside a `[` that starts it, or in an
+ * audit record's `audit(`; LEPOCH also takes milliseconds or microseconds
+ * (13 or 16 digits, readDate() tells them apart). A tag's line-start form
+ * ({^LN-BEG}, `^`) finds them after up to two non-word characters instead.
+ */
+const EPOCH_DIGITS = String.raw`(?P<epoch>\d{10,11})\b(?:\.(?P<f>\d{3,6}))?`;
+const LEPOCH_DIGITS = String.raw`(?P<lepoch>\d{10,11}(?:\d{3}(?:\.\d{1,6}|\d{3})?)?)`;
+const EPOCH_PLACE = String.raw`(?:^|(?<=^\[)|(?<=\baudit\())`;
+const WORD_END = String.raw`(?=\b|\W|$)`;
+/** A TAI64N label: lower-case hex only, as fail2ban reads it. */
+const TAI64N_RE = String.raw`@(?P<tai>[0-9a-f]{24})` + WORD_END;
+/** The regex of an EPOCH, LEPOCH or TAI64N datepattern; `atStart`: its {^LN-BEG} form. */
+function tagBody(tag: 'EPOCH' | 'LEPOCH' | 'TAI64N', atStart: boolean): string {
+  if (tag === 'TAI64N') return TAI64N_RE;
+  const digits = tag === 'EPOCH' ? EPOCH_DIGITS : LEPOCH_DIGITS;
+  return (atStart ? '' : EPOCH_PLACE) + digits + WORD_END;
+}
+/** `{EPOCH}` or `{LEPOCH}` inside a datepattern of the operator's: the seconds there. */
+const EPOCH_TAG = /(?<!\\)\{(L?)EPOCH\}/gi;
+/** `{DATE}` inside a datepattern: each of fail2ban's default formats there in turn. */
+const DATE_TAG = /(?<!\\)\{DATE\}/gi;
 
 interface BuiltTemplate {
   regex: RegExp;
@@ -267,36 +290,44 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false, l
   }
   const unbound = p.includes('{UNB}');
   p = p.replace(/\{UNB\}/g, '');
-  if (p === '' ) return DEFAULT_FORMATS.flatMap((f) => compileDatePattern(anchored ? `{^LN-BEG}${f.replace(/^\{\^LN-BEG\}/, '').replace(/^\^/, '')}` : f, true, true));
-  if (p.includes('{DATE}')) {
-    // {DATE} stands for each default format in turn.
-    return DEFAULT_FORMATS.filter((f) => !/^(?:EPOCH|TAI64N)$/.test(f)).flatMap((f) =>
-      compileDatePattern((anchored ? '{^LN-BEG}' : '') + p.replace('{DATE}', f.replace(/^\{\^LN-BEG\}|^\^/, '')), false, lazy, shownAs));
+  if (p === '') {
+    if (anchored) return DEFAULT_FORMATS.flatMap((f) => compileDatePattern(`{^LN-BEG}${f.replace(LINE_START_MARK, '')}`, true, true));
+    // No datepattern: fail2ban tries each format at the start of the line first, then anywhere, so that a date
+    // in the message (a user name of an attacker's choosing, say) never wins over the line's own.
+    return [...DEFAULT_FORMATS.filter((f) => !LINE_START_MARK.test(f)).flatMap((f) => compileDatePattern(`{^LN-BEG}${f}`, true, true)),
+      ...DEFAULT_FORMATS.flatMap((f) => compileDatePattern(f, true, true))];
   }
+  if (p.search(DATE_TAG) >= 0) return DEFAULT_FORMATS.flatMap((f) => dateTagTemplates(f, p, anchored, unbound, lazy, shownAs));
   const upper = p.toUpperCase();
+  // `^EPOCH` is fail2ban's other spelling of {^LN-BEG}EPOCH (and so for LEPOCH and TAI64N).
+  const tag = /^\^?(EPOCH|LEPOCH|TAI64N)$/.exec(upper)?.[1] as 'EPOCH' | 'LEPOCH' | 'TAI64N' | undefined;
+  if (tag !== undefined && upper.startsWith('^')) anchored = true;
+  const epochIn = tag === undefined && p.search(EPOCH_TAG) >= 0;
   let body: string;
-  if (upper === 'EPOCH') body = EPOCH_RE;
-  else if (upper === 'LEPOCH') body = LEPOCH_RE;
-  else if (upper === 'TAI64N') body = TAI64N_RE;
+  if (tag !== undefined) body = tagBody(tag, anchored);
   else if (upper === 'ISO8601') body = expandDirectives(String.raw`%ExY-%Exm-%ExdT%ExH:%ExM:%ExS(?:[.,]%f)?(?:\s*%z)?`, shownAs);
+  // fail2ban reads such a pattern as a regex around the seconds, without date directives.
+  else if (epochIn) body = p.replace(EPOCH_TAG, (_, long: string) => (long === '' ? EPOCH_DIGITS : LEPOCH_DIGITS));
   else body = expandDirectives(p, shownAs);
   // A filter's own pattern is kept off the middle of a word at either end, as fail2ban keeps it, unless it
   // says where it stands itself (`^`, `$`, `\b`, `\s`), asks not to be (`**` at that end, {UNB}), or is
   // anchored ({^LN-BEG}). `**` is fail2ban's marker, no regex: it goes.
   let before = '';
   let after = '';
-  if (!defaultBoundaries && !['EPOCH', 'LEPOCH', 'TAI64N'].includes(upper)) {
+  if (!defaultBoundaries && tag === undefined) {
     if (!unbound && !anchored && !NO_WORD_BOUND_BEGIN.test(body)) before = String.raw`(?=^|\b|\W)`;
     if (!unbound && !NO_WORD_BOUND_END.test(body)) after = String.raw`(?=\b|\W|$)`;
     body = body.replace(STARS_BEGIN, (m) => m.replace('**', '')).replace(STARS_END, (m) => m.replace('**', ''));
   }
-  // The date region is the pattern's first plain capturing group if it has one, else the whole match.
-  const plainGroup = /(?<!\\)\((?!\?)/.exec(body);
+  // The date region is the pattern's first plain capturing group if it has one, else the whole match (always
+  // the whole match around `{EPOCH}`, as fail2ban cuts it).
+  const plainGroup = epochIn ? null : /(?<!\\)\((?!\?)/.exec(body);
   if (plainGroup) body = body.slice(0, plainGroup.index) + '(?P<_date>' + body.slice(plainGroup.index + 1);
   else body = `(?P<_date>${body})`;
   body = before + body + after;
   if (anchored) body = LN_BEG + body;
-  else if (defaultBoundaries && !body.startsWith('(?P<_date>^') && !body.startsWith('(?P<_date>(?:^')) {
+  // (Not TAI64N's: fail2ban finds its `@` after a word too.)
+  else if (defaultBoundaries && tag === undefined && !body.startsWith('(?P<_date>^') && !body.startsWith('(?P<_date>(?:^')) {
     // Lookarounds: the match is still the date group alone.
     body = String.raw`(?<!\w)` + body + String.raw`(?!\w)`;
   }
@@ -304,6 +335,24 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false, l
   const template = new DateTemplate(shownAs, span, body, defaultBoundaries);
   if (!lazy) template.prepare();
   return [template];
+}
+
+/**
+ * The templates a datepattern with `{DATE}` in it (the rest of it: `rest`)
+ * makes of default format `f`: the pattern with the format in its place, as
+ * fail2ban builds it. EPOCH and TAI64N are no patterns: fail2ban puts their
+ * names in the pattern's place and reads the result as a date only when
+ * nothing else is left of it (`{DATE}`, `{^LN-BEG}{DATE}`, `^{DATE}`); around
+ * other text, the name is a regex for its own letters, which no log holds.
+ */
+function dateTagTemplates(f: string, rest: string, anchored: boolean, unbound: boolean, lazy: boolean, shownAs: string): DateTemplate[] {
+  if (f === 'EPOCH' || f === 'TAI64N') {
+    const alone = rest.replace(DATE_TAG, () => f);
+    if (unbound || alone.includes('%') || !new RegExp(`^\\^?${f}$`, 'i').test(alone)) return [];
+    return compileDatePattern(anchored ? `{^LN-BEG}${alone}` : alone, false, lazy, shownAs);
+  }
+  const wrapped = rest.replace(DATE_TAG, () => f.replace(/^\{\^LN-BEG\}/, ''));
+  return compileDatePattern((anchored ? '{^LN-BEG}' : '') + (unbound ? '{UNB}' : '') + wrapped, false, lazy, shownAs);
 }
 
 /**
@@ -346,6 +395,8 @@ export class DateDetector {
   private last: DateTemplate | undefined;
   /** `last` matched at the start of the line it last matched. */
   private lastAtStart = false;
+  /** Where in the line `last`'s match began. */
+  private lastIndex = -1;
   private prev: DateMatch | null = null;
 
   /** `patterns`: the filter's datepattern lines; empty means fail2ban's defaults. */
@@ -368,11 +419,12 @@ export class DateDetector {
     if (other.templates !== this.templates) throw new Error('DateDetector.tryFirstLike: not the same templates');
     this.last = other.last;
     this.lastAtStart = other.lastAtStart;
+    this.lastIndex = other.lastIndex;
   }
 
-  /** Which template is tried first: the only part of the detector's history that can change a result. */
-  get state(): number {
-    return this.last === undefined ? -1 : this.templates.indexOf(this.last);
+  /** Which template is tried first, and where it matched: the only part of the detector's history that can change a result. */
+  get state(): [template: number, at: number] {
+    return [this.last === undefined ? -1 : this.templates.indexOf(this.last), this.lastIndex];
   }
 
   /** `{NONE}`: the filter says its lines carry no date. */
@@ -404,24 +456,41 @@ export class DateDetector {
     if (found) {
       this.prev = found;
       this.lastAtStart = found.index === 0;
+      this.lastIndex = found.index;
     }
     return found;
   }
 
+  /**
+   * fail2ban's choice among the templates: the last one that matched; else
+   * the first, in order, whose date starts no later than the last date did
+   * (than the second character, before any), or failing that the one whose
+   * date starts first. So a date in a message (a user name of an attacker's
+   * choosing, say) does not win over the line's own.
+   */
   private search(line: string): DateMatch | null {
-    if (this.last) {
-      const r = this.tryTemplate(this.last, line);
-      if (r) return r;
+    const last = this.last;
+    let best: DateMatch | null = null;
+    if (last) {
+      best = this.tryTemplate(last, line);
+      // fail2ban searches again when the date moved (it may be a date in the message now, where the line's
+      // own is another format): not done here, where dates that move with what precedes them (an access
+      // log's, after addresses of different lengths) made a million lines take 1.2 to 2.5 s instead of 0.7.
+      if (best) return best;
     }
+    const soonEnough = this.lastIndex < 0 ? 1 : this.lastIndex;
     for (const t of this.templates) {
-      if (t === this.last) continue;
+      if (t === last) continue;
       const r = this.tryTemplate(t, line);
-      if (r) {
-        this.last = t;
-        return r;
+      if (r === null) continue;
+      if (r.index <= soonEnough) {
+        best = r;
+        break;
       }
+      if (best === null || r.index < best.index) best = r;
     }
-    return null;
+    if (best) this.last = best.template;
+    return best;
   }
 
   private tryTemplate(t: DateTemplate, line: string): DateMatch | null {
@@ -489,7 +558,11 @@ function readDate(m: RegExpExecArray, fi: FieldIndex, now: number, zone?: number
   const epoch = g(fi.epoch);
   if (epoch !== undefined) return Number(epoch) * 1000 + fractionMs(g(fi.f));
   const lepoch = g(fi.lepoch);
-  if (lepoch !== undefined) return Number(lepoch);
+  if (lepoch !== undefined) {
+    // Seconds, milliseconds (13 characters or more) or, 16 digits and more without a point, microseconds: fail2ban's reading.
+    if (lepoch.length < 13) return Number(lepoch) * 1000;
+    return Math.floor(lepoch.length >= 16 && !lepoch.includes('.') ? Number(lepoch) / 1000 : Number(lepoch));
+  }
   const tai = g(fi.tai);
   if (tai !== undefined) {
     // The label less 2^62, as fail2ban reads it (libtai would take 10 s more off: TAI ran 10 s ahead of UTC in 1970).

@@ -301,6 +301,64 @@ describe.skipIf(fail2banSkipReason !== null)(`bantop regex's --datepattern, --ma
   });
 });
 
+describe.skipIf(fail2banSkipReason !== null)(`bantop regex reads dates as fail2ban-regex does: its epochs, TAI64N, {DATE} and a date in a message${skipNote(fail2banSkipReason)}`, () => {
+  let dir: string;
+  const prev = process.env['TZ'];
+  beforeAll(() => {
+    process.env['TZ'] = 'UTC';
+    dir = mkdtempSync(join(tmpdir(), 'bantop-dates-'));
+  });
+  afterAll(() => {
+    process.env['TZ'] = prev;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Each line in a format of its own; each pattern reads some of them, and both tools must find the same time
+  // in each, or none. The first line, read by a fresh detector, has a date in its message too. The 11-digit
+  // epoch (the year 2529) comes last: fail2ban gives a line without a date the time of a date still to come.
+  // No line has the format of the line before it elsewhere than that one had it: fail2ban then searches every
+  // format again, and may take one that starts later (the "07/Nov/2026:01:00:00" after a line with that
+  // format at 16 would be today's 01:00:00 to fail2ban's {DATE}); bantop keeps the format (dates.ts).
+  const LINES = [
+    'Nov 21 01:00:00 web1 app: job of 2026-11-01 05:00:00 x from 192.0.2.40',
+    'Nov 21 01:00:00 web1 sshd[1]: x from 192.0.2.1',
+    '2026-11-20 01:00:00 web1 sshd[2]: x from 192.0.2.2',
+    'foo 2026-11-20 01:00:00 x from 192.0.2.20',
+    '[1765069200] x from 192.0.2.3',
+    '1765069201 x from 192.0.2.4',
+    '1765069202.123 x from 192.0.2.5',
+    '[1765069203.456 x from 192.0.2.6',
+    'type=USER_AUTH msg=audit(1765069204.123:456): x from 192.0.2.7',
+    'type=USER_AUTH msg=audit(1765069205.123): x from 192.0.2.8',
+    '@4000000068d5e3a01a2b3c4d x from 192.0.2.9',
+    '1765069206789 x from 192.0.2.10',
+    '[1765069207123] x from 192.0.2.11',
+    '1765069208123456 x from 192.0.2.22',
+    'foo 1765069208 x from 192.0.2.12',
+    '07/Nov/2026:01:00:00 +0000 x from 192.0.2.14',
+    '<12>1 2026-11-20T01:00:00Z x from 192.0.2.15',
+    ' -- Nov 20 01:00:00 x from 192.0.2.16',
+    '2026-11-20T01:00:00.123456+02:00 x from 192.0.2.17',
+    '20261120T010000 x from 192.0.2.18',
+    'Nov 20 01:00:00 2025 x from 192.0.2.21',
+    '192.0.2.99 - - [20/Nov/2026:02:00:00 +0000] "GET /" x from 192.0.2.50',
+    '17650692099 x from 192.0.2.13',
+  ];
+  it.each(['', '{^LN-BEG}', '{DATE}', '{^LN-BEG}{DATE}', '^{DATE}', '^[^\\[]*\\[({DATE})', 'EPOCH', '{^LN-BEG}EPOCH', '^EPOCH', 'LEPOCH', '^LEPOCH',
+    'TAI64N', '^TAI64N', '^\\[{EPOCH}\\]', 'audit\\({EPOCH}', '^{LEPOCH}'])('datepattern "%s"', (pattern) => {
+    const log = join(dir, 'dates.log');
+    writeFileSync(log, LINES.join('\n') + '\n');
+    const theirs = fail2banRegex(log, 'x from <HOST>$', {}, pattern === '' ? [] : ['-d', pattern]);
+    const { spec } = filterFromArgument('/etc/fail2ban', 'x from <HOST>$', { datepattern: pattern === '' ? undefined : pattern });
+    const ours = runRegex(spec, log);
+    expect(theirs.rows).toHaveLength(LINES.length);
+    // bantop's times are whole seconds (the --json contract); fail2ban's keep an epoch's fraction.
+    expect(ours.matches.map((m) => ({ host: m.ip, time: m.time === null ? null : Date.parse(`${m.time}Z`) / 1000 })))
+      .toEqual(theirs.rows.map((r) => ({ host: r.host, time: r.time === null ? null : Math.floor(r.time) })));
+    expect(ours.matches.some((m) => m.time !== null)).toBe(true);
+  });
+});
+
 /** The options a sample log's `# filterOptions: {"mode": "aggressive"}` lines name, as FILTER arguments take them. */
 function filterOptions(path: string): string[] {
   const out = new Set<string>();

@@ -172,13 +172,53 @@ describe('DateDetector', () => {
     const a = new DateDetector(['{^LN-BEG}']);
     a.find('Jun 21 16:47:48 host a');
     const b = a.fresh();
-    expect(b.state).toBe(-1);
+    expect(b.state).toEqual([-1, -1]);
     b.tryFirstLike(a);
-    expect(b.state).toBe(a.state);
-    expect(b.state).toBeGreaterThanOrEqual(0);
+    expect(b.state).toEqual(a.state);
+    expect(b.state[0]).toBeGreaterThanOrEqual(0);
     const m = b.find('Jun 21 16:47:49 host b')!;
     expect(isoLocal(dateMatchToTime(m, NOW)!)).toBe('2026-06-21T16:47:49');
     expect(() => new DateDetector().tryFirstLike(a)).toThrow(/not the same templates/);
+  });
+
+  it('without a datepattern, takes the date that starts the line over one in its message, as fail2ban does', () => {
+    // A user name of an attacker's choosing holds an older date: it must not become the failure's time.
+    const line = 'Nov 21 01:00:00 host sshd[1]: Invalid user 2020-01-01 00:00:00 from 192.0.2.1';
+    expect(read(line)!.iso).toBe('2026-11-21T01:00:00');
+    // When the format that matched last is not in the line, the search again puts a date at the start first.
+    const d = new DateDetector();
+    expect(d.find('no date here')).toBeNull();
+    expect(isoLocal(dateMatchToTime(d.find('job ran at 20/Nov/2026:05:00:00 ok')!, NOW)!)).toBe('2026-11-20T05:00:00');
+    const next = d.find('Nov 21 01:00:01 app: report of 2026-11-20 05:00:00')!;
+    expect({ index: next.index, iso: isoLocal(dateMatchToTime(next, NOW)!) }).toEqual({ index: 0, iso: '2026-11-21T01:00:01' });
+    const e = new DateDetector();
+    expect(isoLocal(dateMatchToTime(e.find(line)!, NOW)!)).toBe('2026-11-21T01:00:00');
+  });
+
+  it('reads epochs as fail2ban does: 10 or 11 digits, LEPOCH also milliseconds and microseconds, ^EPOCH as {^LN-BEG}EPOCH, {EPOCH} inside a pattern', () => {
+    expect(read('17650692099 x', ['EPOCH'])!.iso).toBe('2529-04-30T10:01:39');
+    expect(read('1119372468x', ['EPOCH'])).toBeNull();
+    for (const l of ['1119372468 x', '1119372468123 x', '1119372468123456 x', '[1119372468123] x']) expect(read(l, ['LEPOCH'])!.iso, l).toBe('2005-06-21T16:47:48');
+    // The line-start form lets up to two non-word characters lead; the plain one only `[` or audit's `audit(`.
+    expect(read(' -1119372468 x', ['^EPOCH'])!.iso).toBe('2005-06-21T16:47:48');
+    expect(read(' -1119372468 x', ['{^LN-BEG}EPOCH'])!.iso).toBe('2005-06-21T16:47:48');
+    expect(read(' -1119372468 x', ['EPOCH'])).toBeNull();
+    expect(read('msg=audit(1119372468.123:45): x', ['EPOCH'])).toEqual({ iso: '2005-06-21T16:47:48', rest: 'msg=audit(:45): x' });
+    // {EPOCH} in an operator's pattern: the seconds there, and the whole match is the date cut out.
+    expect(read('[1119372468] x', ['^\\[{EPOCH}\\]'])).toEqual({ iso: '2005-06-21T16:47:48', rest: ' x' });
+    expect(read('t=1119372468123 x', ['t={LEPOCH}'])!.iso).toBe('2005-06-21T16:47:48');
+  });
+
+  it('{DATE} alone, {^LN-BEG}{DATE} and ^{DATE} take in EPOCH and TAI64N as fail2ban does; inside other text they do not', () => {
+    for (const p of ['{DATE}', '{^LN-BEG}{DATE}', '^{DATE}']) {
+      expect(read('1119372468 x', [p])!.iso, p).toBe('2005-06-21T16:47:48');
+      expect(read('@4000000042b844be00000000 x', [p])!.iso, p).toBe('2005-06-21T16:47:58');
+    }
+    // fail2ban puts the name there ("^\[Epoch\]"), which reads no log; the other formats still work there.
+    expect(read('[1119372468] x', ['^\\[{DATE}\\]'])).toBeNull();
+    expect(read('[2005-06-21 16:47:48] x', ['^\\[{DATE}\\]'])!.iso).toBe('2005-06-21T16:47:48');
+    // The tag in any case, as fail2ban matches it.
+    expect(read('1119372468 x', ['{date}'])!.iso).toBe('2005-06-21T16:47:48');
   });
 
   it('returns null when no template fits', () => {
