@@ -170,9 +170,9 @@ export class ConfigStore {
       }
       // A self-reference (`x = %(x)s ...` in a .local) means the value it overrides.
       if (target === at && refKey === key) {
-        const known = this.entry(refSection, `known/${refKey}`);
-        if (!known) return '';
-        target = known;
+        const overridden = this.entry(refSection, `known/${refKey}`);
+        if (!overridden) return '';
+        target = overridden;
       }
       return this.interpolate(section, target.value, target, refKey, depth + 1, known);
     });

@@ -97,6 +97,10 @@ function tagBody(tag: 'EPOCH' | 'LEPOCH' | 'TAI64N', atStart: boolean): string {
   const digits = tag === 'EPOCH' ? EPOCH_DIGITS : LEPOCH_DIGITS;
   return (atStart ? '' : EPOCH_PLACE) + digits + WORD_END;
 }
+/** A datepattern that is one of these names, or `^` and one of them (fail2ban's other spelling of its {^LN-BEG} form). */
+function tagOf(pattern: string): 'EPOCH' | 'LEPOCH' | 'TAI64N' | undefined {
+  return /^\^?(EPOCH|LEPOCH|TAI64N)$/i.exec(pattern)?.[1]?.toUpperCase() as 'EPOCH' | 'LEPOCH' | 'TAI64N' | undefined;
+}
 /** `{EPOCH}` or `{LEPOCH}` inside a datepattern of the operator's: the seconds there. */
 const EPOCH_TAG = /(?<!\\)\{(L?)EPOCH\}/gi;
 /** `{DATE}` inside a datepattern: each of fail2ban's default formats there in turn. */
@@ -298,14 +302,12 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false, l
       ...DEFAULT_FORMATS.flatMap((f) => compileDatePattern(f, true, true))];
   }
   if (p.search(DATE_TAG) >= 0) return DEFAULT_FORMATS.flatMap((f) => dateTagTemplates(f, p, anchored, unbound, lazy, shownAs));
-  const upper = p.toUpperCase();
-  // `^EPOCH` is fail2ban's other spelling of {^LN-BEG}EPOCH (and so for LEPOCH and TAI64N).
-  const tag = /^\^?(EPOCH|LEPOCH|TAI64N)$/.exec(upper)?.[1] as 'EPOCH' | 'LEPOCH' | 'TAI64N' | undefined;
-  if (tag !== undefined && upper.startsWith('^')) anchored = true;
+  const tag = tagOf(p);
+  if (tag !== undefined && p.startsWith('^')) anchored = true;
   const epochIn = tag === undefined && p.search(EPOCH_TAG) >= 0;
   let body: string;
   if (tag !== undefined) body = tagBody(tag, anchored);
-  else if (upper === 'ISO8601') body = expandDirectives(String.raw`%ExY-%Exm-%ExdT%ExH:%ExM:%ExS(?:[.,]%f)?(?:\s*%z)?`, shownAs);
+  else if (p.toUpperCase() === 'ISO8601') body = expandDirectives(String.raw`%ExY-%Exm-%ExdT%ExH:%ExM:%ExS(?:[.,]%f)?(?:\s*%z)?`, shownAs);
   // fail2ban reads such a pattern as a regex around the seconds, without date directives.
   else if (epochIn) body = p.replace(EPOCH_TAG, (_, long: string) => (long === '' ? EPOCH_DIGITS : LEPOCH_DIGITS));
   else body = expandDirectives(p, shownAs);
@@ -348,7 +350,7 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false, l
 function dateTagTemplates(f: string, rest: string, anchored: boolean, unbound: boolean, lazy: boolean, shownAs: string): DateTemplate[] {
   if (f === 'EPOCH' || f === 'TAI64N') {
     const alone = rest.replace(DATE_TAG, () => f);
-    if (unbound || alone.includes('%') || !new RegExp(`^\\^?${f}$`, 'i').test(alone)) return [];
+    if (unbound || tagOf(alone) !== f) return [];
     return compileDatePattern(anchored ? `{^LN-BEG}${alone}` : alone, false, lazy, shownAs);
   }
   const wrapped = rest.replace(DATE_TAG, () => f.replace(/^\{\^LN-BEG\}/, ''));
@@ -393,9 +395,7 @@ function probeSource(body: string, capturing: string): string {
 export class DateDetector {
   private readonly templates: DateTemplate[];
   private last: DateTemplate | undefined;
-  /** `last` matched at the start of the line it last matched. */
-  private lastAtStart = false;
-  /** Where in the line `last`'s match began. */
+  /** Where in the line `last`'s match began (0: at its start, where its probe can tell at once). */
   private lastIndex = -1;
   private prev: DateMatch | null = null;
 
@@ -418,7 +418,6 @@ export class DateDetector {
   tryFirstLike(other: DateDetector): void {
     if (other.templates !== this.templates) throw new Error('DateDetector.tryFirstLike: not the same templates');
     this.last = other.last;
-    this.lastAtStart = other.lastAtStart;
     this.lastIndex = other.lastIndex;
   }
 
@@ -438,7 +437,7 @@ export class DateDetector {
     // The template that matched last is tried first (search()); where its match began the line, its probe
     // says at once whether it matches there again and where the match ends, without building a match.
     const t = this.last;
-    if (t !== undefined && this.lastAtStart) {
+    if (t !== undefined && this.lastIndex === 0) {
       const probe = t.probe;
       probe.lastIndex = 0;
       if (probe.test(line)) {
@@ -455,7 +454,6 @@ export class DateDetector {
     const found = this.search(line);
     if (found) {
       this.prev = found;
-      this.lastAtStart = found.index === 0;
       this.lastIndex = found.index;
     }
     return found;
