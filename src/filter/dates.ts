@@ -89,7 +89,7 @@ const EPOCH_DIGITS = String.raw`(?P<epoch>\d{10,11})\b(?:\.(?P<f>\d{3,6}))?`;
 const LEPOCH_DIGITS = String.raw`(?P<lepoch>\d{10,11}(?:\d{3}(?:\.\d{1,6}|\d{3})?)?)`;
 const EPOCH_PLACE = String.raw`(?:^|(?<=^\[)|(?<=\baudit\())`;
 const WORD_END = String.raw`(?=\b|\W|$)`;
-/** A TAI64N label: lower-case hex only, as fail2ban reads it. */
+/** A TAI64N label: lower-case hex only, as fail2ban reads it (its template is not read in any case). */
 const TAI64N_RE = String.raw`@(?P<tai>[0-9a-f]{24})` + WORD_END;
 /** The regex of an EPOCH, LEPOCH or TAI64N datepattern; `atStart`: its {^LN-BEG} form. */
 function tagBody(tag: 'EPOCH' | 'LEPOCH' | 'TAI64N', atStart: boolean): string {
@@ -103,6 +103,8 @@ function tagOf(pattern: string): 'EPOCH' | 'LEPOCH' | 'TAI64N' | undefined {
 }
 /** `{EPOCH}` or `{LEPOCH}` inside a datepattern of the operator's: the seconds there. */
 const EPOCH_TAG = /(?<!\\)\{(L?)EPOCH\}/gi;
+/** A directive that names something (%a %A %b %B %p %c): fail2ban then reads the whole pattern in any case. */
+const NAMES_DIRECTIVE = /(?<!%)%[aAbBpc]/;
 /** `{DATE}` inside a datepattern: each of fail2ban's default formats there in turn. */
 const DATE_TAG = /(?<!\\)\{DATE\}/gi;
 
@@ -130,10 +132,10 @@ export class DateTemplate {
    * the template's regex, Python syntax; `builtIn`: one of fail2ban's default
    * formats, as bantop writes them (tested, so not checked in each run).
    */
-  constructor(readonly name: string, readonly span: Span, private readonly body: string, readonly builtIn = false) {}
+  constructor(readonly name: string, readonly span: Span, private readonly body: string, readonly builtIn = false, private readonly caseless = false) {}
 
   private get b(): BuiltTemplate {
-    return this.built ?? (this.built = this.named(() => buildTemplate(this.body)));
+    return this.built ?? (this.built = this.named(() => buildTemplate(this.body, this.caseless)));
   }
 
   /** Builds the regexes now (a bad pattern throws here). */
@@ -334,7 +336,10 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false, l
     body = String.raw`(?<!\w)` + body + String.raw`(?!\w)`;
   }
   const span = plainGroup ? Span.Inner : anchored ? Span.LineStart : Span.Whole;
-  const template = new DateTemplate(shownAs, span, body, defaultBoundaries);
+  // fail2ban reads a pattern in any case only where it names months, days or AM/PM (its `(?iu)`): elsewhere
+  // `2026-11-20t01:00:00` or an upper-case TAI64N label is no date.
+  const caseless = tag === undefined && !epochIn && NAMES_DIRECTIVE.test(p);
+  const template = new DateTemplate(shownAs, span, body, defaultBoundaries, caseless);
   if (!lazy) template.prepare();
   return [template];
 }
@@ -367,12 +372,12 @@ export function checkDatePattern(pattern: string): void {
   for (const t of compileDatePattern(pattern, false, true)) if (!t.builtIn) t.check();
 }
 
-function buildTemplate(body: string): BuiltTemplate {
+/** `caseless`: matched in any case (month and day names are written so in logs: NOV, nov, Nov). */
+function buildTemplate(body: string, caseless: boolean): BuiltTemplate {
   const t = translatePythonRegex(body);
   const groups: Record<string, number> = {};
   for (const [name, idx] of t.names) groups[name] = idx[0]!;
-  // Month and day names are case-insensitive (as in fail2ban); one flag is much faster than per-letter classes.
-  const flags = t.flags.includes('i') ? t.flags : t.flags + 'i';
+  const flags = !caseless || t.flags.includes('i') ? t.flags : t.flags + 'i';
   const at = (n: string) => groups[n] ?? -1;
   const fields: FieldIndex = { Y: at('Y'), y: at('y'), m: at('m'), b: at('b'), d: at('d'), H: at('H'), I: at('I'), p: at('p'),
     M: at('M'), S: at('S'), f: at('f'), z: at('z'), Z: at('Z'), epoch: at('epoch'), lepoch: at('lepoch'), tai: at('tai') };

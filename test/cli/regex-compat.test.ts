@@ -342,10 +342,14 @@ describe.skipIf(fail2banSkipReason !== null)(`bantop regex reads dates as fail2b
     '20261120T010000 x from 192.0.2.18',
     'Nov 20 01:00:00 2025 x from 192.0.2.21',
     '192.0.2.99 - - [20/Nov/2026:02:00:00 +0000] "GET /" x from 192.0.2.50',
+    // Case: fail2ban reads a format in any case only where it names months, days or AM/PM.
+    '2026-11-20t01:00:00 x from 192.0.2.23',
+    '@4000000068D5E3A01A2B3C4D x from 192.0.2.24',
+    'NOV 20 01:00:00 x from 192.0.2.25',
     '17650692099 x from 192.0.2.13',
   ];
   it.each(['', '{^LN-BEG}', '{DATE}', '{^LN-BEG}{DATE}', '^{DATE}', '^[^\\[]*\\[({DATE})', 'EPOCH', '{^LN-BEG}EPOCH', '^EPOCH', 'LEPOCH', '^LEPOCH',
-    'TAI64N', '^TAI64N', '^\\[{EPOCH}\\]', 'audit\\({EPOCH}', '^{LEPOCH}'])('datepattern "%s"', (pattern) => {
+    'TAI64N', '^TAI64N', '^\\[{EPOCH}\\]', 'audit\\({EPOCH}', '^{LEPOCH}', '%Y-%m-%dT%H:%M:%S', '%b %d %H:%M:%S'])('datepattern "%s"', (pattern) => {
     const log = join(dir, 'dates.log');
     writeFileSync(log, LINES.join('\n') + '\n');
     const theirs = fail2banRegex(log, 'x from <HOST>$', {}, pattern === '' ? [] : ['-d', pattern]);

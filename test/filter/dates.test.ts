@@ -221,6 +221,19 @@ describe('DateDetector', () => {
     expect(read('1119372468 x', ['{date}'])!.iso).toBe('2005-06-21T16:47:48');
   });
 
+  it('reads a format in any case only where it names months, days or AM/PM, as fail2ban adds its (?iu) only then', () => {
+    for (const l of ['NOV 21 01:00:00 x', 'nov 21 01:00:00 x', 'SAT NOV 21 01:00:00 x']) expect(read(l)!.iso, l).toBe('2026-11-21T01:00:00');
+    expect(read('nov 21, 2026 01:00:00 am x', ['%b %d, %Y %I:%M:%S %p'])!.iso).toBe('2026-11-21T01:00:00');
+    // No names: a lower-case ISO `t`, an upper-case TAI64N label, a lower-case zone abbreviation are no date.
+    expect(read('2026-11-21t01:00:00 x')).toBeNull();
+    expect(read('2026-11-21T01:00:00 x')!.iso).toBe('2026-11-21T01:00:00');
+    expect(read('@4000000042B844BE00000000 x', ['TAI64N'])).toBeNull();
+    expect(read('2026-11-21 01:00:00 cet x', ['%Y-%m-%d %H:%M:%S %Z'])).toBeNull();
+    expect(read('2026-11-21 01:00:00 CET x', ['%Y-%m-%d %H:%M:%S %Z'])!.iso).toBe('2026-11-21T00:00:00');
+    // An operator's own flag still counts.
+    expect(read('2026-11-21t01:00:00 x', ['(?i)%Y-%m-%dT%H:%M:%S'])!.iso).toBe('2026-11-21T01:00:00');
+  });
+
   it('returns null when no template fits', () => {
     expect(read('no date here at all')).toBeNull();
   });
