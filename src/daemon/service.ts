@@ -156,6 +156,7 @@ export class BantopService {
     this.pipeline = new Pipeline(this.config, {
       clock, positions: store, history: store,
       note: (m) => log.log('INFO', m),
+      warn: (m) => log.log('WARNING', m),
       onLine: (l: SourceLine) => this.emit({ type: 'line', jail: l.jail, line: l.line, origin: l.origin, time: l.time }),
     });
     const engine = this.pipeline.engine;

@@ -6,6 +6,7 @@ import type { BanSource, EngineEvent } from './events.js';
 import { IgnoreCommandState, type IgnoreCache } from './ignore-command.js';
 import { IgnoreList } from './ignore-list.js';
 import { overlaps, Whitelist } from './whitelist.js';
+import { formatDuration } from '../util/duration.js';
 import { UserError } from '../util/errors.js';
 import { canonicalTarget, isNetwork, parseCidr, targetCovers } from '../util/ip.js';
 
@@ -53,6 +54,8 @@ export interface EngineOptions {
    * "ignore" (exit 0). Without it, ignorecommand is not asked.
    */
   askIgnoreCommand?: (jail: string, command: string, ip: string, failure: { line: string; fields: Record<string, string> }) => Promise<boolean>;
+  /** A timing problem in a jail's log (see Engine.line), at most once a day per jail, for the daemon's log. */
+  warn?: (msg: string) => void;
 }
 
 /** A failure that waits for the ignorecommand's answer. */
@@ -92,6 +95,9 @@ export class Engine {
   readonly whitelist = new Whitelist();
   /** Operators' live connections (the daemon's own SSH session, attached TUIs): address → what it is. */
   private readonly operators = new Map<string, Set<string>>();
+
+  /** Per jail: when the next timing warning may be said (operationTime). */
+  private readonly timingWarned = new Map<string, number>();
 
   constructor(defs: JailDefinition[], private readonly opts: EngineOptions) {
     this.clock = opts.clock;
@@ -147,15 +153,24 @@ export class Engine {
     return j;
   }
 
-  /** One line from a source. Never throws on content: bad lines are counted by the filter. */
-  line(jailName: string, text: string, readTime: number = this.clock.now()): LineVerdict {
+  /**
+   * One line from a source. Never throws on content: bad lines are counted by the filter.
+   *
+   * `live`: the line was read as it was written, not read back after a restart. Then, as in fail2ban's
+   * "operation mode", a failure dated more than a minute off the clock is taken as just happened: the log's
+   * time zone or its host's clock is wrong, or the line came late, and by its date a log an hour behind would
+   * never ban (every failure older than findtime) and one an hour ahead would hold failures an hour too long.
+   * A line read back keeps its date: there an old failure is old.
+   */
+  line(jailName: string, text: string, readTime: number = this.clock.now(), live = false): LineVerdict {
     const j = this.jail(jailName);
     if (!j.filter) return { kind: 'missed' };
     const verdict = j.filter.processLine(text, readTime);
     if (verdict.kind !== 'failure') return verdict;
     const f = verdict.failure;
+    const time = live ? this.operationTime(j.def.name, f.time, text) : f.time;
     if (f.ip !== null) {
-      this.failure(j, f.ip, f.host, f.time, f.fields, f.match, text);
+      this.failure(j, f.ip, f.host, time, f.fields, f.match, text);
     } else if (j.def.usedns === 'yes' || j.def.usedns === 'warn') {
       const resolve = this.opts.resolveHost;
       if (resolve && !f.isId) {
@@ -163,7 +178,7 @@ export class Engine {
           (addrs) => {
             for (const a of addrs) {
               const ip = normalizeIp(a);
-              if (ip) this.failure(j, ip, f.host, f.time, f.fields, f.match, text);
+              if (ip) this.failure(j, ip, f.host, time, f.fields, f.match, text);
             }
           },
           () => { /* an unresolvable name cannot be banned; the filter already counted the line */ },
@@ -171,6 +186,22 @@ export class Engine {
       }
     }
     return verdict;
+  }
+
+  /** A live line's failure time (see line()): its date, or now when that is over a minute off, said once a day per jail. */
+  private operationTime(jail: string, time: number, line: string): number {
+    const now = this.clock.now();
+    // Whole seconds, as fail2ban counts the difference.
+    const delta = Math.trunc((time - now) / 1000);
+    if (Math.abs(delta) <= 60) return time;
+    if (now >= (this.timingWarned.get(jail) ?? -Infinity)) {
+      this.timingWarned.set(jail, now + 86_400_000);
+      const problem = delta < 0 && delta >= -3300 ? 'late delivery' : 'time zone or clock';
+      this.opts.warn?.(`[${jail}] a log line is dated ${formatDuration(Math.abs(delta))} ${delta < 0 ? 'before' : 'after'} the clock as it is read: `
+        + `a ${problem} problem, so its failures count as if they had just happened (said once a day); check the jail's logtimezone `
+        + `and the logging host's clock. The line: ${line.slice(0, 300)}`);
+    }
+    return now;
   }
 
   private failure(j: JailRuntime, ip: string, host: string, time: number, fields: Record<string, string>, match: string, line: string): void {

@@ -19,6 +19,8 @@ export interface PipelineOptions {
   tickMs?: number;
   /** What the sources have to say (rotations), for the daemon's log. */
   note?: (msg: string) => void;
+  /** A jail's log with a timing problem (Engine.line), for the daemon's log. */
+  warn?: (msg: string) => void;
 }
 
 /**
@@ -37,6 +39,7 @@ export class Pipeline {
       selfAddresses: hostAddresses(),
       resolveHost: async (name) => (await lookup(name, { all: true })).map((a) => a.address),
       askIgnoreCommand: (jail, command, ip, f) => runIgnoreCommand(command, ip, { ...f, now: o.clock.now() }, (m) => o.note?.(`[${jail}] ${m}`)),
+      warn: o.warn,
     });
     this.sources = sourcesForJails(config.jails, {
       positions: o.positions,
@@ -46,7 +49,7 @@ export class Pipeline {
         for (const l of lines) {
           // The line first, then the events it causes: the TUI marks a line by the failure that follows it.
           o.onLine?.(l);
-          this.engine.line(l.jail, l.line, l.time);
+          this.engine.line(l.jail, l.line, l.time, l.backlog !== true);
         }
       },
     });

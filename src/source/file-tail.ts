@@ -30,6 +30,8 @@ interface Tracked {
   splitter: LineSplitter;
   /** The file's mtime at our last read: rotated siblings newer than this may hold unread lines. */
   mtimeMs: number;
+  /** What is read now was in the file when we started: read back from the saved position (SourceLine.backlog). */
+  backlog: boolean;
 }
 
 export interface FileTailOptions {
@@ -211,10 +213,14 @@ export class FileTailer implements LogSource {
       this.readMissedRotations(before, st.ino);
     }
     this.seen.add(st.ino);
-    const t: Tracked = { path, fd, inode: st.ino, readPos: offset, offset, head, splitter: new LineSplitter(this.o.decode ?? null), mtimeMs: st.mtimeMs };
+    // At start, the file up to its end is what was written while we were not running: fail2ban's reading
+    // before "operation mode", up to the first end of the file.
+    const t: Tracked = { path, fd, inode: st.ino, readPos: offset, offset, head, splitter: new LineSplitter(this.o.decode ?? null), mtimeMs: st.mtimeMs,
+      backlog: why === 'initial' };
     this.files.set(path, t);
     this.save(t);
     this.follow(t);
+    t.backlog = false;
   }
 
   private check(t: Tracked): void {
@@ -358,7 +364,7 @@ export class FileTailer implements LogSource {
       return 0;
     }
     const before = this.emitted;
-    const tmp: Tracked = { path, fd, inode: ino, readPos: from, offset: from, head: '', splitter: new LineSplitter(this.o.decode ?? null), mtimeMs: 0 };
+    const tmp: Tracked = { path, fd, inode: ino, readPos: from, offset: from, head: '', splitter: new LineSplitter(this.o.decode ?? null), mtimeMs: 0, backlog: false };
     this.readAvailable(tmp);
     this.emitPartial(tmp);
     this.close(tmp);
@@ -441,7 +447,7 @@ export class FileTailer implements LogSource {
   private emit(t: Tracked, lines: string[]): void {
     this.emitted += lines.length;
     const time = this.o.clock.now();
-    const out: SourceLine[] = lines.map((line) => ({ jail: this.o.jail, line, time, origin: t.path }));
+    const out: SourceLine[] = lines.map((line) => (t.backlog ? { jail: this.o.jail, line, time, origin: t.path, backlog: true } : { jail: this.o.jail, line, time, origin: t.path }));
     this.o.sink(out);
   }
 

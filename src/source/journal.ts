@@ -39,6 +39,8 @@ export class JournalSource implements LogSource {
   /** Entries that were not valid JSON or lacked required fields. */
   badEntries = 0;
   private readonly key: string;
+  /** Entries older than this are read back (SourceLine.backlog); -Infinity once one was not. */
+  private backlogBefore = -Infinity;
 
   constructor(private readonly o: JournalOptions) {
     this.key = `journal:${o.jail}`;
@@ -51,6 +53,9 @@ export class JournalSource implements LogSource {
 
   private spawn(): void {
     const cursor = this.o.positions.getCursor(this.key);
+    // After the cursor, entries are read back until one is about as new as the start (fail2ban's systemd backend
+    // goes into operation mode there, within a second). Without one, journalctl gives new entries only.
+    this.backlogBefore = cursor ? this.o.clock.now() - 1000 : -Infinity;
     const args = ['-f', '-o', 'json', '--no-pager'];
     if (cursor) args.push(`--after-cursor=${cursor}`);
     else args.push('-n', '0');
@@ -70,7 +75,8 @@ export class JournalSource implements LogSource {
       return;
     }
     const { line, time } = renderJournalEntry(entry);
-    this.o.sink([{ jail: this.o.jail, line, time, origin: 'journal' }]);
+    if (time >= this.backlogBefore) this.backlogBefore = -Infinity;
+    this.o.sink([time < this.backlogBefore ? { jail: this.o.jail, line, time, origin: 'journal', backlog: true } : { jail: this.o.jail, line, time, origin: 'journal' }]);
     this.o.positions.setCursor(this.key, entry.__CURSOR);
   }
 

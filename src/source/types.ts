@@ -6,6 +6,12 @@ export interface SourceLine {
   time: number;
   /** The file path or "journal", for the UI's tail. */
   origin: string;
+  /**
+   * Read back, not as it was written: what a file held past its saved
+   * position at start, journal entries from before the source started. Its
+   * date stands as written; a live line's may be taken as now (Engine.line).
+   */
+  backlog?: true;
 }
 
 export type LineSink = (lines: SourceLine[]) => void;

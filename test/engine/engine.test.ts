@@ -34,6 +34,38 @@ describe('Engine', () => {
     expect(events.at(-1)).toMatchObject({ type: 'unban', ip: '1.2.3.4', reason: 'expired' });
   });
 
+  it('counts a live line dated over a minute off the clock as just happened, as fail2ban in operation mode; a line read back keeps its date', () => {
+    const warned: string[] = [];
+    const { clock, engine, events } = setup([def({ maxretry: 3 })], { warn: (m) => warned.push(m) });
+    const at = (ms: number) => new Date(ms).toISOString().slice(0, 19) + 'Z';
+    // Read back after a restart: an hour old is older than findtime.
+    engine.line('app', `${at(T0 - 3_600_000)} fail from 1.2.3.4`, T0, false);
+    expect(events.at(-1)).toMatchObject({ type: 'ignored', reason: 'too-old', time: T0 - 3_600_000 });
+    expect(warned).toEqual([]);
+    // Live, a log an hour behind (a wrong time zone) still bans: each failure is taken as now, and said once.
+    for (let i = 0; i < 3; i++) {
+      engine.line('app', `${at(clock.now() - 3_600_000)} fail from 5.6.7.8`, clock.now(), true);
+      clock.advance(1000);
+    }
+    expect(events.filter((e) => e.ip === '5.6.7.8').map((e) => [e.type, e.time])).toEqual([
+      ['failure', T0], ['failure', T0 + 1000], ['failure', T0 + 2000], ['ban', T0 + 2000]]);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(/^\[app\] a log line is dated 1h before the clock as it is read: a time zone or clock problem, .*logtimezone.* The line: 2026-11-21T11:00:00Z fail from 5\.6\.7\.8$/);
+    // Within a minute the date stands (a second late is no problem); over it, a line a few minutes late is late delivery.
+    engine.line('app', `${at(clock.now() - 59_000)} fail from 9.9.9.9`, clock.now(), true);
+    expect(events.at(-1)).toMatchObject({ type: 'failure', ip: '9.9.9.9', time: clock.now() - 59_000 });
+    // Ahead of the clock too, and after a day the warning comes again.
+    clock.advance(86_400_000);
+    engine.line('app', `${at(clock.now() + 300_000)} fail from 9.9.9.10`, clock.now(), true);
+    expect(events.at(-1)).toMatchObject({ type: 'failure', ip: '9.9.9.10', time: clock.now() });
+    engine.line('app', `${at(clock.now() - 120_000)} fail from 9.9.9.11`, clock.now(), true);
+    expect(warned).toHaveLength(2);
+    expect(warned[1]).toMatch(/^\[app\] a log line is dated 5m after the clock as it is read: a time zone or clock problem/);
+    clock.advance(86_400_000);
+    engine.line('app', `${at(clock.now() - 120_000)} fail from 9.9.9.12`, clock.now(), true);
+    expect(warned[2]).toMatch(/dated 2m before the clock as it is read: a late delivery problem/);
+  });
+
   it("asks the ignorecommand before counting an address's failures: they wait for the answer, in order, then count or are ignored", async () => {
     const asked: Array<[string, string, string, Record<string, string>]> = [];
     const answers = new Map<string, (ignored: boolean) => void>();

@@ -28,6 +28,12 @@ const stamp = () => {
   return `${d.toDateString().slice(4, 7)} ${String(d.getDate()).padStart(2, ' ')} ${d.toTimeString().slice(0, 8)}`;
 };
 
+/** A syslog timestamp `ms` from now, local time. */
+const stampAt = (ms: number) => {
+  const d = new Date(Date.now() + ms);
+  return `${d.toDateString().slice(4, 7)} ${String(d.getDate()).padStart(2, ' ')} ${d.toTimeString().slice(0, 8)}`;
+};
+
 describe('Pipeline: log files through the shipped filters to ban decisions', () => {
   it('bans an sshd attacker on the maxretry-th failure, ignores an injected address and ignoreip', async () => {
     const auth = join(dir, 'auth.log');
@@ -57,5 +63,31 @@ describe('Pipeline: log files through the shipped filters to ban decisions', () 
     expect(events.filter((e) => e.type === 'ignored').map((e) => [e.ip, (e as { reason: string }).reason])).toContainEqual(['198.51.100.7', 'ignoreip']);
     const snap = pipeline.engine.snapshot().jails.find((j) => j.name === 'sshd')!;
     expect(snap).toMatchObject({ currentBans: 1, totalBans: 1, filter: { lines: 6, matched: 6 } });
+  });
+
+  it('bans from a log an hour behind the clock as its lines come (fail2ban\'s operation mode), and says so; lines read back at start keep their dates', async () => {
+    const auth = join(dir, 'auth.log');
+    writeFileSync(auth, '');
+    writeFileSync(join(dir, 'etc', 'jail.local'), `[sshd]\nlogpath = ${auth}\nmaxretry = 3\n`);
+    const positions = new MemoryPositionStore();
+    const fail = (ip: string, i: number) => `${stampAt(-3_600_000)} web1 sshd[${300 + i}]: Failed password for root from ${ip} port ${4000 + i} ssh2\n`;
+    // Started once, so that the position is saved; lines written while it is down are read back at the next start.
+    pipeline = new Pipeline(loadConfig(join(dir, 'etc')), { clock: systemClock, positions });
+    await pipeline.start();
+    await pipeline.stop();
+    for (let i = 0; i < 3; i++) appendFileSync(auth, fail('203.0.113.50', i));
+    const events: EngineEvent[] = [];
+    const warned: string[] = [];
+    pipeline = new Pipeline(loadConfig(join(dir, 'etc')), { clock: systemClock, positions, warn: (m) => warned.push(m) });
+    pipeline.subscribe((e) => events.push(e));
+    await pipeline.start();
+    expect(events.map((e) => [e.type, e.ip, (e as { reason?: string }).reason])).toEqual([0, 1, 2].map(() => ['ignored', '203.0.113.50', 'too-old']));
+    for (let i = 0; i < 3; i++) appendFileSync(auth, fail('203.0.113.51', i));
+    await waitFor(() => events.some((e) => e.type === 'ban'), 5000, 'a ban');
+    const live = events.filter((e) => e.ip === '203.0.113.51');
+    expect(live.map((e) => e.type)).toEqual(['failure', 'failure', 'failure', 'ban']);
+    for (const e of live) expect(Math.abs(e.time - Date.now())).toBeLessThan(5000);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(/^\[sshd\] a log line is dated 1h(?:1s)? before the clock as it is read: a time zone or clock problem/);
   });
 });

@@ -111,7 +111,7 @@ describe('FileTailer', () => {
     expect(lines()).toEqual(['first half second half']);
   });
 
-  it('resumes from the saved position after a restart: nothing lost, nothing twice', async () => {
+  it('resumes from the saved position after a restart: nothing lost, nothing twice; what it reads back is marked backlog', async () => {
     const log = join(dir, 'a.log');
     writeFileSync(log, 'before\n');
     const positions = new MemoryPositionStore();
@@ -123,8 +123,10 @@ describe('FileTailer', () => {
     appendFileSync(log, 'ial\nwhile down\n');
     const b = tail([log], positions);
     await b.t.start();
-    await waitFor(() => b.lines().length === 2);
-    expect([...a.lines(), ...b.lines()]).toEqual(['one', 'partial', 'while down']);
+    appendFileSync(log, 'after start\n');
+    await waitFor(() => b.lines().length === 3);
+    // Written while it was down: read back (its dates stand); before and after: live (SourceLine.backlog).
+    expect([...a.got, ...b.got].map((g) => [g.line, g.backlog ?? false])).toEqual([['one', false], ['partial', true], ['while down', true], ['after start', false]]);
   });
 
   it('reads from the start a file that was rotated while bantop was down', async () => {
@@ -139,7 +141,7 @@ describe('FileTailer', () => {
     const b = tail([log], positions);
     await b.t.start();
     await waitFor(() => b.lines().length === 2);
-    expect(b.lines()).toEqual(['fresh 1', 'fresh 2']);
+    expect(b.got.map((g) => [g.line, g.backlog])).toEqual([['fresh 1', true], ['fresh 2', true]]);
   });
 
   async function flowWithRotation(rotate: (log: string, n: number) => void): Promise<string[]> {

@@ -65,6 +65,12 @@ describe.skipIf(skip !== null)(`JournalSource with a real journal file${skipNote
     await b.start();
     await waitFor(() => got.length === 2, 8000, 'the entry written while stopped');
     expect(got.map((g) => g.line.split(' from ')[1]?.split(' ')[0])).toEqual(['203.0.113.2', '203.0.113.3']);
+    // From the cursor on, entries are read back until one is as new as the start; from there on all are live.
+    const entry = (ip: string, us: number) => ({ __REALTIME_TIMESTAMP: String(us), _HOSTNAME: 'web1', SYSLOG_IDENTIFIER: 'sshd', _PID: '4242',
+      _SYSTEMD_UNIT: 'sshd.service', _COMM: 'sshd', MESSAGE: `Failed password for root from ${ip} port 1 ssh2` });
+    appendJournal(journal, [entry('203.0.113.4', Date.now() * 1000), entry('203.0.113.5', 1782060469000000)]);
+    await waitFor(() => got.length === 4, 8000, 'a new entry and an old one after it');
+    expect(got.map((g) => g.backlog ?? false)).toEqual([false, true, false, false]);
     await b.stop();
   });
 });
