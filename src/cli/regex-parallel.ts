@@ -104,7 +104,7 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
     }
     const scanner = new RegexScanner(spec, now, own === null ? undefined : (line, f) => own.add(line, f));
     if (opts.encoding !== undefined) scanner.decode = lineDecoder(opts.encoding) ?? null;
-    const alone = (chunks = 0) => ({ summary: summaryOf(scanner.snapshot(), scanner.counts), matches: matchesAfter(), parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false, workerFilter: null, restFetched: false } });
+    const alone = (chunks = 0) => ({ summary: summaryOf(scanner.snapshot(), scanner.counts, scanner), matches: matchesAfter(), parallel: { used: false, metAfterLines: null, chunks: { main: chunks, worker: 0 }, summedByWorker: false, workerFilter: null, restFetched: false } });
     if (thread === null) {
       scanner.readRange(path, 0, Infinity);
       return alone();
@@ -145,8 +145,8 @@ export async function scanFile(spec: FilterSpec, path: string, opts: ScanOptions
     const result = await stitch(scanner, opts.json, thread, path, b, first, ctl);
     release(worker);
     const chunks = { main: first, worker: b.length - 1 - first };
-    if (result === null) return { summary: summaryOf(scanner.snapshot(), scanner.counts), matches: matchesAfter(), parallel: { used: true, metAfterLines: null, chunks, summedByWorker: false, workerFilter: null, restFetched: false } };
-    return { summary: summaryOf(result.stats, scanner.counts), matches: matchesAfter(result.matches), parallel: { used: true, metAfterLines: result.met, chunks, summedByWorker: result.summed, workerFilter: result.filter, restFetched: result.restFetched } };
+    if (result === null) return { summary: summaryOf(scanner.snapshot(), scanner.counts, scanner), matches: matchesAfter(), parallel: { used: true, metAfterLines: null, chunks, summedByWorker: false, workerFilter: null, restFetched: false } };
+    return { summary: summaryOf(result.stats, scanner.counts, scanner), matches: matchesAfter(result.matches), parallel: { used: true, metAfterLines: result.met, chunks, summedByWorker: result.summed, workerFilter: result.filter, restFetched: result.restFetched } };
   } catch (e) {
     // A worker waiting for its chunks would keep the process alive: it is stopped.
     if (thread !== null) {

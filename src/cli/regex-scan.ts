@@ -139,14 +139,17 @@ export interface RegexSummary {
   matched: number;
   ignored: number;
   missed: number;
-  /** Lines each regex took: the failregexes', then the ignoreregexes' (Filter.hits). */
+  /** Lines each regex and date format took (Filter.hits). */
   hits: number[];
   /** Failures per host, for the readable summary. */
   hosts: HostCounter;
+  /** The date formats, as fail2ban-regex names them, in the order of their hits (Filter.dateLabels). */
+  dateLabels: string[];
 }
 
-export function summaryOf(stats: ScanStats, hosts: HostCounter): RegexSummary {
-  return { lines: stats.lines, matched: stats.matched, ignored: stats.ignored, missed: stats.missed, hits: stats.hits, hosts };
+/** `scanner`: one that read the lines (any thread's: the filters are the same). */
+export function summaryOf(stats: ScanStats, hosts: HostCounter, scanner: RegexScanner): RegexSummary {
+  return { lines: stats.lines, matched: stats.matched, ignored: stats.ignored, missed: stats.missed, hits: stats.hits, hosts, dateLabels: scanner.filter.dateLabels };
 }
 
 /**

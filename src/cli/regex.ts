@@ -19,8 +19,10 @@ export interface RegexReport {
   matched: number;
   ignored: number;
   missed: number;
-  /** Lines each regex took (RegexSummary.hits). */
+  /** Lines each regex and date format took (RegexSummary.hits). */
   hits: number[];
+  /** RegexSummary.dateLabels. */
+  dateLabels: string[];
   matches: RegexMatch[];
 }
 
@@ -32,14 +34,14 @@ export function scanLog(spec: FilterSpec, log: string, onMatch?: (m: RegexMatch)
   const scanner = new RegexScanner(spec, now, onMatch ? (line, f) => onMatch(matchOf(line, f)) : undefined);
   if (isFile(log)) scanner.readRange(log, 0, Infinity);
   else scanner.line(log);
-  return summaryOf(scanner.snapshot(), scanner.counts);
+  return summaryOf(scanner.snapshot(), scanner.counts, scanner);
 }
 
 /** All matches in memory: for tests and small logs. */
 export function runRegex(spec: FilterSpec, log: string, now: number = Date.now()): RegexReport {
   const matches: RegexMatch[] = [];
   const s = scanLog(spec, log, (m) => matches.push(m), now);
-  return { lines: s.lines, matched: s.matched, ignored: s.ignored, missed: s.missed, hits: s.hits, matches };
+  return { lines: s.lines, matched: s.matched, ignored: s.ignored, missed: s.missed, hits: s.hits, dateLabels: s.dateLabels, matches };
 }
 
 /**
@@ -88,7 +90,7 @@ async function scanHere(spec: FilterSpec, json: boolean, timed: boolean, feed: (
   const own = json ? new MatchLog() : null;
   const scanner = new RegexScanner(spec, Date.now(), own === null ? undefined : (line, f) => own.add(line, timed && !f.dated ? { ...f, dated: true } : f));
   await feed(scanner);
-  const summary = summaryOf(scanner.snapshot(), scanner.counts);
+  const summary = summaryOf(scanner.snapshot(), scanner.counts, scanner);
   if (own === null) return { summary, matches: null };
   const matches = new JsonMatches();
   matches.add(own.handOver());
@@ -107,7 +109,7 @@ function isFile(p: string): boolean {
  * The readable summary; `from`, where the lines came from. The regexes' hits
  * are listed as fail2ban-regex lists them: the lines the prefregex matched,
  * then the failregexes and ignoreregexes, numbered by their place in the
- * filter, those that took a line.
+ * filter, those that took a line; then the date formats that read a line.
  */
 export function formatRegexReport(r: RegexSummary, label: string, from: string, spec: Pick<FilterSpec, 'failregex' | 'ignoreregex' | 'prefregex'>): string {
   const out: string[] = [];
@@ -122,6 +124,10 @@ export function formatRegexReport(r: RegexSummary, label: string, from: string, 
   if (spec.prefregex) out.push('', `Prefregex: ${byKind.prefregex} total`, `|  ${visible(spec.prefregex)}`, '`-');
   hits('Failregex', spec.failregex, byKind.failregex);
   hits('Ignoreregex', spec.ignoreregex, byKind.ignoreregex);
+  // Which format read the dates: where a datepattern reads none, or the wrong one, this says so.
+  const dates = r.dateLabels.flatMap((l, i) => (byKind.dates[i] ? [`[${byKind.dates[i]}] ${visible(l)}`] : []));
+  out.push('', 'Date template hits:');
+  if (dates.length > 0) out.push('|- [# of hits] date format', ...dates.map((l) => `|  ${l}`), '`-');
   out.push('');
   out.push(`Lines: ${r.lines} lines, ${r.ignored} ignored, ${r.matched} matched, ${r.missed} missed`);
   const top = r.hosts.top(10);

@@ -132,7 +132,9 @@ export class DateTemplate {
    * the template's regex, Python syntax; `builtIn`: one of fail2ban's default
    * formats, as bantop writes them (tested, so not checked in each run).
    */
-  constructor(readonly name: string, readonly span: Span, private readonly body: string, readonly builtIn = false, private readonly caseless = false) {}
+  constructor(readonly name: string, readonly span: Span, private readonly body: string, readonly builtIn = false, private readonly caseless = false,
+    /** The format as fail2ban-regex names it (formatLabel()). */
+    readonly label = name) {}
 
   private get b(): BuiltTemplate {
     return this.built ?? (this.built = this.named(() => buildTemplate(this.body, this.caseless)));
@@ -339,7 +341,7 @@ export function compileDatePattern(pattern: string, defaultBoundaries = false, l
   // fail2ban reads a pattern in any case only where it names months, days or AM/PM (its `(?iu)`): elsewhere
   // `2026-11-20t01:00:00` or an upper-case TAI64N label is no date.
   const caseless = tag === undefined && !epochIn && NAMES_DIRECTIVE.test(p);
-  const template = new DateTemplate(shownAs, span, body, defaultBoundaries, caseless);
+  const template = new DateTemplate(shownAs, span, body, defaultBoundaries, caseless, formatLabel(p, tag, epochIn, anchored && !unbound));
   if (!lazy) template.prepare();
   return [template];
 }
@@ -361,6 +363,31 @@ function dateTagTemplates(f: string, rest: string, anchored: boolean, unbound: b
   const wrapped = rest.replace(DATE_TAG, () => f.replace(/^\{\^LN-BEG\}/, ''));
   return compileDatePattern((anchored ? '{^LN-BEG}' : '') + (unbound ? '{UNB}' : '') + wrapped, false, lazy, shownAs);
 }
+
+/**
+ * A format as fail2ban names it: its directives by name (`%b` MON, `%ExY`
+ * ExYear, `%k` as it is), `{^LN-BEG}` before one kept to the line's start
+ * that does not place itself; Epoch, LongEpoch, TAI64N; a pattern around
+ * `{EPOCH}` as written.
+ */
+function formatLabel(p: string, tag: 'EPOCH' | 'LEPOCH' | 'TAI64N' | undefined, epochIn: boolean, lineStart: boolean): string {
+  const atStart = (name: string) => (lineStart ? `{^LN-BEG}${name}` : name);
+  if (tag !== undefined) return atStart(TAG_LABELS[tag]);
+  if (epochIn) return p;
+  const named = p.replace(/%(Ex[A-Za-z]|[A-Za-z%])/g, (m, k: string) => {
+    if (!k.startsWith('Ex')) return DIRECTIVE_LABELS[k] ?? m;
+    const plain = DIRECTIVE_LABELS[k.slice(2)];
+    return plain === undefined ? m : `Ex${plain}`;
+  });
+  return NO_WORD_BOUND_BEGIN.test(p) ? named : atStart(named);
+}
+
+const TAG_LABELS = { EPOCH: 'Epoch', LEPOCH: 'LongEpoch', TAI64N: 'TAI64N' } as const;
+/** fail2ban's names of the directives (the rest, such as %k, keep their own). */
+const DIRECTIVE_LABELS: Record<string, string> = {
+  a: 'DAY', A: 'DAYNAME', b: 'MON', B: 'MONTH', d: 'Day', H: '24hour', I: '12hour', j: 'Yearday', m: 'Month', M: 'Minute', p: 'AMPM',
+  S: 'Second', U: 'Yearweek', w: 'Weekday', W: 'Yearweek', y: 'Year2', Y: 'Year', '%': '%', z: 'Zone offset', f: 'Microseconds', Z: 'Zone name',
+};
 
 /**
  * Checks a filter's datepattern line as compileDatePattern() would build it,
@@ -400,14 +427,31 @@ function probeSource(body: string, capturing: string): string {
 export class DateDetector {
   private readonly templates: DateTemplate[];
   private last: DateTemplate | undefined;
+  /** `last`'s place in `templates` (-1: none yet). */
+  private lastAt = -1;
   /** Where in the line `last`'s match began (0: at its start, where its probe can tell at once). */
   private lastIndex = -1;
+  /** Lines each template read, at [base + its place] (countInto()). */
+  private hits: number[];
+  private base = 0;
   private prev: DateMatch | null = null;
 
   /** `patterns`: the filter's datepattern lines; empty means fail2ban's defaults. */
   constructor(patterns: string[] = [], templates?: DateTemplate[]) {
     const list = patterns.map((p) => p.trim()).filter((p) => p !== '');
     this.templates = templates ?? (list.length === 0 ? compileDatePattern('') : list.flatMap((p) => compileDatePattern(p)));
+    this.hits = this.templates.map(() => 0);
+  }
+
+  /** Counts the lines each template reads into `hits` from `base` on, in the order of `labels` (a filter's hits). */
+  countInto(hits: number[], base: number): void {
+    this.hits = hits;
+    this.base = base;
+  }
+
+  /** The templates as fail2ban-regex names them in its "Date template hits", in the order countInto() counts them. */
+  get labels(): string[] {
+    return this.templates.map((t) => t.label);
   }
 
   /** A detector with the same templates and no history. */
@@ -423,12 +467,13 @@ export class DateDetector {
   tryFirstLike(other: DateDetector): void {
     if (other.templates !== this.templates) throw new Error('DateDetector.tryFirstLike: not the same templates');
     this.last = other.last;
+    this.lastAt = other.lastAt;
     this.lastIndex = other.lastIndex;
   }
 
   /** Which template is tried first, and where it matched: the only part of the detector's history that can change a result. */
   get state(): [template: number, at: number] {
-    return [this.last === undefined ? -1 : this.templates.indexOf(this.last), this.lastIndex];
+    return [this.lastAt, this.lastIndex];
   }
 
   /** `{NONE}`: the filter says its lines carry no date. */
@@ -449,17 +494,22 @@ export class DateDetector {
         const end = probe.lastIndex;
         const span = t.span;
         if (span === Span.Whole || (span === Span.LineStart && isWordChar(line.charCodeAt(0)))) {
+          this.hits[this.base + this.lastAt]!++;
           return new DateMatch(t, line, 0, end, 0, end, null);
         }
         // The date is a group inside the match: the previous match stands when this line starts with its text.
         const prev = this.prev;
-        if (prev !== null && prev.template === t && end === prev.matchEnd && line.lastIndexOf(prev.text, 0) === 0) return prev;
+        if (prev !== null && prev.template === t && end === prev.matchEnd && line.lastIndexOf(prev.text, 0) === 0) {
+          this.hits[this.base + this.lastAt]!++;
+          return prev;
+        }
       }
     }
     const found = this.search(line);
     if (found) {
       this.prev = found;
       this.lastIndex = found.index;
+      this.hits[this.base + this.lastAt]!++;
     }
     return found;
   }
@@ -474,25 +524,41 @@ export class DateDetector {
   private search(line: string): DateMatch | null {
     const last = this.last;
     let best: DateMatch | null = null;
+    let soonEnough = this.lastIndex < 0 ? 1 : this.lastIndex;
     if (last) {
       best = this.tryTemplate(last, line);
       // fail2ban searches again when the date moved (it may be a date in the message now, where the line's
-      // own is another format): not done here, where dates that move with what precedes them (an access
-      // log's, after addresses of different lengths) made a million lines take 1.2 to 2.5 s instead of 0.7.
-      if (best) return best;
+      // own is another format). Done here only when it moved to the line's start, which mixed logs do when a
+      // line comes without the prefix the last one had: a format that starts a line is then taken before the
+      // last one, as fail2ban takes it. Dates that move with what precedes them (an access log's, after
+      // addresses of different lengths) keep their format: searching again there made a million lines take
+      // 1.2 to 2.5 s instead of 0.7.
+      if (best !== null) {
+        if (best.index !== 0 || this.lastIndex <= 0) return best;
+        soonEnough = 0;
+      }
     }
-    const soonEnough = this.lastIndex < 0 ? 1 : this.lastIndex;
-    for (const t of this.templates) {
+    // The last template's match is kept unless another matches at the line's start (the first in the list).
+    let at = best === null ? -1 : this.lastAt;
+    for (let i = 0; i < this.templates.length; i++) {
+      const t = this.templates[i]!;
       if (t === last) continue;
       const r = this.tryTemplate(t, line);
       if (r === null) continue;
       if (r.index <= soonEnough) {
         best = r;
+        at = i;
         break;
       }
-      if (best === null || r.index < best.index) best = r;
+      if (best === null || r.index < best.index) {
+        best = r;
+        at = i;
+      }
     }
-    if (best) this.last = best.template;
+    if (best) {
+      this.last = best.template;
+      this.lastAt = at;
+    }
     return best;
   }
 

@@ -98,7 +98,8 @@ export class Filter {
    * Lines each regex took, as fail2ban-regex counts its hits: failregex i at
    * [i] (a match the ignoreregexes let through, failure or not), then
    * ignoreregex j at [failregex count + j] (the first that matched a line),
-   * then, where the filter has one, the prefregex (the lines it matched).
+   * then, where the filter has one, the prefregex (the lines it matched),
+   * then each date format (the lines it read: dateLabels).
    */
   readonly hits: number[];
   private readonly fail: CompiledRegex[];
@@ -144,6 +145,7 @@ export class Filter {
       this.prefNames = compiled.prefNames;
       this.dates = compiled.dates.fresh();
       this.hits = compiled.hits.map(() => 0);
+      this.dates.countInto(this.hits, compiled.hits.length - this.dates.labels.length);
       return;
     }
     const { fail, ignore, pref, prefRest, opts: o } = regexesOf(spec);
@@ -165,6 +167,14 @@ export class Filter {
     this.failPlans = this.fail.map((rx) => [this.layout.plan(rx, this.prefNames)]);
     const noDate = spec.datepattern.length === 1 && isNoDatePattern(spec.datepattern[0]!);
     this.dates = noDate ? DateDetector.none() : new DateDetector(spec.datepattern);
+    const base = this.hits.length;
+    this.hits.push(...this.dates.labels.map(() => 0));
+    this.dates.countInto(this.hits, base);
+  }
+
+  /** The date formats as fail2ban-regex names them, in the order of their hits (hitsByKind().dates). */
+  get dateLabels(): string[] {
+    return this.dates.labels;
   }
 
   /**
@@ -304,7 +314,7 @@ export class Filter {
     if (this.pref) {
       pm = this.pref.exec(subject);
       if (!pm) return LineKind.Missed;
-      this.hits[this.hits.length - 1]!++;
+      this.hits[this.fail.length + this.ignore.length]!++;
       // An empty content replaces nothing, as in fail2ban.
       content = this.prefRest ? subject.slice(pm.index + pm[0].length) : this.pref.group(pm, this.prefContent) || subject;
     }
@@ -524,10 +534,11 @@ function restOfLine(prefregex: string): string | null {
 }
 
 /** Filter.hits by kind: the failregexes', the ignoreregexes', and the prefregex's (null: the filter has none). */
-export function hitsByKind(hits: readonly number[], spec: Pick<FilterSpec, 'failregex' | 'ignoreregex' | 'prefregex'>): { failregex: number[]; ignoreregex: number[]; prefregex: number | null } {
+export function hitsByKind(hits: readonly number[], spec: Pick<FilterSpec, 'failregex' | 'ignoreregex' | 'prefregex'>): { failregex: number[]; ignoreregex: number[]; prefregex: number | null; dates: number[] } {
   const fails = spec.failregex.length;
   const ignores = fails + spec.ignoreregex.length;
-  return { failregex: hits.slice(0, fails), ignoreregex: hits.slice(fails, ignores), prefregex: spec.prefregex ? hits[ignores] ?? 0 : null };
+  return { failregex: hits.slice(0, fails), ignoreregex: hits.slice(fails, ignores), prefregex: spec.prefregex ? hits[ignores] ?? 0 : null,
+    dates: hits.slice(ignores + (spec.prefregex ? 1 : 0)) };
 }
 
 /**

@@ -43,7 +43,7 @@ describe.skipIf(fail2banSkipReason !== null)(`bantop regex agrees with fail2ban-
     const ours = runRegex(spec, path);
     expect({ lines: ours.lines, matched: ours.matched, ignored: ours.ignored, missed: ours.missed })
       .toEqual({ lines: theirs.lines, matched: theirs.matched, ignored: theirs.ignored, missed: theirs.missed });
-    expect(hitsAsListed(ours.hits, spec)).toEqual(theirs.hits);
+    expect(hitsAsListed(ours.hits, spec, ours.dateLabels)).toEqual(theirs.hits);
     expect(theirs.matched).toBeGreaterThan(0);
     // fail2ban's row shows the normalised address; ours keeps the raw host and adds `ip`.
     const oursRows = ours.matches.map((m) => ({ host: m.ip ?? m.host, time: m.time === null ? null : Date.parse(`${m.time}Z`) / 1000 }));
@@ -215,7 +215,7 @@ describe.skipIf(fail2banSkipReason !== null)(`ignoreregex sees the text fail2ban
     const ours = runRegex(spec, log);
     expect({ lines: ours.lines, matched: ours.matched, ignored: ours.ignored, missed: ours.missed })
       .toEqual({ lines: theirs.lines, matched: theirs.matched, ignored: theirs.ignored, missed: theirs.missed });
-    const hits = hitsAsListed(ours.hits, spec);
+    const hits = hitsAsListed(ours.hits, spec, ours.dateLabels);
     if (ignoreregex.length < failCount - 2) {
       // Where a line is ignored before its prefregex is tried, fail2ban-regex counts the prefregex as matched when it
       // matched the line before (it asks the regex whether its last search matched): bantop counts the lines it matched.
@@ -297,7 +297,7 @@ describe.skipIf(fail2banSkipReason !== null)(`bantop regex's --datepattern, --ma
     expect({ lines: ours.lines, matched: ours.matched, ignored: ours.ignored, missed: ours.missed })
       .toEqual({ lines: theirs.lines, matched: theirs.matched, ignored: theirs.ignored, missed: theirs.missed });
     expect(ours.matches.map((m) => ({ host: m.ip, time: m.time === null ? null : Date.parse(`${m.time}Z`) / 1000 }))).toEqual(theirs.rows);
-    expect(hitsAsListed(ours.hits, spec)).toEqual(theirs.hits);
+    expect(hitsAsListed(ours.hits, spec, ours.dateLabels)).toEqual(theirs.hits);
   });
 });
 
@@ -454,7 +454,7 @@ describe.skipIf(samplesSkip !== null)(`bantop regex agrees with fail2ban-regex o
     }
     expect({ lines: ours.lines, matched: ours.matched, ignored: ours.ignored, missed: ours.missed })
       .toEqual({ lines: f2b.lines, matched: f2b.matched, ignored: f2b.ignored, missed: f2b.missed });
-    expect(hitsAsListed(ours.hits, spec)).toEqual(f2b.hits);
+    expect(hitsAsListed(ours.hits, spec, ours.dateLabels)).toEqual(f2b.hits);
     // A host name fail2ban-regex resolved (mysqld's "localhost"): bantop reports it as written, with no address.
     expect(oursRows.map((r) => (ip.test(r.host) ? r : { ...r, host: 'name' })))
       .toEqual(theirRows.map((r, i) => (ip.test(oursRows[i]?.host ?? '') ? r : { ...r, host: 'name' })));

@@ -221,6 +221,19 @@ describe('DateDetector', () => {
     expect(read('1119372468 x', ['{date}'])!.iso).toBe('2005-06-21T16:47:48');
   });
 
+  it('counts the lines each format reads, named as fail2ban-regex names them; a date that moves to the line\'s start takes a line-start format again', () => {
+    const d = new DateDetector();
+    const hits = d.labels.map(() => 0);
+    d.countInto(hits, 0);
+    // domino's log: a line with a prefix before its date between two without.
+    for (const l of ['03-07-2005 23:07:20 x', '[28325:00010] 22-06-2014 09:56:12 x', '08-09-2014 06:14:27 x', 'no date']) d.find(l);
+    expect(Object.fromEntries(d.labels.flatMap((l, i) => (hits[i] ? [[l, hits[i]]] : [])))).toEqual({
+      '{^LN-BEG}Day(?P<_sep>[-/])Month(?P=_sep)(?:ExYear|ExYear2) %k:Minute:Second': 2,
+      'Day(?P<_sep>[-/])Month(?P=_sep)(?:ExYear|ExYear2) %k:Minute:Second': 1,
+    });
+    expect(new DateDetector(['^%Y-%m-%d', 'EPOCH', '{^LN-BEG}TAI64N', '^\\[{EPOCH}\\]']).labels).toEqual(['^Year-Month-Day', 'Epoch', '{^LN-BEG}TAI64N', '^\\[{EPOCH}\\]']);
+  });
+
   it('reads a format in any case only where it names months, days or AM/PM, as fail2ban adds its (?iu) only then', () => {
     for (const l of ['NOV 21 01:00:00 x', 'nov 21 01:00:00 x', 'SAT NOV 21 01:00:00 x']) expect(read(l)!.iso, l).toBe('2026-11-21T01:00:00');
     expect(read('nov 21, 2026 01:00:00 am x', ['%b %d, %Y %I:%M:%S %p'])!.iso).toBe('2026-11-21T01:00:00');

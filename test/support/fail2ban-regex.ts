@@ -15,8 +15,11 @@ export interface F2bResult {
   missed: number;
   /** Its `-o row` failures: the host and the time in epoch seconds (null: the line had none). */
   rows: Array<{ host: string; time: number | null }>;
-  /** Its hits by regex, from 1 as it numbers them (those it lists: the ones that took a line); the prefregex's lines, where there is one. */
-  hits: { prefregex: number | null; failregex: Record<number, number>; ignoreregex: Record<number, number> };
+  /**
+   * Its hits by regex, from 1 as it numbers them (those it lists: the ones that took a line); the prefregex's lines,
+   * where there is one; its "Date template hits", by the format's name (those that read a line).
+   */
+  hits: { prefregex: number | null; failregex: Record<number, number>; ignoreregex: Record<number, number>; dates: Record<string, number> };
 }
 
 const SUMMARY = ['--config', '/etc/fail2ban', '--print-no-missed', '--print-no-ignored'];
@@ -46,7 +49,7 @@ function parse(summary: string, rowsText: string): F2bResult {
   const m = /Lines: (\d+) lines, (\d+) ignored, (\d+) matched, (\d+) missed/.exec(summary);
   if (!m) throw new Error(`unexpected fail2ban-regex output:\n${summary.slice(-2000)}`);
   return { lines: Number(m[1]), ignored: Number(m[2]), matched: Number(m[3]), missed: Number(m[4]), rows: parseRows(rowsText),
-    hits: { prefregex: prefregexTotal(summary), failregex: parseHits(summary, 'Failregex'), ignoreregex: parseHits(summary, 'Ignoreregex') } };
+    hits: { prefregex: prefregexTotal(summary), failregex: parseHits(summary, 'Failregex'), ignoreregex: parseHits(summary, 'Ignoreregex'), dates: parseDateHits(summary) } };
 }
 
 function prefregexTotal(summary: string): number | null {
@@ -67,11 +70,28 @@ function parseHits(summary: string, title: string): Record<number, number> {
   return out;
 }
 
-/** bantop's hits (RegexSummary.hits) numbered as fail2ban-regex lists them. */
-export function hitsAsListed(hits: number[], spec: Pick<FilterSpec, 'failregex' | 'ignoreregex' | 'prefregex'>): F2bResult['hits'] {
+/** Its `Date template hits:` list: `|  [3] {^LN-BEG}(?:DAY )?MON Day …` lines, up to the closing `` `- ``. */
+function parseDateHits(summary: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const at = summary.indexOf('\nDate template hits:\n');
+  if (at < 0) return out;
+  for (const line of summary.slice(at + 1).split('\n').slice(2)) {
+    if (line.startsWith('`-') || line === '') break;
+    const h = /^\|  \[(\d+)\] (.*)$/.exec(line);
+    if (h) out[h[2]!] = (out[h[2]!] ?? 0) + Number(h[1]);
+  }
+  return out;
+}
+
+/** bantop's hits (RegexSummary.hits; `dateLabels`, its date formats' names) numbered and named as fail2ban-regex lists them. */
+export function hitsAsListed(hits: number[], spec: Pick<FilterSpec, 'failregex' | 'ignoreregex' | 'prefregex'>, dateLabels: string[]): F2bResult['hits'] {
   const listed = (counts: number[]) => Object.fromEntries(counts.flatMap((n, i) => (n > 0 ? [[i + 1, n]] : [])));
   const byKind = hitsByKind(hits, spec);
-  return { prefregex: byKind.prefregex, failregex: listed(byKind.failregex), ignoreregex: listed(byKind.ignoreregex) };
+  const dates: Record<string, number> = {};
+  byKind.dates.forEach((n, i) => {
+    if (n > 0) dates[dateLabels[i]!] = (dates[dateLabels[i]!] ?? 0) + n;
+  });
+  return { prefregex: byKind.prefregex, failregex: listed(byKind.failregex), ignoreregex: listed(byKind.ignoreregex), dates };
 }
 
 function parseRows(rowsText: string): F2bResult['rows'] {
