@@ -61,9 +61,10 @@ export class RegexScanner {
     if (this.onFailure) this.onFailure(lineNo, f.failure());
   }
 
-  /** A line with a time of its own (a journal entry's), which it takes when it holds no date. */
+  /** A line with a time of its own (a journal entry's): its time, whatever date its text holds (Filter.stamped). */
   lineAt(text: string, time: number): void {
     this.now = time;
+    this.filter.stamped = true;
     this.line(text);
   }
 

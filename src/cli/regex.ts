@@ -57,14 +57,14 @@ export async function regexCommand(spec: FilterSpec, log: string, label: string,
   const file = journal === null && isFile(log);
   if (journal !== null) {
     const { readJournal } = await import('./regex-journal.js');
-    // A journal line's time is its entry's, known whether or not the line holds a date: --json gives it, as fail2ban-regex does.
-    ({ summary, matches } = await scanHere(spec, json, true, (scanner) => readJournal(journal.select, journal.match, (line, time) => scanner.lineAt(line, time))));
+    // A journal line's time is its entry's, whatever date its text holds: --json gives it, as fail2ban-regex does.
+    ({ summary, matches } = await scanHere(spec, json, (scanner) => readJournal(journal.select, journal.match, (line, time) => scanner.lineAt(line, time))));
   } else if (file) {
     const r = await scanFile(spec, log, { json, encoding });
     summary = r.summary;
     matches = r.matches;
   } else {
-    ({ summary, matches } = await scanHere(spec, json, false, (scanner) => scanner.line(log)));
+    ({ summary, matches } = await scanHere(spec, json, (scanner) => scanner.line(log)));
   }
   if (!json) {
     const from = journal !== null ? `the systemd journal (journalctl ${[...journal.select, ...journal.match].join(' ')})` : file ? resolve(log) : 'one line from the command line';
@@ -82,13 +82,11 @@ export async function regexCommand(spec: FilterSpec, log: string, label: string,
 
 /**
  * Lines `feed` gives one scanner on this thread (one line from the command
- * line, the journal), with --json's matches. `timed`: every line's time is
- * known (a journal entry's), so a match gives it even where the line holds no
- * date.
+ * line, the journal), with --json's matches.
  */
-async function scanHere(spec: FilterSpec, json: boolean, timed: boolean, feed: (scanner: RegexScanner) => unknown): Promise<{ summary: RegexSummary; matches: JsonMatches | null }> {
+async function scanHere(spec: FilterSpec, json: boolean, feed: (scanner: RegexScanner) => unknown): Promise<{ summary: RegexSummary; matches: JsonMatches | null }> {
   const own = json ? new MatchLog() : null;
-  const scanner = new RegexScanner(spec, Date.now(), own === null ? undefined : (line, f) => own.add(line, timed && !f.dated ? { ...f, dated: true } : f));
+  const scanner = new RegexScanner(spec, Date.now(), own === null ? undefined : (line, f) => own.add(line, f));
   await feed(scanner);
   const summary = summaryOf(scanner.snapshot(), scanner.counts, scanner);
   if (own === null) return { summary, matches: null };

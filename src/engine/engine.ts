@@ -54,7 +54,7 @@ export interface EngineOptions {
    * "ignore" (exit 0). Without it, ignorecommand is not asked.
    */
   askIgnoreCommand?: (jail: string, command: string, ip: string, failure: { line: string; fields: Record<string, string> }) => Promise<boolean>;
-  /** A timing problem in a jail's log (see Engine.line), at most once a day per jail, for the daemon's log. */
+  /** A timing or date problem in a jail's log (see Engine.line), each at most once a day per jail, for the daemon's log. */
   warn?: (msg: string) => void;
 }
 
@@ -96,7 +96,7 @@ export class Engine {
   /** Operators' live connections (the daemon's own SSH session, attached TUIs): address → what it is. */
   private readonly operators = new Map<string, Set<string>>();
 
-  /** Per jail: when the next timing warning may be said (operationTime). */
+  /** When the next warning of a kind may be said (warnDaily). */
   private readonly timingWarned = new Map<string, number>();
 
   constructor(defs: JailDefinition[], private readonly opts: EngineOptions) {
@@ -156,19 +156,32 @@ export class Engine {
   /**
    * One line from a source. Never throws on content: bad lines are counted by the filter.
    *
-   * `live`: the line was read as it was written, not read back after a restart. Then, as in fail2ban's
+   * `read`, where the source knows it: `live`, the line was read as it was written; `back`, it was read back
+   * after a restart (left out, neither rule below applies: the line's date, or `readTime`). Live, as in fail2ban's
    * "operation mode", a failure dated more than a minute off the clock is taken as just happened: the log's
    * time zone or its host's clock is wrong, or the line came late, and by its date a log an hour behind would
    * never ban (every failure older than findtime) and one an hour ahead would hold failures an hour too long.
-   * A line read back keeps its date: there an old failure is old.
+   * A line read back keeps its date: there an old failure is old, and one whose date cannot be read is
+   * skipped ('undated'), as fail2ban skips it, rather than taken as now.
+   *
+   * `stamped`: `readTime` is the line's own time (a journal entry's): no date is looked for in its text
+   * (Filter.stamped).
    */
-  line(jailName: string, text: string, readTime: number = this.clock.now(), live = false): LineVerdict {
+  line(jailName: string, text: string, readTime: number = this.clock.now(), how: { read?: 'live' | 'back'; stamped?: boolean } = {}): LineVerdict {
     const j = this.jail(jailName);
     if (!j.filter) return { kind: 'missed' };
+    j.filter.stamped = how.stamped === true;
     const verdict = j.filter.processLine(text, readTime);
     if (verdict.kind !== 'failure') return verdict;
     const f = verdict.failure;
-    const time = live ? this.operationTime(j.def.name, f.time, text) : f.time;
+    if (how.read === 'back' && !f.dated && j.filter.readsDates) {
+      this.warnDaily(`${j.def.name}\0undated`, `[${j.def.name}] a failure read back at start has no date the filter can read, so it is skipped (its age `
+        + `is unknown; fail2ban skips it too); if the log's lines carry dates, give the filter a datepattern that reads them (bantop regex shows which `
+        + `format reads a line). The line: ${text.slice(0, 300)}`);
+      this.emit([{ type: 'ignored', jail: j.def.name, ip: f.ip ?? f.host, time: f.time, reason: 'undated', match: f.match }]);
+      return verdict;
+    }
+    const time = how.read === 'live' ? this.operationTime(j.def.name, f.time, text) : f.time;
     if (f.ip !== null) {
       this.failure(j, f.ip, f.host, time, f.fields, f.match, text);
     } else if (j.def.usedns === 'yes' || j.def.usedns === 'warn') {
@@ -194,14 +207,19 @@ export class Engine {
     // Whole seconds, as fail2ban counts the difference.
     const delta = Math.trunc((time - now) / 1000);
     if (Math.abs(delta) <= 60) return time;
-    if (now >= (this.timingWarned.get(jail) ?? -Infinity)) {
-      this.timingWarned.set(jail, now + 86_400_000);
-      const problem = delta < 0 && delta >= -3300 ? 'late delivery' : 'time zone or clock';
-      this.opts.warn?.(`[${jail}] a log line is dated ${formatDuration(Math.abs(delta))} ${delta < 0 ? 'before' : 'after'} the clock as it is read: `
-        + `a ${problem} problem, so its failures count as if they had just happened (said once a day); check the jail's logtimezone `
-        + `and the logging host's clock. The line: ${line.slice(0, 300)}`);
-    }
+    const problem = delta < 0 && delta >= -3300 ? 'late delivery' : 'time zone or clock';
+    this.warnDaily(jail, `[${jail}] a log line is dated ${formatDuration(Math.abs(delta))} ${delta < 0 ? 'before' : 'after'} the clock as it is read: `
+      + `a ${problem} problem, so its failures count as if they had just happened (said once a day); check the jail's logtimezone `
+      + `and the logging host's clock. The line: ${line.slice(0, 300)}`);
     return now;
+  }
+
+  /** Says `msg` through EngineOptions.warn unless something under `key` was said in the last day (fail2ban warns so). */
+  private warnDaily(key: string, msg: string): void {
+    const now = this.clock.now();
+    if (now < (this.timingWarned.get(key) ?? -Infinity)) return;
+    this.timingWarned.set(key, now + 86_400_000);
+    this.opts.warn?.(msg);
   }
 
   private failure(j: JailRuntime, ip: string, host: string, time: number, fields: Record<string, string>, match: string, line: string): void {

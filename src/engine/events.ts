@@ -46,7 +46,8 @@ export interface UnbanEvent {
   rule?: string | undefined;
 }
 
-export type IgnoreReason = 'ignoreip' | 'ignoreself' | 'ignorecommand' | 'too-old' | 'already-banned' | 'unban-watermark' | 'before-last-ban' | 'whitelist' | 'protected';
+/** `undated`: read back at start with no date that could be read, so its age is unknown (as fail2ban, skipped). */
+export type IgnoreReason = 'ignoreip' | 'ignoreself' | 'ignorecommand' | 'too-old' | 'undated' | 'already-banned' | 'unban-watermark' | 'before-last-ban' | 'whitelist' | 'protected';
 
 export interface IgnoredEvent {
   type: 'ignored';

@@ -76,6 +76,8 @@ class LastFailure {
   v4 = Number.NaN;
   date: DateMatch | null = null;
   readTime = Number.NaN;
+  /** The line's time was its own (Filter.stamped): `readTime` is its date. */
+  stamped = false;
   index = -1;
   match = '';
 }
@@ -126,6 +128,14 @@ export class Filter {
   private readonly last = new LastFailure();
   /** The caller vouches that the next line holds no NUL (its reader checked a whole read at once). */
   nulFree = false;
+  /**
+   * The lines come with their own time (journal entries): no date is looked
+   * for in them, the time given is theirs, and the whole line is the text the
+   * regexes see, as fail2ban hands its systemd backend's lines over. A date in
+   * a message (text a program, or an attacker, chose) never stands for the
+   * entry's.
+   */
+  stamped = false;
 
   constructor(readonly spec: FilterSpec, compiled?: Filter) {
     if (compiled !== undefined) {
@@ -170,6 +180,11 @@ export class Filter {
     const base = this.hits.length;
     this.hits.push(...this.dates.labels.map(() => 0));
     this.dates.countInto(this.hits, base);
+  }
+
+  /** Whether the filter looks for dates in its lines (not with datepattern {NONE}, whose lines all take the time they are read). */
+  get readsDates(): boolean {
+    return this.dates.labels.length > 0;
   }
 
   /** The date formats as fail2ban-regex names them, in the order of their hits (hitsByKind().dates). */
@@ -281,7 +296,7 @@ export class Filter {
     const v = f.values!;
     const ip = f.addr !== undefined ? normalizeIp(f.addr) : f.isId ? normalizeIp(f.host) : null;
     const t = f.date ? dateMatchToTime(f.date, f.readTime, this.spec.logtimezone) : null;
-    return { host: f.host, ip, time: t ?? f.readTime, dated: t !== null, fields: L.fields(v), isId: f.isId, failregexIndex: f.index, match: f.match };
+    return { host: f.host, ip, time: t ?? f.readTime, dated: t !== null || f.stamped, fields: L.fields(v), isId: f.isId, failregexIndex: f.index, match: f.match };
   }
 
   private classify(rawLine: string, readTime: number): LineKind {
@@ -295,7 +310,7 @@ export class Filter {
     // Not endsWith('\r'): a builtin call that cost 1% of `bantop regex` (valgrind's count, 200,000 sshd lines).
     if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
 
-    const dm = this.dates.find(line);
+    const dm = this.stamped ? null : this.dates.find(line);
     let text = line;
     if (dm) text = dm.start === 0 ? line.slice(dm.end) : line.slice(0, dm.start) + line.slice(dm.end);
 
@@ -371,6 +386,7 @@ export class Filter {
     // The date is only read when the failure is reported.
     f.date = dm;
     f.readTime = readTime;
+    f.stamped = this.stamped;
     f.index = hit.index;
     f.match = hit.m[0];
     return LineKind.Failure;

@@ -49,7 +49,7 @@ export class Pipeline {
         for (const l of lines) {
           // The line first, then the events it causes: the TUI marks a line by the failure that follows it.
           o.onLine?.(l);
-          this.engine.line(l.jail, l.line, l.time, l.backlog !== true);
+          this.engine.line(l.jail, l.line, l.time, { read: l.backlog === true ? 'back' : 'live', stamped: l.stamped === true });
         }
       },
     });

@@ -76,7 +76,7 @@ export class JournalSource implements LogSource {
     }
     const { line, time } = renderJournalEntry(entry);
     if (time >= this.backlogBefore) this.backlogBefore = -Infinity;
-    this.o.sink([time < this.backlogBefore ? { jail: this.o.jail, line, time, origin: 'journal', backlog: true } : { jail: this.o.jail, line, time, origin: 'journal' }]);
+    this.o.sink([time < this.backlogBefore ? { jail: this.o.jail, line, time, origin: 'journal', stamped: true, backlog: true } : { jail: this.o.jail, line, time, origin: 'journal', stamped: true }]);
     this.o.positions.setCursor(this.key, entry.__CURSOR);
   }
 

@@ -2,7 +2,7 @@
 export interface SourceLine {
   jail: string;
   line: string;
-  /** Epoch ms when read (the journal gives the entry's own time). */
+  /** Epoch ms when read, or the line's own time where `stamped`. */
   time: number;
   /** The file path or "journal", for the UI's tail. */
   origin: string;
@@ -12,6 +12,8 @@ export interface SourceLine {
    * date stands as written; a live line's may be taken as now (Engine.line).
    */
   backlog?: true;
+  /** `time` is the line's own (a journal entry's), not when it was read: no date is looked for in its text. */
+  stamped?: true;
 }
 
 export type LineSink = (lines: SourceLine[]) => void;

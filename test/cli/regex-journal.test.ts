@@ -95,4 +95,17 @@ describe.skipIf(journalSkipReason !== null)(`bantop regex systemd-journal[…] o
       expect(ours.matches.map((m) => ({ host: m.ip ?? m.host, time: Date.parse(`${m.time}Z`) / 1000 })), filter).toEqual(theirs.rows);
     }
   });
+
+  it.skipIf(skip !== null)(`takes each entry's time, whatever date its message holds, as fail2ban-regex does${skipNote(skip)}`, () => {
+    // A user name (the attacker's choice) that a datepattern would read as a date: the entry's time stands.
+    const dated = join(dir, 'dated.journal');
+    appendJournal(dated, [sshd(7, 'Invalid user 2020-01-01 00:00:00 from 203.0.113.7 port 22'), sshd(8, 'Invalid user bob from 203.0.113.8 port 22')]);
+    const log = `systemd-journal[journalfiles=${dated}]`;
+    const theirs = fail2banRegex(log, 'sshd', {}, ['-d', '%Y-%m-%d %H:%M:%S']);
+    const r = bantop('--config', '/etc/fail2ban', '--json', 'regex', '--datepattern', '%Y-%m-%d %H:%M:%S', log, 'sshd');
+    expect(r.code, r.err).toBe(0);
+    const ours = JSON.parse(r.out) as { matches: Array<{ ip: string; time: string; user: string }> };
+    expect(ours.matches.map((m) => ({ host: m.ip, time: Date.parse(`${m.time}Z`) / 1000 }))).toEqual(theirs.rows);
+    expect(ours.matches.map((m) => [m.time, m.user])).toEqual([['2026-06-21T16:47:56', '2020-01-01 00:00:00'], ['2026-06-21T16:47:57', 'bob']]);
+  });
 });

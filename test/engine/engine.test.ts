@@ -39,12 +39,12 @@ describe('Engine', () => {
     const { clock, engine, events } = setup([def({ maxretry: 3 })], { warn: (m) => warned.push(m) });
     const at = (ms: number) => new Date(ms).toISOString().slice(0, 19) + 'Z';
     // Read back after a restart: an hour old is older than findtime.
-    engine.line('app', `${at(T0 - 3_600_000)} fail from 1.2.3.4`, T0, false);
+    engine.line('app', `${at(T0 - 3_600_000)} fail from 1.2.3.4`, T0, { read: 'back' });
     expect(events.at(-1)).toMatchObject({ type: 'ignored', reason: 'too-old', time: T0 - 3_600_000 });
     expect(warned).toEqual([]);
     // Live, a log an hour behind (a wrong time zone) still bans: each failure is taken as now, and said once.
     for (let i = 0; i < 3; i++) {
-      engine.line('app', `${at(clock.now() - 3_600_000)} fail from 5.6.7.8`, clock.now(), true);
+      engine.line('app', `${at(clock.now() - 3_600_000)} fail from 5.6.7.8`, clock.now(), { read: 'live' });
       clock.advance(1000);
     }
     expect(events.filter((e) => e.ip === '5.6.7.8').map((e) => [e.type, e.time])).toEqual([
@@ -52,18 +52,35 @@ describe('Engine', () => {
     expect(warned).toHaveLength(1);
     expect(warned[0]).toMatch(/^\[app\] a log line is dated 1h before the clock as it is read: a time zone or clock problem, .*logtimezone.* The line: 2026-11-21T11:00:00Z fail from 5\.6\.7\.8$/);
     // Within a minute the date stands (a second late is no problem); over it, a line a few minutes late is late delivery.
-    engine.line('app', `${at(clock.now() - 59_000)} fail from 9.9.9.9`, clock.now(), true);
+    engine.line('app', `${at(clock.now() - 59_000)} fail from 9.9.9.9`, clock.now(), { read: 'live' });
     expect(events.at(-1)).toMatchObject({ type: 'failure', ip: '9.9.9.9', time: clock.now() - 59_000 });
     // Ahead of the clock too, and after a day the warning comes again.
     clock.advance(86_400_000);
-    engine.line('app', `${at(clock.now() + 300_000)} fail from 9.9.9.10`, clock.now(), true);
+    engine.line('app', `${at(clock.now() + 300_000)} fail from 9.9.9.10`, clock.now(), { read: 'live' });
     expect(events.at(-1)).toMatchObject({ type: 'failure', ip: '9.9.9.10', time: clock.now() });
-    engine.line('app', `${at(clock.now() - 120_000)} fail from 9.9.9.11`, clock.now(), true);
+    engine.line('app', `${at(clock.now() - 120_000)} fail from 9.9.9.11`, clock.now(), { read: 'live' });
     expect(warned).toHaveLength(2);
     expect(warned[1]).toMatch(/^\[app\] a log line is dated 5m after the clock as it is read: a time zone or clock problem/);
     clock.advance(86_400_000);
-    engine.line('app', `${at(clock.now() - 120_000)} fail from 9.9.9.12`, clock.now(), true);
+    engine.line('app', `${at(clock.now() - 120_000)} fail from 9.9.9.12`, clock.now(), { read: 'live' });
     expect(warned[2]).toMatch(/dated 2m before the clock as it is read: a late delivery problem/);
+  });
+
+  it('skips a failure read back with no date it can read (its age is unknown), as fail2ban does; a journal entry\'s own time is its date', () => {
+    const warned: string[] = [];
+    const { engine, events } = setup([def({ maxretry: 1 }), def({ name: 'nodate', maxretry: 1, filter: { ...def().filter, datepattern: ['{NONE}'] } })],
+      { warn: (m) => warned.push(m) });
+    engine.line('app', 'fail from 1.2.3.4', T0, { read: 'back' });
+    engine.line('app', 'fail from 1.2.3.9', T0, { read: 'back' });
+    expect(events.map((e) => [e.type, e.ip, (e as { reason?: string }).reason])).toEqual([['ignored', '1.2.3.4', 'undated'], ['ignored', '1.2.3.9', 'undated']]);
+    expect(warned).toEqual([expect.stringMatching(/^\[app\] a failure read back at start has no date the filter can read, so it is skipped .* The line: fail from 1\.2\.3\.4$/)]);
+    // Live, or without a date to look for ({NONE}), it is taken as read.
+    engine.line('app', 'fail from 1.2.3.5', T0, { read: 'live' });
+    engine.line('nodate', 'fail from 1.2.3.6', T0 - 1000, { read: 'back' });
+    expect(events.filter((e) => e.type === 'ban').map((e) => [e.ip, e.time])).toEqual([['1.2.3.5', T0], ['1.2.3.6', T0]]);
+    // Stamped: the time given is the line's, and a date in its text is no date (text an attacker chose).
+    engine.line('app', 'user 2026-11-21 11:59:00 fail from 1.2.3.7', T0 - 5000, { read: 'back', stamped: true });
+    expect(events.filter((e) => e.ip === '1.2.3.7').map((e) => [e.type, e.time])).toEqual([['failure', T0 - 5000], ['ban', T0]]);
   });
 
   it("asks the ignorecommand before counting an address's failures: they wait for the answer, in order, then count or are ignored", async () => {

@@ -65,7 +65,7 @@ describe('Pipeline: log files through the shipped filters to ban decisions', () 
     expect(snap).toMatchObject({ currentBans: 1, totalBans: 1, filter: { lines: 6, matched: 6 } });
   });
 
-  it('bans from a log an hour behind the clock as its lines come (fail2ban\'s operation mode), and says so; lines read back at start keep their dates', async () => {
+  it('bans from a log an hour behind the clock as its lines come (fail2ban\'s operation mode), and says so; lines read back at start keep their dates, and one without a date is skipped', async () => {
     const auth = join(dir, 'auth.log');
     writeFileSync(auth, '');
     writeFileSync(join(dir, 'etc', 'jail.local'), `[sshd]\nlogpath = ${auth}\nmaxretry = 3\n`);
@@ -76,18 +76,22 @@ describe('Pipeline: log files through the shipped filters to ban decisions', () 
     await pipeline.start();
     await pipeline.stop();
     for (let i = 0; i < 3; i++) appendFileSync(auth, fail('203.0.113.50', i));
+    // And a line whose date cannot be read: its age is unknown, so it is skipped, not taken as now.
+    appendFileSync(auth, 'web1 sshd[399]: Failed password for root from 203.0.113.52 port 4999 ssh2\n');
     const events: EngineEvent[] = [];
     const warned: string[] = [];
     pipeline = new Pipeline(loadConfig(join(dir, 'etc')), { clock: systemClock, positions, warn: (m) => warned.push(m) });
     pipeline.subscribe((e) => events.push(e));
     await pipeline.start();
-    expect(events.map((e) => [e.type, e.ip, (e as { reason?: string }).reason])).toEqual([0, 1, 2].map(() => ['ignored', '203.0.113.50', 'too-old']));
+    expect(events.map((e) => [e.type, e.ip, (e as { reason?: string }).reason]))
+      .toEqual([...[0, 1, 2].map(() => ['ignored', '203.0.113.50', 'too-old']), ['ignored', '203.0.113.52', 'undated']]);
     for (let i = 0; i < 3; i++) appendFileSync(auth, fail('203.0.113.51', i));
     await waitFor(() => events.some((e) => e.type === 'ban'), 5000, 'a ban');
     const live = events.filter((e) => e.ip === '203.0.113.51');
     expect(live.map((e) => e.type)).toEqual(['failure', 'failure', 'failure', 'ban']);
     for (const e of live) expect(Math.abs(e.time - Date.now())).toBeLessThan(5000);
-    expect(warned).toHaveLength(1);
-    expect(warned[0]).toMatch(/^\[sshd\] a log line is dated 1h(?:1s)? before the clock as it is read: a time zone or clock problem/);
+    expect(warned).toHaveLength(2);
+    expect(warned[0]).toMatch(/^\[sshd\] a failure read back at start has no date the filter can read, so it is skipped/);
+    expect(warned[1]).toMatch(/^\[sshd\] a log line is dated 1h(?:1s)? before the clock as it is read: a time zone or clock problem/);
   });
 });
