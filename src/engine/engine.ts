@@ -181,7 +181,8 @@ export class Engine {
       this.emit([{ type: 'ignored', jail: j.def.name, ip: f.ip ?? f.host, time: f.time, reason: 'undated', match: f.match }]);
       return verdict;
     }
-    const time = how.read === 'live' ? this.operationTime(j.def.name, f.time, text) : f.time;
+    // Never in the future, as fail2ban's server has it: dated ahead, a failure would stay in findtime's window that much longer.
+    const time = Math.min(how.read === 'live' ? this.operationTime(j.def.name, f.time, text) : f.time, this.clock.now());
     if (f.ip !== null) {
       this.failure(j, f.ip, f.host, time, f.fields, f.match, text);
     } else if (j.def.usedns === 'yes' || j.def.usedns === 'warn') {

@@ -78,6 +78,9 @@ describe('Engine', () => {
     engine.line('app', 'fail from 1.2.3.5', T0, { read: 'live' });
     engine.line('nodate', 'fail from 1.2.3.6', T0 - 1000, { read: 'back' });
     expect(events.filter((e) => e.type === 'ban').map((e) => [e.ip, e.time])).toEqual([['1.2.3.5', T0], ['1.2.3.6', T0]]);
+    // Read back, a date ahead of the clock (a host whose clock runs fast) is taken as now, as fail2ban takes it.
+    engine.line('app', `${new Date(T0 + 3_600_000).toISOString().slice(0, 19)}Z fail from 1.2.3.8`, T0, { read: 'back' });
+    expect(events.filter((e) => e.ip === '1.2.3.8').map((e) => [e.type, e.time])).toEqual([['failure', T0], ['ban', T0]]);
     // Stamped: the time given is the line's, and a date in its text is no date (text an attacker chose).
     engine.line('app', 'user 2026-11-21 11:59:00 fail from 1.2.3.7', T0 - 5000, { read: 'back', stamped: true });
     expect(events.filter((e) => e.ip === '1.2.3.7').map((e) => [e.type, e.time])).toEqual([['failure', T0 - 5000], ['ban', T0]]);
