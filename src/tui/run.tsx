@@ -63,6 +63,12 @@ async function embedded(o: TuiOptions): Promise<TuiSource> {
   });
 }
 
+/** An error of a read or write on a terminal that is no more (its pty closed: EIO; a pipe's reader gone: EPIPE). */
+function isTerminalGone(e: unknown): boolean {
+  const { code, syscall } = (e ?? {}) as NodeJS.ErrnoException;
+  return (syscall === 'write' || syscall === 'read') && (code === 'EIO' || code === 'EPIPE' || code === 'ENXIO' || code === 'EBADF');
+}
+
 /**
  * `bantop` with no command: the TUI, attached to the daemon when one answers
  * on the socket, else embedded. It owns the terminal: alternate screen, and
@@ -88,21 +94,36 @@ export async function runTui(o: TuiOptions): Promise<number> {
   // 113 ms median from key to screen in bench/tui.mjs, against 23-31 ms at 30. incrementalRendering (Ink 6.8) moves
   // the cursor up one line too few for a frame shorter than the terminal: each frame lands a line low under a stale header.
   const app = render(<App source={source} readonly={o.readonly} />, { exitOnCtrlC: true, patchConsole: true, maxFps: 30 });
+  let closing: Promise<void> | null = null;
+  const close = () => (closing ??= source.close().catch(() => {}));
+  // The terminal is gone: a hangup, or a write or read on it failing (EIO once the pty is closed, which can come
+  // before the hangup, or instead of it where the terminal is not the process's own). Stop the engine cleanly,
+  // then leave without touching the dead tty: Node's own exit would try to reset it and abort.
+  let gone = false;
+  const leave = () => {
+    if (gone) return;
+    gone = true;
+    restored = true;
+    void close().then(() => process.kill(process.pid, 'SIGKILL'));
+  };
   const finish = async () => {
     app.unmount();
     restore();
-    await source.close().catch(() => {});
+    await close();
+    // The terminal went away while the TUI quit: leave as leave() does.
+    if (gone) process.kill(process.pid, 'SIGKILL');
   };
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.once(sig, () => { void finish().then(() => process.exit(0)); });
   }
-  // SIGHUP: the terminal is gone. Stop the engine cleanly, then leave without
-  // touching the dead tty (Node's own exit would try to reset it and abort).
-  process.once('SIGHUP', () => {
-    restored = true;
-    void source.close().catch(() => {}).then(() => process.kill(process.pid, 'SIGKILL'));
-  });
-  process.once('uncaughtException', (e) => {
+  process.once('SIGHUP', leave);
+  for (const stream of [process.stdout, process.stderr, process.stdin]) stream.on('error', leave);
+  // A write Ink makes to the dead terminal can also come here (not as the stream's 'error'): that is no bug either.
+  process.on('uncaughtException', (e) => {
+    if (gone || isTerminalGone(e)) {
+      leave();
+      return;
+    }
     restore();
     process.stderr.write(`bantop TUI: internal error (a bug, please report it):\n${e.stack ?? e}\n`);
     process.exit(70);

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -176,6 +176,26 @@ describe.skipIf(!haveTmux)(`bantop TUI in a real terminal (tmux)${skipNote(haveT
       keys(s, 'q');
     }, 60_000);
   });
+
+  it('leaves cleanly when its terminal goes away before a hangup reaches it: the engine stopped, no "internal error", no abort', async () => {
+    // In a session of its own, the TUI gets no SIGHUP when tmux closes the terminal: a write to it fails first (EIO),
+    // as it can over a dropped SSH connection. It used to call that a bug, and Node's exit then aborted on the dead tty.
+    const dir = mkdtempSync(join(tmpdir(), 'bantop-tui-gone-'));
+    try {
+      const s = `bt-gone-${process.pid}`;
+      const err = join(dir, 'stderr');
+      const code = join(dir, 'code');
+      open(s, ['setsid', '-w', 'sh', '-c', `${process.execPath} ${CLI} --demo 2>${err}; echo $? >${code}`]);
+      await until(s, /DEMO embedded \(dry-run\)/);
+      tmux('kill-session', '-t', s);
+      await waitFor(() => existsSync(code) && readFileSync(code, 'utf8').trim() !== '', 15_000, 'the TUI to end');
+      expect(readFileSync(err, 'utf8')).not.toMatch(/internal error|Assertion failed|Native stack/);
+      // It stopped the engine, then ended itself without the exit that resets the terminal.
+      expect(readFileSync(code, 'utf8').trim()).toBe('137');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 
   describe('attached to a daemon', () => {
     let dir: string;
