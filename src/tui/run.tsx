@@ -10,6 +10,7 @@ import { BantopService } from '../daemon/service.js';
 import { hostRunner } from '../proc/run.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { systemClock } from '../util/clock.js';
+import { isTerminalGone } from '../util/terminal.js';
 import { UserError } from '../util/errors.js';
 import { App } from './app.js';
 import { AttackSimulator, writeDemoConfig } from './demo.js';
@@ -61,12 +62,6 @@ async function embedded(o: TuiOptions): Promise<TuiSource> {
     store.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
-}
-
-/** An error of a read or write on a terminal that is no more (its pty closed: EIO; a pipe's reader gone: EPIPE). */
-function isTerminalGone(e: unknown): boolean {
-  const { code, syscall } = (e ?? {}) as NodeJS.ErrnoException;
-  return (syscall === 'write' || syscall === 'read') && (code === 'EIO' || code === 'EPIPE' || code === 'ENXIO' || code === 'EBADF');
 }
 
 /**
