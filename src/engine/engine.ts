@@ -97,7 +97,7 @@ export class Engine {
   private readonly operators = new Map<string, Set<string>>();
 
   /** When the next warning of a kind may be said (warnDaily). */
-  private readonly timingWarned = new Map<string, number>();
+  private readonly warnedUntil = new Map<string, number>();
 
   constructor(defs: JailDefinition[], private readonly opts: EngineOptions) {
     this.clock = opts.clock;
@@ -157,7 +157,7 @@ export class Engine {
    * One line from a source. Never throws on content: bad lines are counted by the filter.
    *
    * `read`, where the source knows it: `live`, the line was read as it was written; `back`, it was read back
-   * after a restart (left out, neither rule below applies: the line's date, or `readTime`). Live, as in fail2ban's
+   * after a restart. Left out (a caller that cannot tell), neither rule below applies. Live, as in fail2ban's
    * "operation mode", a failure dated more than a minute off the clock is taken as just happened: the log's
    * time zone or its host's clock is wrong, or the line came late, and by its date a log an hour behind would
    * never ban (every failure older than findtime) and one an hour ahead would hold failures an hour too long.
@@ -218,8 +218,8 @@ export class Engine {
   /** Says `msg` through EngineOptions.warn unless something under `key` was said in the last day (fail2ban warns so). */
   private warnDaily(key: string, msg: string): void {
     const now = this.clock.now();
-    if (now < (this.timingWarned.get(key) ?? -Infinity)) return;
-    this.timingWarned.set(key, now + 86_400_000);
+    if (now < (this.warnedUntil.get(key) ?? -Infinity)) return;
+    this.warnedUntil.set(key, now + 86_400_000);
     this.opts.warn?.(msg);
   }
 
