@@ -426,10 +426,9 @@ function probeSource(body: string, capturing: string): string {
 
 export class DateDetector {
   private readonly templates: DateTemplate[];
-  private last: DateTemplate | undefined;
-  /** `last`'s place in `templates` (-1: none yet). */
+  /** The place in `templates` of the one that matched last (-1: none yet). */
   private lastAt = -1;
-  /** Where in the line `last`'s match began (0: at its start, where its probe can tell at once). */
+  /** Where in the line that template's match began (0: at its start, where its probe can tell at once). */
   private lastIndex = -1;
   /** Lines each template read, at [base + its place] (countInto()). */
   private hits: number[];
@@ -454,6 +453,11 @@ export class DateDetector {
     return this.templates.map((t) => t.label);
   }
 
+  /** How many templates it tries (none for `{NONE}`). */
+  get size(): number {
+    return this.templates.length;
+  }
+
   /** A detector with the same templates and no history. */
   fresh(): DateDetector {
     return new DateDetector([], this.templates);
@@ -466,7 +470,6 @@ export class DateDetector {
    */
   tryFirstLike(other: DateDetector): void {
     if (other.templates !== this.templates) throw new Error('DateDetector.tryFirstLike: not the same templates');
-    this.last = other.last;
     this.lastAt = other.lastAt;
     this.lastIndex = other.lastIndex;
   }
@@ -486,8 +489,8 @@ export class DateDetector {
   find(line: string): DateMatch | null {
     // The template that matched last is tried first (search()); where its match began the line, its probe
     // says at once whether it matches there again and where the match ends, without building a match.
-    const t = this.last;
-    if (t !== undefined && this.lastIndex === 0) {
+    if (this.lastIndex === 0) {
+      const t = this.templates[this.lastAt]!;
       const probe = t.probe;
       probe.lastIndex = 0;
       if (probe.test(line)) {
@@ -522,7 +525,7 @@ export class DateDetector {
    * choosing, say) does not win over the line's own.
    */
   private search(line: string): DateMatch | null {
-    const last = this.last;
+    const last = this.lastAt < 0 ? undefined : this.templates[this.lastAt];
     let best: DateMatch | null = null;
     let soonEnough = this.lastIndex < 0 ? 1 : this.lastIndex;
     if (last) {
@@ -555,10 +558,7 @@ export class DateDetector {
         at = i;
       }
     }
-    if (best) {
-      this.last = best.template;
-      this.lastAt = at;
-    }
+    if (best) this.lastAt = at;
     return best;
   }
 

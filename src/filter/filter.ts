@@ -155,7 +155,7 @@ export class Filter {
       this.prefNames = compiled.prefNames;
       this.dates = compiled.dates.fresh();
       this.hits = compiled.hits.map(() => 0);
-      this.dates.countInto(this.hits, compiled.hits.length - this.dates.labels.length);
+      this.dates.countInto(this.hits, this.dateHitsAt);
       return;
     }
     const { fail, ignore, pref, prefRest, opts: o } = regexesOf(spec);
@@ -177,14 +177,23 @@ export class Filter {
     this.failPlans = this.fail.map((rx) => [this.layout.plan(rx, this.prefNames)]);
     const noDate = spec.datepattern.length === 1 && isNoDatePattern(spec.datepattern[0]!);
     this.dates = noDate ? DateDetector.none() : new DateDetector(spec.datepattern);
-    const base = this.hits.length;
-    this.hits.push(...this.dates.labels.map(() => 0));
-    this.dates.countInto(this.hits, base);
+    for (let i = 0; i < this.dates.size; i++) this.hits.push(0);
+    this.dates.countInto(this.hits, this.dateHitsAt);
+  }
+
+  /** Where the prefregex's hits are (Filter.hits): after the failregexes' and the ignoreregexes'. */
+  private get prefHitsAt(): number {
+    return this.fail.length + this.ignore.length;
+  }
+
+  /** Where the date formats' hits begin (Filter.hits): after the prefregex's, where there is one. */
+  private get dateHitsAt(): number {
+    return this.prefHitsAt + (this.pref === undefined ? 0 : 1);
   }
 
   /** Whether the filter looks for dates in its lines (not with datepattern {NONE}, whose lines all take the time they are read). */
   get readsDates(): boolean {
-    return this.dates.labels.length > 0;
+    return this.dates.size > 0;
   }
 
   /** The date formats as fail2ban-regex names them, in the order of their hits (hitsByKind().dates). */
@@ -329,7 +338,7 @@ export class Filter {
     if (this.pref) {
       pm = this.pref.exec(subject);
       if (!pm) return LineKind.Missed;
-      this.hits[this.fail.length + this.ignore.length]!++;
+      this.hits[this.prefHitsAt]!++;
       // An empty content replaces nothing, as in fail2ban.
       content = this.prefRest ? subject.slice(pm.index + pm[0].length) : this.pref.group(pm, this.prefContent) || subject;
     }
