@@ -132,17 +132,17 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     }
     case 'config': {
       if (rest[0] !== 'check') throw new UserError('usage: bantop config check', { hint: 'run "bantop --help"' });
-      const { loadConfig } = await import('../config/load.js');
+      const { configWarnings, loadConfig } = await import('../config/load.js');
       const cfg = loadConfig(configDir);
       if (json) {
-        out.write(JSON.stringify({ dir: cfg.dir, settings: cfg.settings, jails: cfg.jails.map((j) => ({ ...j, filter: j.filter.name })), warnings: cfg.warnings }) + '\n');
+        out.write(JSON.stringify({ dir: cfg.dir, settings: cfg.settings, jails: cfg.jails.map((j) => ({ ...j, filter: j.filter.name })), warnings: configWarnings(cfg) }) + '\n');
       } else {
         out.write(`config ${cfg.dir}: ${cfg.jails.length} enabled jail(s)\n`);
         for (const j of cfg.jails) {
           out.write(`  ${j.name}: filter ${j.filterName}, maxretry ${j.maxretry}, findtime ${j.findtime}s, bantime ${j.bantime}s, ` +
             `${j.backend === 'systemd' ? 'journal' : j.logpath.join(' ')}\n`);
         }
-        for (const w of cfg.warnings) out.write(`warning: ${w}\n`);
+        for (const w of configWarnings(cfg)) out.write(`warning: ${w}\n`);
       }
       return 0;
     }

@@ -12,7 +12,7 @@ import { LOG_TIME_ZONE_HINT, parseLogTimeZone } from '../filter/dates.js';
 import { LOG_ENCODING_HINT, lineDecoder } from '../source/log-encoding.js';
 import {
   DEFAULT_SETTINGS, JailSchema, SettingsSchema,
-  type JailConfig, type LoadedConfig, type Settings,
+  type JailConfig, type LoadedConfig, type MissingLog, type Settings,
 } from './model.js';
 import { ConfigStore } from './store.js';
 import { readFleetSettings } from '../fleet/settings.js';
@@ -38,6 +38,7 @@ export function loadConfig(dir: string, opts: { onlyJails?: string[] } = {}): Lo
     throw new ConfigError({ file: dir }, 'config directory does not exist', `create it, or pass --config DIR (e.g. --config /etc/fail2ban)`);
   }
   const warnings: string[] = [];
+  const missingLogs: MissingLog[] = [];
   const settings = loadSettings(dir);
   const store = new ConfigStore();
   if (!store.readFamily(dir, 'jail')) {
@@ -53,11 +54,20 @@ export function loadConfig(dir: string, opts: { onlyJails?: string[] } = {}): Lo
     if (opts.onlyJails && !opts.onlyJails.includes(name)) continue;
     const enabled = bool(store, name, 'enabled', false);
     if (!enabled) continue;
-    jails.push(loadJail(dir, store, name, warnings));
+    jails.push(loadJail(dir, store, name, warnings, missingLogs));
   }
   const esc = store.entry('DEFAULT', 'escalation');
   const escalation = escalationOpt(store.get('DEFAULT', 'escalation'), { file: esc?.file ?? join(dir, 'jail.conf'), line: esc?.line, key: 'escalation' });
-  return { dir, settings, jails, escalation, warnings };
+  return { dir, settings, jails, escalation, warnings, missingLogs };
+}
+
+/**
+ * What an operator should hear about the config now: its warnings, and each
+ * log file that was missing at load and still is (a daemon's status stops
+ * saying a file is missing once it appears).
+ */
+export function configWarnings(cfg: LoadedConfig, exists: (path: string) => boolean = existsSync): string[] {
+  return [...cfg.warnings, ...cfg.missingLogs.filter((m) => !exists(m.path)).map((m) => `jail "${m.jail}": log file ${m.path} does not exist yet; bantop will watch for it`)];
 }
 
 export function loadSettings(dir: string): Settings {
@@ -81,7 +91,7 @@ export function loadSettings(dir: string): Settings {
   return { ...settings, fleet: readFleetSettings(store, file) };
 }
 
-function loadJail(dir: string, store: ConfigStore, name: string, warnings: string[]): JailConfig {
+function loadJail(dir: string, store: ConfigStore, name: string, warnings: string[], missingLogs: MissingLog[]): JailConfig {
   const at = (key: string) => {
     const e = store.entry(name, key);
     const origin = store.origin(name);
@@ -154,7 +164,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
       throw new ConfigError(at('logpath'), `jail "${name}" has no logpath`, 'set logpath = /path/to/log, or backend = systemd');
     }
     for (const p of logpath) {
-      if (!/[*?[]/.test(p) && !existsSync(p)) warnings.push(`jail "${name}": log file ${p} does not exist yet; bantop will watch for it`);
+      if (!/[*?[]/.test(p) && !existsSync(p)) missingLogs.push({ jail: name, path: p });
     }
   }
 

@@ -108,6 +108,13 @@ export interface LoadedConfig {
   jails: JailConfig[];
   /** [DEFAULT]'s escalation rules: for manual bans and jails without their own. */
   escalation: EscalationRule[];
-  /** Things that do not stop loading but an operator should hear about (missing log files, …). */
+  /** Things that do not stop loading but an operator should hear about; with missingLogs, see configWarnings(). */
   warnings: string[];
+  /** Log files (not globs) that did not exist at load: watched for, and warned about while they are missing. */
+  missingLogs: MissingLog[];
+}
+
+export interface MissingLog {
+  jail: string;
+  path: string;
 }

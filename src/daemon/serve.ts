@@ -1,6 +1,6 @@
 import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadConfig } from '../config/load.js';
+import { configWarnings, loadConfig } from '../config/load.js';
 import { hostRunner } from '../proc/run.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { systemClock } from '../util/clock.js';
@@ -23,7 +23,7 @@ export async function serve(o: ServeOptions): Promise<number> {
   const config = loadConfig(o.configDir);
   const s = config.settings;
   const log = createLogger(s.logtarget, s.loglevel);
-  for (const w of config.warnings) log.log('WARNING', w);
+  for (const w of configWarnings(config)) log.log('WARNING', w);
   const socketPath = o.socket ?? s.socket;
   await claimSocket(socketPath);
   const store = new SqliteStore(s.dbfile);

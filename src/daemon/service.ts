@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { loadConfig } from '../config/load.js';
+import { configWarnings, loadConfig } from '../config/load.js';
 import type { LoadedConfig } from '../config/model.js';
 import type { BanEvent, EngineEvent, UnbanEvent } from '../engine/events.js';
 import { requireBanTarget } from '../engine/engine.js';
@@ -392,7 +392,9 @@ export class BantopService {
     this.write(() => this.o.store.addBan(ban, e.bantime, lines));
     this.enforcer.place({ jail: e.jail, ip: e.ip, permanent: e.expiresAt === null, info: infoOf(e, e.bantime, { matches: this.matchesOf(e.jail, lines), ...(e.fields ? { fields: e.fields } : {}) }) });
     const rule = ruleOf(e);
-    this.o.log.log('NOTICE', `[${e.jail}] Ban ${e.ip} (${e.expiresAt === null ? 'permanent' : `${e.bantime}s`}, ${e.source}${e.reason ? `: ${e.reason}` : ''})`);
+    // fail2ban's line exactly, nothing after the address: its recidive filter (`Ban <HOST>\s*$`) reads the daemon's log.
+    this.o.log.log('NOTICE', `[${e.jail}] Ban ${e.ip}`);
+    this.o.log.log('INFO', `[${e.jail}] ${e.ip} banned ${e.expiresAt === null ? 'permanently' : `for ${e.bantime}s`} (${e.source}${e.reason ? `: ${e.reason}` : ''})`);
     this.banlog?.append({ kind: 'ban', time: e.time, jail: e.jail, ip: e.ip, bantime: e.bantime, rule });
     // A timed ban that replaces a permanent one in the same jail takes its line out of the file.
     this.scheduleBlocklist(e.expiresAt === null ? { op: 'add', ban } : { op: 'del', ip: e.ip, jail: e.jail });
@@ -408,7 +410,8 @@ export class BantopService {
   private onUnban(e: UnbanEvent): void {
     this.write(() => this.o.store.removeBan(e.jail, e.ip, e.time, e.reason));
     this.enforcer.remove(e.jail, e.ip);
-    this.o.log.log('NOTICE', `[${e.jail}] Unban ${e.ip} (${e.reason})`);
+    this.o.log.log('NOTICE', `[${e.jail}] Unban ${e.ip}`);
+    this.o.log.log('INFO', `[${e.jail}] ${e.ip} unbanned (${e.reason})`);
     if (e.jail === FLEET_JAIL && this.fleetStore) {
       const fs = this.fleetStore;
       this.write(() => fs.dropOrigin(e.ip));
@@ -733,7 +736,7 @@ export class BantopService {
       firewallErrors: this.enforcer.errors,
       lastFirewallError: this.enforcer.lastError ?? null,
       store: { path: this.o.store.path, error: this.storeError, unsaved: this.unsaved.length },
-      warnings: [...this.config.warnings, ...this.warnings,
+      warnings: [...configWarnings(this.config), ...this.warnings,
         ...(this.storeError ? [`the state database ${this.o.store.path} is not writable: ${this.storeError}; ${this.unsaved.length} change(s) kept in memory until it is`] : [])],
       jails,
     };

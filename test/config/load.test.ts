@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveFilter } from '../../src/config/filter-def.js';
-import { loadConfig, loadSettings } from '../../src/config/load.js';
+import { configWarnings, loadConfig, loadSettings } from '../../src/config/load.js';
 import { configError } from '../support/config-error.js';
 import { fail2banSkipReason } from '../support/fail2ban-regex.js';
 import { skipNote } from '../support/skip-note.js';
@@ -125,9 +125,15 @@ describe('loadConfig', () => {
     expect(configError(() => loadConfig(dir)).message).toMatch(/jail\.local:line 3 \[ignorecache\]: ignorecache needs a key/);
   });
 
-  it('warns about a log file that does not exist yet', () => {
-    local('[sshd]\nlogpath = /nonexistent/auth.log\n');
-    expect(loadConfig(dir).warnings).toEqual(['jail "sshd": log file /nonexistent/auth.log does not exist yet; bantop will watch for it']);
+  it('warns about a log file that does not exist yet, until it does', () => {
+    const log = join(dir, 'later', 'auth.log');
+    local(`[sshd]\nlogpath = ${log}\n             ${dir}/web-*.log\n`);
+    const cfg = loadConfig(dir);
+    // A glob that matches nothing yet is not a missing file.
+    expect(configWarnings(cfg)).toEqual([`jail "sshd": log file ${log} does not exist yet; bantop will watch for it`]);
+    mkdirSync(join(dir, 'later'));
+    writeFileSync(log, '');
+    expect(configWarnings(cfg)).toEqual([]);
   });
 
   it.each([
