@@ -1,7 +1,8 @@
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
 import { basename, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Clock } from '../util/clock.js';
+import { notFileKind } from '../util/file-kind.js';
 import { splitLogPath } from './glob.js';
 import { LineSplitter } from './line-splitter.js';
 import type { LineDecoder } from './log-encoding.js';
@@ -69,6 +70,8 @@ export class FileTailer implements LogSource {
   private timer: NodeJS.Timeout | undefined;
   private readonly specs: ReturnType<typeof splitLogPath>[];
   private stopped = false;
+  /** Paths that are not regular files (said once each). */
+  private readonly notFiles = new Set<string>();
   /** Lines dropped because a read failed (counted, never thrown). */
   readErrors = 0;
   /** Lines handed to the sink, so a rotation's note can say how many came from a copy. */
@@ -190,13 +193,15 @@ export class FileTailer implements LogSource {
    * when there is none. `new`: a file that appeared while running is read whole.
    */
   private open(path: string, why: 'initial' | 'new'): void {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch {
+    const log = openLog(path);
+    if (typeof log === 'string') {
+      if (!this.notFiles.has(path)) this.note(`${path} is ${log}, not a log file: it is not read`);
+      this.notFiles.add(path);
       return;
     }
-    const st = fstatSync(fd);
+    if (log === null) return;
+    this.notFiles.delete(path);
+    const { fd, st } = log;
     const head = readHead(fd);
     const saved = this.o.positions.getFile(path);
     let offset = 0;
@@ -357,12 +362,9 @@ export class FileTailer implements LogSource {
   /** Reads a rotated copy from `from` to its end; returns the number of lines. */
   private readWhole(path: string, ino: number, from: number): number {
     this.seen.add(ino);
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch {
-      return 0;
-    }
+    const log = openLog(path);
+    if (log === null || typeof log === 'string') return 0;
+    const { fd } = log;
     const before = this.emitted;
     const tmp: Tracked = { path, fd, inode: ino, readPos: from, offset: from, head: '', splitter: new LineSplitter(this.o.decode ?? null), mtimeMs: 0, backlog: false };
     this.readAvailable(tmp);
@@ -482,16 +484,31 @@ function readHead(fd: number): string {
 }
 
 function headOf(path: string): string | null {
+  const log = openLog(path);
+  if (log === null || typeof log === 'string') return null;
   try {
-    const fd = openSync(path, 'r');
-    try {
-      return readHead(fd);
-    } finally {
-      closeSync(fd);
-    }
+    return readHead(log.fd);
+  } finally {
+    closeSync(log.fd);
+  }
+}
+
+/**
+ * Opens a log file for reading: null when it cannot be opened, or what it is
+ * when it is not a regular file. Without O_NONBLOCK, opening a FIFO waits for
+ * a writer, and the whole daemon with it; a regular file reads the same either way.
+ */
+function openLog(path: string): { fd: number; st: Stats } | string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return null;
   }
+  const st = fstatSync(fd);
+  if (st.isFile()) return { fd, st };
+  closeSync(fd);
+  return notFileKind(st);
 }
 
 /** The saved head may be shorter (the file was smaller then): compare what both have. */

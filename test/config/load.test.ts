@@ -136,6 +136,15 @@ describe('loadConfig', () => {
     expect(configWarnings(cfg)).toEqual([]);
   });
 
+  it('warns about a log path that is a directory or a device', () => {
+    mkdirSync(join(dir, 'nginx'));
+    local(`[sshd]\nlogpath = ${dir}/nginx\n             /dev/null\n`);
+    expect(configWarnings(loadConfig(dir))).toEqual([
+      `jail "sshd": log path ${dir}/nginx is a directory, not a log file: it is not read (a glob such as ${dir}/nginx/*.log reads the files in it)`,
+      'jail "sshd": log path /dev/null is a device, not a log file: it is not read',
+    ]);
+  });
+
   it.each([
     ['maxretry = lots', /jail\.local:line 3 \[maxretry\]: "lots" is not a number/],
     ['bantime = 10 parsecs', /jail\.local:line 3 \[bantime\]: unknown unit "parsecs"/],

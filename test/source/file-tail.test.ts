@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -255,6 +255,30 @@ describe('FileTailer', () => {
     writeFileSync(join(sub, 'api-error.log'), 'b\n');
     await waitFor(() => got.length === 2);
     expect(got.map((g) => [g.origin.split('/').pop(), g.line]).sort()).toEqual([['api-error.log', 'b'], ['site-error.log', 'a']]);
+  });
+
+  it('passes over a FIFO, a directory and a device in logpath, saying so once each, and reads the files beside them', async () => {
+    const fifo = join(dir, 'pipe.log');
+    execFileSync('mkfifo', [fifo]);
+    mkdirSync(join(dir, 'sub.log'));
+    const log = join(dir, 'auth.log');
+    writeFileSync(log, '');
+    // The glob matches the FIFO and the directory too, and a FIFO that appears later.
+    const { t, lines, notes } = tail([fifo, join(dir, 'sub.log'), '/dev/null', join(dir, '*.log'), log]);
+    // Opening the FIFO as a file waited for a writer: start() never returned.
+    await t.start();
+    execFileSync('mkfifo', [join(dir, 'late.log')]);
+    appendFileSync(log, 'a\n');
+    await waitFor(() => lines().length === 1 && notes.some((n) => n.includes('late.log')));
+    await new Promise((r) => setTimeout(r, 200)); // several polls
+    expect(lines()).toEqual(['a']);
+    expect(t.followed()).toEqual([log]);
+    expect(notes.sort()).toEqual([
+      'j: /dev/null is a device, not a log file: it is not read',
+      `j: ${join(dir, 'late.log')} is a FIFO, not a log file: it is not read`,
+      `j: ${fifo} is a FIFO, not a log file: it is not read`,
+      `j: ${join(dir, 'sub.log')} is a directory, not a log file: it is not read`,
+    ].sort());
   });
 });
 
