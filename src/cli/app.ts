@@ -36,7 +36,8 @@ commands:
   whitelist add|rm IP|CIDR           never ban this address or network (add also unbans)
   whitelist list
   reload                             re-read the config, bring the firewall in line
-  import FILE [--jail J] [--for D]   ban every address of a blocklist (ip | ip,jail | ip  # comment)
+  import FILE|- [--jail J] [--for D] ban every address of a blocklist (ip | ip,jail | ip  # comment);
+                                     -: read it from standard input
   export [FILE] [--format ip|ip,jail|comment]
   regex [--timezone TZ] [--encoding E] [--datepattern P] [--maxlines N] LOG FILTER [IGNOREREGEX]
                                      test a filter on a log file or a single line (like fail2ban-regex);

@@ -173,12 +173,14 @@ export async function runClientCommand(command: string, rest: string[], ctx: Cli
       return 0;
     }
     case 'import': {
-      const usage = 'bantop import FILE [--jail J] [--for DURATION]';
-      const file = rest[0];
-      if (!file) throw new UserError('missing FILE', { hint: `usage: ${usage}` });
+      const usage = 'bantop import FILE|- [--jail J] [--for DURATION]';
+      const arg = rest[0];
+      if (!arg) throw new UserError('missing FILE', { hint: `usage: ${usage}` });
+      // `-`: standard input, as other tools read it (`curl -s URL | bantop import -`).
+      const file = arg === '-' ? 'stdin' : arg;
       let text: string;
       try {
-        text = readFileSync(file, 'utf8');
+        text = readFileSync(arg === '-' ? 0 : arg, 'utf8');
       } catch (e) {
         throw new UserError(`cannot read ${file}: ${(e as Error).message}`, { hint: `usage: ${usage}` });
       }

@@ -131,6 +131,18 @@ describe('bantop CLI against a real daemon (dry-run firewall)', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`${file}:line 2 [ip]: "not-an-ip" is not an IP address or CIDR`);
     expect(cli(cfg, ['--json', 'list']).stdout).toBe(before);
+    const piped = cli(cfg, ['import', '-'], {}, '198.51.100.51\n\n198.51.100.52  # x\nnope\n');
+    expect(piped.status).toBe(2);
+    expect(piped.stderr).toContain('stdin:line 4 [ip]: "nope" is not an IP address or CIDR');
+    expect(cli(cfg, ['--json', 'list']).stdout).toBe(before);
+  });
+
+  it('imports a blocklist from standard input with "-"', () => {
+    const r = cli(cfg, ['import', '-', '--for', '1h'], {}, '198.51.100.61\n198.51.100.62,sshd\n');
+    expect(r.stdout).toBe('imported stdin: 2 added, 0 already banned, 0 skipped\n');
+    const got = cliJson<Ban[]>(cfg, ['list']).filter((b) => b.ip.startsWith('198.51.100.6'));
+    expect(got.map((b) => [b.ip, b.jail, b.permanent]).sort()).toEqual([['198.51.100.61', 'manual', false], ['198.51.100.62', 'sshd', false]]);
+    for (const b of got) expect(cli(cfg, ['unban', b.ip]).status).toBe(0);
   });
 
   it('status shows the daemon and per-jail figures, fail2ban-style for one jail', () => {

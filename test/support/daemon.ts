@@ -84,8 +84,9 @@ export function answers(socket: string): Promise<boolean> {
   });
 }
 
-export function cli(cfg: string, args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, '--config', cfg, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
+/** `input`: the command's standard input. */
+export function cli(cfg: string, args: string[], env: Record<string, string> = {}, input?: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, '--config', cfg, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28, input });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
