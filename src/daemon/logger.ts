@@ -1,7 +1,10 @@
+import { fstatSync } from 'node:fs';
 import { BatchedAppend } from '../util/batched-append.js';
 import { detachTerminal, isTerminalGone } from '../util/terminal.js';
 
 const LEVELS = ['CRITICAL', 'ERROR', 'WARNING', 'NOTICE', 'INFO', 'DEBUG'] as const;
+/** syslog's priority of each level, in LEVELS' order (CRITICAL is crit, 2). */
+const PRIORITIES = [2, 3, 4, 5, 6, 7];
 export type Level = (typeof LEVELS)[number];
 
 export interface Logger {
@@ -16,16 +19,35 @@ export function createLogger(target: string, level: string): Logger {
   const upper = level.toUpperCase() === 'WARN' ? 'WARNING' : level.toUpperCase();
   const max = Math.max(0, LEVELS.indexOf(upper as Level) === -1 ? LEVELS.indexOf('INFO') : LEVELS.indexOf(upper as Level));
   const t = target.toUpperCase();
-  const write = t === 'STDERR' || t === 'SYSTEMD-JOURNAL' || t === 'SYSLOG' ? streamWriter(process.stderr)
-    : t === 'STDOUT' ? streamWriter(process.stdout)
-      : fileWriter(target);
-  const stamp = t.startsWith('STD') || t === 'SYSTEMD-JOURNAL' ? () => '' : () => `${new Date().toISOString()} `;
+  const fd = t === 'STDERR' || t === 'SYSTEMD-JOURNAL' || t === 'SYSLOG' ? 2 : t === 'STDOUT' ? 1 : null;
+  const write = fd === null ? fileWriter(target) : streamWriter(fd === 2 ? process.stderr : process.stdout);
+  const stamp = fd !== null ? () => '' : () => `${new Date().toISOString()} `;
+  // To the journal, each line starts with its syslog priority, which journald takes as the entry's (systemd's
+  // SyslogLevelPrefix): without it every line was priority 6, and `journalctl -u bantop -p warning` showed nothing.
+  const journal = fd !== null && isJournalStream(fd);
   return {
     log(lv, msg) {
-      if (LEVELS.indexOf(lv) > max) return;
-      write(`${stamp()}bantop ${lv.padEnd(7)} ${msg}\n`);
+      const i = LEVELS.indexOf(lv);
+      if (i > max) return;
+      write(`${journal ? `<${PRIORITIES[i]}>` : ''}${stamp()}bantop ${lv.padEnd(7)} ${msg}\n`);
     },
   };
+}
+
+/**
+ * Whether file descriptor `fd` is connected to the journal: systemd sets
+ * JOURNAL_STREAM to the device and inode of the stream it gives a service, for
+ * the service to compare with its own descriptor (systemd.exec(5)).
+ */
+export function isJournalStream(fd: number, env: NodeJS.ProcessEnv = process.env): boolean {
+  const m = /^(\d+):(\d+)$/.exec(env['JOURNAL_STREAM'] ?? '');
+  if (m === null) return false;
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    return String(st.dev) === m[1] && String(st.ino) === m[2];
+  } catch {
+    return false;
+  }
 }
 
 /**

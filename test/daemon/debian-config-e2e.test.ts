@@ -40,6 +40,9 @@ logtarget = ${f('fail2ban.log')}
 socket = ${f('fail2ban.sock')}
 pidfile = ${f('fail2ban.pid')}
 dbfile = ${f('fail2ban.sqlite3')}
+# bantop's own files, which a fail2ban config does not name: the test's, not this machine's.
+banlog = ${f('bans.log')}
+blocklist = ${f('blocklist')}
 `);
     writeFileSync(join(cfg, 'jail.local'), `[sshd]
 logpath = ${f('auth.log')}
@@ -86,12 +89,15 @@ maxretry = 2
     // fail2ban's line, which recidive's `Ban <HOST>\s*$` reads; the details on a line of their own.
     expect(log).toMatch(new RegExp(`NOTICE  \\[sshd\\] Ban ${lab.peerIp.replace(/\./g, '\\.')}\\n.*INFO    \\[sshd\\] ${lab.peerIp.replace(/\./g, '\\.')} banned for 1s \\(filter\\)\\n`));
     expect(log).toContain(`NOTICE  [recidive] Ban ${lab.peerIp}\n`);
-    // recidive matched every other jail's ban (bantop's escalation may add one), and not its own.
-    await new Promise((r) => setTimeout(r, 300));
-    const others = readFileSync(f('fail2ban.log'), 'utf8').split('\n').filter((l) => / NOTICE +\[(?!recidive\]).*\] Ban /.test(l)).length;
-    expect(others).toBeGreaterThanOrEqual(2);
-    const st = cliJson<{ jails: Array<{ name: string; filter: { matched: number } }> }>(cfg, ['status']);
-    expect(st.jails.find((j) => j.name === 'recidive')!.filter.matched).toBe(others);
+    // recidive matches every other jail's ban (bantop's escalation may add one), and not its own: once it has read
+    // the log to its end, the two counts are equal.
+    const others = () => readFileSync(f('fail2ban.log'), 'utf8').split('\n').filter((l) => / NOTICE +\[(?!recidive\]).*\] Ban /.test(l)).length;
+    expect(readFileSync(f('bans.log'), 'utf8')).toContain(`[recidive] [${lab.peerIp}] Host banned for 1w.`);
+    const matched = () => cliJson<{ jails: Array<{ name: string; filter: { matched: number } }> }>(cfg, ['status']).jails.find((j) => j.name === 'recidive')!.filter.matched;
+    await waitFor(() => matched() === others(), 5000, 'recidive to have read the log').catch((e: Error) => {
+      throw new Error(`${e.message}: matched ${matched()}, others ${others()}\n${readFileSync(f('fail2ban.log'), 'utf8')}`);
+    });
+    expect(others()).toBeGreaterThanOrEqual(2);
     expect(cli(cfg, ['unban', lab.peerIp]).status).toBe(0);
     expect(tcpReaches(lab, 8080)).toBe(true);
   }, 30_000);
