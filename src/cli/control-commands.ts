@@ -6,7 +6,7 @@ import type { HistoryEntry } from '../store/sqlite-store.js';
 import { BLOCKLIST_FORMATS, formatBlocklist, parseBlocklist, type BlocklistFormat } from '../store/blocklist-file.js';
 import { DurationError, formatDuration, parseDuration } from '../util/duration.js';
 import { UserError } from '../util/errors.js';
-import { canonicalTarget } from '../util/ip.js';
+import { canonicalTarget, maskedNetwork, maskedNetworkMessage } from '../util/ip.js';
 import { sshConnection } from '../util/ssh-connection.js';
 import { validate } from './args.js';
 
@@ -19,10 +19,16 @@ export interface ClientContext {
 
 const JAIL = z.string().regex(/^[\w.\-]+$/, 'not a jail name');
 
-function target(text: string | undefined, usage: string): string {
+/**
+ * `exact`: a network with bits set past its prefix is refused, not masked
+ * (ban, permaban, whitelist add: a mistyped prefix would widen them).
+ */
+function target(text: string | undefined, usage: string, exact = false): string {
   if (text === undefined) throw new UserError(`missing IP or CIDR`, { hint: `usage: ${usage}` });
   const t = canonicalTarget(text);
   if (t === null) throw new UserError(`"${text.slice(0, 100)}" is not an IP address or CIDR`, { hint: `usage: ${usage}` });
+  const masked = exact ? maskedNetwork(text) : null;
+  if (masked !== null) throw new UserError(maskedNetworkMessage(text, masked), { hint: `give ${masked.network} if that network is meant, or correct the prefix` });
   return t;
 }
 
@@ -128,7 +134,7 @@ export async function runClientCommand(command: string, rest: string[], ctx: Cli
     case 'ban':
     case 'permaban': {
       const usage = command === 'ban' ? 'bantop ban IP|CIDR [--jail J] [--for DURATION] [--force]' : 'bantop permaban IP|CIDR [--jail J] [--force]';
-      const ip = target(rest[0], usage);
+      const ip = target(rest[0], usage, true);
       if (rest.length > 1) throw new UserError(`unexpected argument "${rest[1]}"`, { hint: `usage: ${usage}` });
       if (command === 'permaban' && ctx.options['for'] !== undefined) throw new UserError('permaban takes no --for', { hint: `usage: ${usage}` });
       const secs = command === 'permaban' ? -1 : typeof ctx.options['for'] === 'string' ? seconds(ctx.options['for']) : undefined;
@@ -157,7 +163,7 @@ export async function runClientCommand(command: string, rest: string[], ctx: Cli
         return 0;
       }
       if (sub !== 'add' && sub !== 'rm') throw new UserError(`unknown whitelist command "${sub ?? ''}"`, { hint: `usage: ${usage}` });
-      const entry = target(rest[1], usage);
+      const entry = target(rest[1], usage, sub === 'add');
       if (sub === 'add') {
         const r = await ask<{ entry: string; unbanned: Array<{ ip: string; jail: string }> }>({ cmd: 'whitelist.add', entry });
         print(ctx, r, () => `whitelisted ${r.entry}${r.unbanned.length ? `; unbanned ${r.unbanned.map((u) => `${u.ip} (${u.jail})`).join(', ')}` : ''}\n`);

@@ -1,5 +1,5 @@
 import { formatDuration, parseDuration } from '../util/duration.js';
-import { canonicalTarget } from '../util/ip.js';
+import { canonicalTarget, maskedNetwork, maskedNetworkMessage } from '../util/ip.js';
 import { SORT_KEYS, type SortKey } from './data.js';
 import type { Key } from './keys.js';
 import type { EngineAction } from './widgets/actions.js';
@@ -169,6 +169,8 @@ function inputKey(s: UiState, m: Extract<Mode, { kind: 'input' }>, k: Key, v: Vi
 function banConfirm(s: UiState, ipText: string, dur: string | undefined): Step {
   const ip = canonicalTarget(ipText);
   if (!ip) return same({ ...s, message: `error: "${ipText}" is not an IP address or CIDR` });
+  const masked = maskedNetwork(ipText);
+  if (masked) return same({ ...s, message: `error: ${maskedNetworkMessage(ipText, masked)}` });
   let seconds: number | undefined;
   try {
     seconds = dur ? parseDuration(dur) : undefined;
@@ -197,6 +199,9 @@ function command(s: UiState, text: string, v: ViewInfo): Step {
   if (!a) return same({ ...s, message: `error: :${c.name} needs an address` });
   if (v.readonly) return same({ ...s, message: READONLY });
   const ip = canonicalTarget(a) ?? a;
+  // A mistyped prefix would widen these (ban: banConfirm).
+  const masked = c.name === 'permaban' || c.name === 'whitelist' ? maskedNetwork(a) : null;
+  if (masked) return same({ ...s, message: `error: ${maskedNetworkMessage(a, masked)}` });
   switch (c.name) {
     case 'ban': return banConfirm(s, a, b);
     case 'permaban': return same({ ...s, mode: confirmMode(permabanConfirm(ip)) });

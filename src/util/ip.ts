@@ -275,6 +275,26 @@ export function canonicalTarget(text: string): string | null {
   return c.prefix === (c.family === 4 ? 32 : 128) ? c.address : cidrToString(c);
 }
 
+/**
+ * What a CIDR written with bits set past its prefix is said to be wrong about
+ * (`203.0.113.0/8` is the network 203.0.0.0/8), or null for an address or an
+ * exact network. Firewalls mask such a CIDR silently; typed by hand, it is
+ * most often a mistyped prefix, and a ban 65,536 times as wide as meant.
+ */
+export function maskedNetwork(text: string): { network: string; addresses: bigint } | null {
+  const t = text.trim();
+  const slash = t.indexOf('/');
+  if (slash < 0) return null;
+  const c = parseCidr(t);
+  if (c === null || normalizeIp(t.slice(0, slash)) === c.address) return null;
+  return { network: cidrToString(c), addresses: 1n << BigInt((c.family === 4 ? 32 : 128) - c.prefix) };
+}
+
+/** maskedNetwork's finding as a sentence, for the CLI and the TUI. */
+export function maskedNetworkMessage(text: string, m: { network: string; addresses: bigint }): string {
+  return `"${text.trim().slice(0, 100)}" has bits set past its prefix: it is the network ${m.network} (${m.addresses.toLocaleString('en-US')} addresses)`;
+}
+
 export function isNetwork(target: string): boolean {
   return target.includes('/');
 }

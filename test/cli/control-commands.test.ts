@@ -137,6 +137,20 @@ describe('bantop CLI against a real daemon (dry-run firewall)', () => {
     expect(cli(cfg, ['--json', 'list']).stdout).toBe(before);
   });
 
+  it('refuses a ban, permaban or whitelist entry whose prefix leaves address bits set (a mistyped prefix), and changes nothing', () => {
+    const before = cli(cfg, ['--json', 'list']).stdout;
+    for (const args of [['ban', '198.51.100.0/8'], ['permaban', '198.51.100.0/8'], ['whitelist', 'add', '198.51.100.0/8']]) {
+      const r = cli(cfg, args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toBe('bantop: "198.51.100.0/8" has bits set past its prefix: it is the network 198.0.0.0/8 (16,777,216 addresses)\n' +
+        '  try: give 198.0.0.0/8 if that network is meant, or correct the prefix\n');
+    }
+    expect(cli(cfg, ['--json', 'list']).stdout).toBe(before);
+    expect(cli(cfg, ['whitelist', 'list']).stdout).not.toContain('198.0.0.0/8');
+    // Unbanning one is harmless: it is taken as the network it names.
+    expect(cli(cfg, ['unban', '198.51.100.0/8']).stdout).toBe('198.0.0.0/8 was not banned; its earlier log lines will never count again\n');
+  });
+
   it('imports a blocklist from standard input with "-"', () => {
     const r = cli(cfg, ['import', '-', '--for', '1h'], {}, '198.51.100.61\n198.51.100.62,sshd\n');
     expect(r.stdout).toBe('imported stdin: 2 added, 0 already banned, 0 skipped\n');

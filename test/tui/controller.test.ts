@@ -141,6 +141,14 @@ describe('TUI controller (the keys, without Ink)', () => {
     expect(press([':ban 203.0.113.50', enter]).state.mode).toMatchObject({ question: "Ban 203.0.113.50 on all ports for the manual jail's bantime (1h)?" });
     expect(press([':ban 203.0.113.50 -1', enter]).state.mode).toMatchObject({ question: 'Ban 203.0.113.50 on all ports permanently?' });
     expect(press(['bnot-an-ip', enter]).state.message).toBe('error: "not-an-ip" is not an IP address or CIDR');
+    // A mistyped prefix is refused, not widened: 203.0.113.0/8 is all of 203/8.
+    const wide = 'error: "203.0.113.0/8" has bits set past its prefix: it is the network 203.0.0.0/8 (16,777,216 addresses)';
+    for (const keys of [['b203.0.113.0/8 2h', enter], [':ban 203.0.113.0/8', enter], [':permaban 203.0.113.0/8', enter], [':whitelist 203.0.113.0/8', enter]]) {
+      const r = press(keys);
+      expect(r.state.message, keys.join('')).toBe(wide);
+      expect(r.state.mode).toMatchObject({ kind: 'normal' });
+    }
+    expect(press(['b203.0.0.0/8', enter]).state.mode).toMatchObject({ question: "Ban 203.0.0.0/8 on all ports for the manual jail's bantime (1h)?" });
     expect(press(['b203.0.113.50 soon', enter]).state.message).toMatch(/^error: .*soon/);
     expect(press([':unban 203.0.113.50', enter]).all).toEqual([{ type: 'engine', action: { type: 'unban', ip: '203.0.113.50' } }]);
     expect(press([':frob', enter]).state.message).toMatch(/^unknown command ":frob"/);

@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { canonicalV4, cidrContains, cidrSize, isPeerAddress, normalizeIp, parseCidr } from '../../src/util/ip.js';
+import { canonicalV4, cidrContains, cidrSize, isPeerAddress, maskedNetwork, normalizeIp, parseCidr } from '../../src/util/ip.js';
 
 describe('isPeerAddress', () => {
   it('says what normalizeIp says, less the unspecified address, for every form', () => {
@@ -48,6 +48,15 @@ describe('CIDR', () => {
     expect(parseCidr('1.2.3.4/33')).toBeNull();
     expect(parseCidr('1.2.3.4/x')).toBeNull();
     expect(parseCidr('0.0.0.0/0')!.prefix).toBe(0);
+  });
+  it('tells a CIDR with bits set past its prefix, which a mistyped prefix gives', () => {
+    expect(maskedNetwork('203.0.113.0/8')).toEqual({ network: '203.0.0.0/8', addresses: 16_777_216n });
+    expect(maskedNetwork(' 2001:db8:1::/16 ')).toEqual({ network: '2001::/16', addresses: 1n << 112n });
+    expect(maskedNetwork('::ffff:203.0.113.9/120')).toEqual({ network: '203.0.113.0/24', addresses: 256n });
+    expect(maskedNetwork('10.1.2.3/255.0.0.0')).toEqual({ network: '10.0.0.0/8', addresses: 16_777_216n });
+    for (const exact of ['203.0.113.0/24', '203.0.113.9', '203.0.113.9/32', '2001:DB8::/32', '::ffff:203.0.113.0/120', '0.0.0.0/0', 'nonsense/8']) {
+      expect(maskedNetwork(exact), exact).toBeNull();
+    }
   });
 });
 
