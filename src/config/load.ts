@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_REPORT, type ReportSettings } from '../report/reporter.js';
 import { parseDuration, DurationError } from '../util/duration.js';
@@ -27,6 +27,9 @@ export const NATIVE_ACTIONS = new Set([
   'iptables-ipset-proto6', 'iptables-ipset-proto6-allports', 'iptables-ipset', 'iptables-ipset-allports', 'hostsdeny',
   'bantop', 'dry-run', 'report',
 ]);
+
+/** Files a syslog daemon writes (rsyslog's Debian and Red Hat defaults): missing, the system may log to the journal alone. */
+const SYSLOG_FILE = /^(?:auth\.log|secure|syslog|messages|daemon\.log|kern\.log|mail\.(?:log|err|warn|info)|maillog)$/;
 
 /** The fail2ban whose config format bantop reads, for `%(fail2ban_version)s`. */
 const FAIL2BAN_VERSION = '1.0.2';
@@ -68,7 +71,9 @@ export function loadConfig(dir: string, opts: { onlyJails?: string[] } = {}): Lo
  * saying a file is missing once it appears).
  */
 export function configWarnings(cfg: LoadedConfig, exists: (path: string) => boolean = existsSync): string[] {
-  return [...cfg.warnings, ...cfg.missingLogs.filter((m) => !exists(m.path)).map((m) => `jail "${m.jail}": log file ${m.path} does not exist yet; bantop will watch for it`)];
+  return [...cfg.warnings, ...cfg.missingLogs.filter((m) => !exists(m.path)).map((m) => `jail "${m.jail}": log file ${m.path} does not exist yet; bantop will watch for it`
+    // Debian 12 installs no syslog daemon: sshd's lines are in the journal alone, and fail2ban does not start there.
+    + (m.journal ? `; if this system logs to the journal alone (no rsyslog), set backend = systemd in [${m.jail}]` : ''))];
 }
 
 export function loadSettings(dir: string): Settings {
@@ -166,7 +171,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     }
     for (const p of logpath) {
       if (/[*?[]/.test(p)) continue;
-      if (!existsSync(p)) missingLogs.push({ jail: name, path: p });
+      if (!existsSync(p)) missingLogs.push({ jail: name, path: p, journal: filter.journalmatch.length > 0 && SYSLOG_FILE.test(basename(p)) });
       else if (!statSync(p).isFile()) {
         const st = statSync(p);
         warnings.push(`jail "${name}": log path ${p} is ${notFileKind(st)}, not a log file: it is not read${st.isDirectory() ? ` (a glob such as ${p}/*.log reads the files in it)` : ''}`);

@@ -117,4 +117,6 @@ export interface LoadedConfig {
 export interface MissingLog {
   jail: string;
   path: string;
+  /** A syslog file (auth.log …) of a filter with a journalmatch: backend = systemd would read its lines from the journal. */
+  journal: boolean;
 }

@@ -127,12 +127,17 @@ describe('loadConfig', () => {
 
   it('warns about a log file that does not exist yet, until it does', () => {
     const log = join(dir, 'later', 'auth.log');
-    local(`[sshd]\nlogpath = ${log}\n             ${dir}/web-*.log\n`);
+    local(`[sshd]\nlogpath = ${log}\n             ${dir}/web-*.log\n             ${dir}/later/sshd.log\n`);
     const cfg = loadConfig(dir);
-    // A glob that matches nothing yet is not a missing file.
-    expect(configWarnings(cfg)).toEqual([`jail "sshd": log file ${log} does not exist yet; bantop will watch for it`]);
+    // A glob that matches nothing yet is not a missing file. A missing auth.log, of a filter that reads the journal
+    // too, is likely a system without a syslog daemon (Debian 12's default).
+    expect(configWarnings(cfg)).toEqual([
+      `jail "sshd": log file ${log} does not exist yet; bantop will watch for it; if this system logs to the journal alone (no rsyslog), set backend = systemd in [sshd]`,
+      `jail "sshd": log file ${dir}/later/sshd.log does not exist yet; bantop will watch for it`,
+    ]);
     mkdirSync(join(dir, 'later'));
     writeFileSync(log, '');
+    writeFileSync(join(dir, 'later', 'sshd.log'), '');
     expect(configWarnings(cfg)).toEqual([]);
   });
 
