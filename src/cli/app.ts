@@ -59,6 +59,7 @@ options:
   --config DIR          configuration directory (default ${DEFAULT_CONFIG_DIR}; bantop's
                         shipped defaults when that does not exist). /etc/fail2ban works.
   --json                machine-readable output
+  --help, -h            this text; options are long ones (-- before an argument starting with -)
 `;
 
 

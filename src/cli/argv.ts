@@ -39,6 +39,15 @@ export function parseArgv(argv: string[], spec: OptionSpec): ParsedArgs {
       }
       continue;
     }
+    if (a === '-h' && spec['help'] === 'flag') {
+      options['help'] = true;
+      continue;
+    }
+    // fail2ban-regex's and fail2ban-client's short options (-v, -l …) would otherwise be taken for a log line or
+    // an address. '-' (standard input) and '-1' stay positionals.
+    if (/^-[A-Za-z]/.test(a)) {
+      throw new UserError(`unknown option ${a}`, { hint: 'bantop\'s options are long ones (run "bantop --help"); put -- before an argument that starts with -' });
+    }
     positionals.push(a);
   }
   return { options, positionals };

@@ -242,6 +242,11 @@ describe('bantop config check and errors', () => {
     const r = bantop('--bogus', 'regex');
     expect(r.code).toBe(2);
     expect(r.err).toContain('unknown option --bogus');
+    // fail2ban-regex's habits: -v was taken for a one-line log, and the log for a failregex.
+    const v = bantop('regex', '-v', join(dir, 'nothing.log'), 'sshd');
+    expect(v.code).toBe(2);
+    expect(v.err).toContain('bantop: unknown option -v\n  try: bantop\'s options are long ones (run "bantop --help"); put -- before an argument that starts with -');
+    expect(bantop('-h').out).toContain('usage: bantop');
   });
 
   it('refuses a bad --demo-rate with exit 2 before it touches the terminal', () => {
