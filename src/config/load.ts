@@ -18,6 +18,7 @@ import {
 import { ConfigStore } from './store.js';
 import { readFleetSettings } from '../fleet/settings.js';
 import { DEFAULT_ESCALATION, parseEscalation, type EscalationRule } from '../engine/escalation.js';
+import { HookError, hookOf } from '../firewall/hooks.js';
 import { parsePorts, parseProtocol, PortError } from '../firewall/ports.js';
 
 
@@ -182,7 +183,16 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
   const banaction = str('banaction', 'nftables-multiport');
   const actions = splitActionList(get('action') ?? '').map((a) => parseNameWithArgsAt(a, at('action')));
   for (const a of actions) {
-    if (NATIVE_ACTIONS.has(a.name)) continue;
+    if (NATIVE_ACTIONS.has(a.name)) {
+      try {
+        hookOf(a.name, a.args);
+      } catch (e) {
+        if (!(e instanceof HookError)) throw e;
+        const key = a.name.startsWith('nftables') ? 'chain_hook' : 'chain';
+        throw new ConfigError(get(key) !== undefined ? at(key) : at('action'), `jail "${name}": ${e.message}`, e.hint);
+      }
+      continue;
+    }
     if (a.name.endsWith('.py')) {
       // fail2ban imports these into its own Python server; bantop runs command actions (.conf) only.
       throw new ConfigError(at('action'), `jail "${name}": action "${a.name}" is a Python action, which fail2ban runs inside its own server; bantop cannot run it`,

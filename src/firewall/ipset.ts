@@ -1,16 +1,30 @@
 import type { Runner } from '../proc/run.js';
 import { canonicalTarget, ipFamily } from '../util/ip.js';
-import { FAMILIES, portMatches, result, syncJumps } from './iptables-common.js';
+import { chainExists, FAMILIES, hooksOf, portMatches, result, syncJumps } from './iptables-common.js';
 import { objectName } from './names.js';
 import { mergeResults, OK, type Backend, type Change, type FirewallResult, type FirewallState, type Target } from './types.js';
 
 const CHAIN = 'bantop_ipset';
 const MAXELEM = 4_194_304;
 
+/** The chain of the rules entered from `hook` (Target.hooks): bantop_ipset from INPUT, bantop_ipset.FORWARD … */
+function chainFor(hook: string): string {
+  return hook === 'INPUT' ? CHAIN : `${CHAIN}.${hook}`.slice(0, 28);
+}
+
+const ours = (c: string) => c === CHAIN || c.startsWith(`${CHAIN}.`);
+
+/** Our chains that exist, from `iptables -S`. */
+async function ourChains(runner: Runner, bin: string): Promise<string[]> {
+  const listed = await runner.run(bin, ['-w', '-S'], { timeoutMs: 120_000 });
+  return listed.stdout.split('\n').map((l) => /^-N (\S+)$/.exec(l.trim())?.[1]).filter((c): c is string => c !== undefined && ours(c));
+}
+
 /**
  * ipset + iptables/ip6tables: a `hash:net` set per target and family (it holds
  * single addresses and networks alike), loaded with `ipset restore`, and one
- * rule per set in a `bantop` chain that INPUT jumps to.
+ * rule per set in a `bantop_ipset` chain that INPUT jumps to (targets hooked
+ * elsewhere, fail2ban's `chain`, have a chain per hook: bantop_ipset.DOCKER-USER).
  */
 export class IpsetBackend implements Backend {
   readonly name = 'ipset';
@@ -33,13 +47,16 @@ export class IpsetBackend implements Backend {
     const mk = await this.runner.run('ipset', ['restore', '-exist'], { input: creates.join('\n') + '\n' });
     results.push(result(mk));
     if (!mk.ok) return mergeResults(results);
+    const hooks = ['INPUT', ...new Set(targets.flatMap(hooksOf).filter((h) => h !== 'INPUT'))];
     for (const fam of FAMILIES) {
-      // Declaring the chain in a --noflush restore empties and refills just this chain, atomically.
-      const rules = targets.flatMap((t) => portMatches(t).map((m) =>
-        `-A ${CHAIN} ${[...m, '-m', 'set', '--match-set', this.setName(t.key, fam.v), 'src', '-j', 'DROP'].join(' ')}`));
-      const input = `*filter\n:${CHAIN} - [0:0]\n${rules.join('\n')}${rules.length ? '\n' : ''}COMMIT\n`;
-      results.push(result(await this.runner.run(fam.restore, ['-w', '--noflush'], { input })));
-      results.push(...(await syncJumps(this.runner, fam.bin, (c) => c === CHAIN, [['-j', CHAIN]])));
+      // Declaring a chain in a --noflush restore empties and refills just that chain, atomically.
+      const lines = hooks.flatMap((h) => [`:${chainFor(h)} - [0:0]`, ...targets.filter((t) => hooksOf(t).includes(h)).flatMap((t) => portMatches(t).map((m) =>
+        `-A ${chainFor(h)} ${[...m, '-m', 'set', '--match-set', this.setName(t.key, fam.v), 'src', '-j', 'DROP'].join(' ')}`))]);
+      results.push(result(await this.runner.run(fam.restore, ['-w', '--noflush'], { input: `*filter\n${lines.join('\n')}\nCOMMIT\n` })));
+      results.push(...(await syncJumps(this.runner, fam.bin, ours, hooks.map((h) => ({ from: h, rule: ['-j', chainFor(h)] })))));
+      // Chains of hooks no longer used: their jumps are gone, so they can go.
+      const stale = (await ourChains(this.runner, fam.bin)).filter((c) => !hooks.some((h) => chainFor(h) === c));
+      if (stale.length) results.push(result(await this.runner.run(fam.restore, ['-w', '--noflush'], { input: `*filter\n${[...stale.map((c) => `-F ${c}`), ...stale.map((c) => `-X ${c}`)].join('\n')}\nCOMMIT\n` })));
     }
     const wanted = new Set(targets.flatMap((t) => [this.setName(t.key, 4), this.setName(t.key, 6)]));
     const names = await this.runner.run('ipset', ['list', '-n']);
@@ -75,10 +92,13 @@ export class IpsetBackend implements Backend {
   async healthy(): Promise<boolean> {
     const names = new Set((await this.runner.run('ipset', ['list', '-n'])).stdout.split('\n'));
     for (const t of this.targets) for (const v of [4, 6] as const) if (!names.has(this.setName(t.key, v))) return false;
+    const hooks = ['INPUT', ...new Set(this.targets.flatMap(hooksOf).filter((h) => h !== 'INPUT'))];
     for (const fam of FAMILIES) {
-      if (!(await this.runner.run(fam.bin, ['-w', '-C', 'INPUT', '-j', CHAIN])).ok) return false;
-      const rules = (await this.runner.run(fam.bin, ['-w', '-S', CHAIN])).stdout.split('\n').filter((l) => l.startsWith('-A ')).length;
-      if (rules !== this.targets.reduce((n, t) => n + portMatches(t).length, 0)) return false;
+      for (const h of hooks) {
+        if (!(await this.runner.run(fam.bin, ['-w', '-C', h, '-j', chainFor(h)])).ok && await chainExists(this.runner, fam.bin, h)) return false;
+        const rules = (await this.runner.run(fam.bin, ['-w', '-S', chainFor(h)])).stdout.split('\n').filter((l) => l.startsWith('-A ')).length;
+        if (rules !== this.targets.filter((t) => hooksOf(t).includes(h)).reduce((n, t) => n + portMatches(t).length, 0)) return false;
+      }
     }
     return true;
   }
@@ -86,9 +106,11 @@ export class IpsetBackend implements Backend {
   async teardown(): Promise<FirewallResult> {
     const results: FirewallResult[] = [];
     for (const fam of FAMILIES) {
-      await syncJumps(this.runner, fam.bin, (c) => c === CHAIN, []);
-      await this.runner.run(fam.bin, ['-w', '-F', CHAIN]);
-      await this.runner.run(fam.bin, ['-w', '-X', CHAIN]);
+      await syncJumps(this.runner, fam.bin, ours, []);
+      for (const c of await ourChains(this.runner, fam.bin)) {
+        await this.runner.run(fam.bin, ['-w', '-F', c]);
+        await this.runner.run(fam.bin, ['-w', '-X', c]);
+      }
     }
     const names = (await this.runner.run('ipset', ['list', '-n'])).stdout.split('\n').filter((n) => /^bt[46]-/.test(n));
     if (names.length) results.push(result(await this.runner.run('ipset', ['restore'], { input: names.map((n) => `destroy ${n}`).join('\n') + '\n' })));

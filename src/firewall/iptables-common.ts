@@ -21,25 +21,51 @@ export function result(r: { ok: boolean; exitCode: number; stderr: string }): Fi
   return { ok: r.ok, exitCode: r.exitCode, stderr: r.stderr };
 }
 
+/** A jump into one of our chains: the chain it is in (INPUT, or a target's hook: Target.hooks), and the rule, ending in `-j CHAIN`. */
+export interface Jump {
+  from: string;
+  rule: string[];
+}
+
+/** The chains a target is entered from. */
+export function hooksOf(t: Target): string[] {
+  return t.hooks ?? ['INPUT'];
+}
+
 /**
- * Make INPUT jump to exactly `wanted` (rules given as argument lists ending in
- * `-j CHAIN`) among the jumps to chains that are `ours`: missing ones are
- * inserted after a `-C` check, stale ones deleted.
+ * Make exactly `wanted` jump into chains that are `ours`, from chains that are
+ * not: missing ones are inserted after a `-C` check, stale ones deleted, in
+ * whatever chain they are (a jail that no longer hooks DOCKER-USER leaves no
+ * jump there). A hook chain that does not exist is an error in iptables (Docker
+ * not started yet: healthy() sees it appear, and the repair adds the jump);
+ * in ip6tables it is skipped, as Docker without IPv6 makes no IPv6 chains.
  */
-export async function syncJumps(runner: Runner, bin: string, ours: (chain: string) => boolean, wanted: string[][]): Promise<FirewallResult[]> {
+export async function syncJumps(runner: Runner, bin: string, ours: (chain: string) => boolean, wanted: Jump[]): Promise<FirewallResult[]> {
   const out: FirewallResult[] = [];
-  const listed = await runner.run(bin, ['-w', '-S', 'INPUT']);
-  const want = new Set(wanted.map((w) => w.join(' ')));
+  const listed = await runner.run(bin, ['-w', '-S'], { timeoutMs: 120_000 });
+  const want = new Set(wanted.map((w) => `${w.from} ${w.rule.join(' ')}`));
+  const chains = new Set<string>();
   for (const line of listed.stdout.split('\n')) {
-    const m = /^-A INPUT (.*-j (\S+))$/.exec(line.trim());
-    if (!m || !ours(m[2]!)) continue;
-    if (!want.has(normalizeRule(m[1]!))) out.push(result(await runner.run(bin, ['-w', '-D', 'INPUT', ...m[1]!.split(' ')])));
+    const c = /^-[NP] (\S+)/.exec(line)?.[1];
+    if (c !== undefined) chains.add(c);
+    const m = /^-A (\S+) (.*-j (\S+))$/.exec(line.trim());
+    if (!m || ours(m[1]!) || !ours(m[3]!)) continue;
+    if (!want.has(`${m[1]!} ${normalizeRule(m[2]!)}`)) out.push(result(await runner.run(bin, ['-w', '-D', m[1]!, ...m[2]!.split(' ')])));
   }
   for (const w of wanted) {
-    if ((await runner.run(bin, ['-w', '-C', 'INPUT', ...w])).ok) continue;
-    out.push(result(await runner.run(bin, ['-w', '-I', 'INPUT', '1', ...w])));
+    if (listed.ok && !chains.has(w.from)) {
+      if (bin !== 'ip6tables') out.push({ ok: false, exitCode: 1, stderr: `${bin}: chain ${w.from} does not exist (yet): the jump to ${w.rule.at(-1)} goes in when it does` });
+      continue;
+    }
+    if ((await runner.run(bin, ['-w', '-C', w.from, ...w.rule])).ok) continue;
+    out.push(result(await runner.run(bin, ['-w', '-I', w.from, '1', ...w.rule])));
   }
   return out;
+}
+
+/** Does `bin` have chain `name`? (healthy(): a hook chain still missing is not a repair to make.) */
+export async function chainExists(runner: Runner, bin: string, name: string): Promise<boolean> {
+  return (await runner.run(bin, ['-w', '-S', name])).ok;
 }
 
 // iptables -S prints `-m multiport --dports` after `-p tcp -m tcp`; compare on the parts we write.

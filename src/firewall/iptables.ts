@@ -1,6 +1,6 @@
 import type { Runner } from '../proc/run.js';
 import { canonicalTarget, ipFamily } from '../util/ip.js';
-import { FAMILIES, portMatches, result, syncJumps } from './iptables-common.js';
+import { chainExists, FAMILIES, hooksOf, portMatches, result, syncJumps } from './iptables-common.js';
 import { parseListing, parseShardChain, SHARD_OVER, SHARDS, shardChain, shardedRestoreLines, shardOf, shardRepairLines, type Listing } from './iptables-shards.js';
 import { objectName } from './names.js';
 import { mergeResults, OK, type Backend, type Change, type FirewallResult, type FirewallState, type Target } from './types.js';
@@ -21,7 +21,7 @@ interface Layout {
 /**
  * iptables chains, fail2ban's `f2b-<jail>` layout: a `bantop-<jail>` chain per
  * target with one DROP rule per address, entered from INPUT for the jail's
- * ports. A target past SHARD_OVER addresses is split into shard chains (see
+ * ports (or from the chains it hooks: Target.hooks, fail2ban's `chain`). A target past SHARD_OVER addresses is split into shard chains (see
  * iptables-shards.ts). Every insert is checked first (`-C`), so a rule is never
  * duplicated.
  */
@@ -93,7 +93,8 @@ export class IptablesBackend implements Backend {
         if (lay.sharded) repair.push(...shardRepairLines(top, base, fam.v, have));
       }
       if (repair.length) results.push(await this.restore(fam, repair));
-      results.push(...(await syncJumps(this.runner, fam.bin, (c) => c.startsWith(PREFIX), targets.flatMap((t) => portMatches(t).map((m) => [...m, '-j', this.chain(t.key)])))));
+      results.push(...(await syncJumps(this.runner, fam.bin, (c) => c.startsWith(PREFIX),
+        targets.flatMap((t) => hooksOf(t).flatMap((from) => portMatches(t).map((m) => ({ from, rule: [...m, '-j', this.chain(t.key)] })))))));
       const wanted = new Set(targets.map((t) => t.key));
       const stale = [...have.chains].filter((c) => c.startsWith(PREFIX) && !wanted.has(this.keyOf(c) ?? '\u0000'));
       if (stale.length) results.push(await this.drop(fam, stale));
@@ -216,7 +217,7 @@ export class IptablesBackend implements Backend {
     return st;
   }
 
-  /** Each target's chain lists on its own (a sharded one with all its jumps), and INPUT still enters it. */
+  /** Each target's chain lists on its own (a sharded one with all its jumps), and INPUT (or its hooks) still enter it. */
   async healthy(): Promise<boolean> {
     for (const fam of FAMILIES) {
       for (const t of this.targets) {
@@ -224,7 +225,11 @@ export class IptablesBackend implements Backend {
         const have = await this.list(fam.bin, top);
         if (!have.ok) return false;
         if (this.layout(fam.bin, t.key).sharded && (have.jumps.get(top)?.size ?? 0) < SHARDS) return false;
-        for (const m of portMatches(t)) if (!(await this.runner.run(fam.bin, ['-w', '-C', 'INPUT', ...m, '-j', top])).ok) return false;
+        for (const from of hooksOf(t)) {
+          for (const m of portMatches(t)) {
+            if (!(await this.runner.run(fam.bin, ['-w', '-C', from, ...m, '-j', top])).ok && await chainExists(this.runner, fam.bin, from)) return false;
+          }
+        }
       }
     }
     return true;

@@ -22,7 +22,8 @@ interface NftJsonSet {
 /**
  * nftables: one `table inet bantop`; per target a hash set per family for
  * single addresses and an interval set per family for CIDR bans only (adding to
- * a large interval set is slow), and one drop rule per set in an input chain.
+ * a large interval set is slow), and one drop rule per set in an input chain
+ * (and in a forward chain for targets hooked there: Target.hooks).
  */
 export class NftablesBackend implements Backend {
   readonly name = 'nftables';
@@ -30,6 +31,9 @@ export class NftablesBackend implements Backend {
   private readonly session: NftSession;
   private readonly baseOf = new Map<string, string>();
   private readonly keyOfSet = new Map<string, string>();
+  /** The base chains the last setup made (one per hook), and the drop rules it put in them. */
+  private hooks: string[] = ['input'];
+  private rulesWanted = 0;
 
   constructor(private readonly runner: Runner, opts: { table?: string } = {}) {
     this.table = opts.table ?? 'bantop';
@@ -66,7 +70,9 @@ export class NftablesBackend implements Backend {
   async setup(targets: Target[]): Promise<FirewallResult> {
     const T = `inet ${this.table}`;
     const wanted = new Set<string>();
-    const cmds = [`add table ${T}`, `add chain ${T} input { type filter hook input priority filter - 1; policy accept; }`];
+    // A base chain per hook a target uses (Target.hooks), named after it; input always, for the permanent list.
+    const hooks = ['input', ...new Set(targets.flatMap((t) => t.hooks ?? []).filter((h) => h !== 'input'))];
+    const cmds = [`add table ${T}`, ...hooks.map((h) => `add chain ${T} ${h} { type filter hook ${h} priority filter - 1; policy accept; }`)];
     const ordered = [...targets].sort((a, b) => Number(b.key === PERMANENT) - Number(a.key === PERMANENT));
     for (const t of ordered) {
       const b = this.base(t.key);
@@ -76,7 +82,8 @@ export class NftablesBackend implements Backend {
         cmds.push(`add set ${T} ${b}_${k} { type ${type};${k.startsWith('n') ? ' flags interval;' : ''} }`);
       }
     }
-    cmds.push(`flush chain ${T} input`);
+    for (const h of hooks) cmds.push(`flush chain ${T} ${h}`);
+    this.rulesWanted = 0;
     for (const t of ordered) {
       const b = this.base(t.key);
       let l4 = '';
@@ -86,10 +93,18 @@ export class NftablesBackend implements Backend {
       } else if (t.protocol !== 'all') {
         l4 = `meta l4proto ${t.protocol} `;
       }
-      for (const k of KINDS) cmds.push(`add rule ${T} input ${l4}${k.endsWith('4') ? 'ip' : 'ip6'} saddr @${b}_${k} drop`);
+      for (const h of t.hooks ?? ['input']) {
+        for (const k of KINDS) cmds.push(`add rule ${T} ${h} ${l4}${k.endsWith('4') ? 'ip' : 'ip6'} saddr @${b}_${k} drop`);
+        this.rulesWanted += KINDS.length;
+      }
     }
-    // Sets of jails that are gone; the chain no longer refers to them after the flush above.
-    for (const item of (await this.listTerse()) ?? []) {
+    this.hooks = hooks;
+    // Chains of hooks no longer used, then sets of jails that are gone: no rule refers to them after the flushes.
+    const items = (await this.listTerse()) ?? [];
+    for (const item of items) {
+      if (item.chain && !hooks.includes(item.chain.name)) cmds.push(`flush chain ${T} ${item.chain.name}`, `delete chain ${T} ${item.chain.name}`);
+    }
+    for (const item of items) {
       if (item.set && !wanted.has(item.set.name)) cmds.push(`delete set ${T} ${item.set.name}`);
     }
     return this.file(cmds);
@@ -147,9 +162,9 @@ export class NftablesBackend implements Backend {
     const items = await this.listTerse();
     if (!items) return this.baseOf.size === 0;
     const sets = new Set(items.filter((i) => i.set).map((i) => i.set!.name));
-    const rules = items.filter((i) => i.rule?.chain === 'input').length;
+    const rules = items.filter((i) => i.rule !== undefined && this.hooks.includes(i.rule.chain)).length;
     for (const b of this.baseOf.values()) for (const k of KINDS) if (!sets.has(`${b}_${k}`)) return false;
-    return rules === this.baseOf.size * KINDS.length;
+    return rules === this.rulesWanted;
   }
 
   async teardown(): Promise<FirewallResult> {

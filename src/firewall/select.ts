@@ -5,6 +5,7 @@ import { ConfigError } from '../util/errors.js';
 import { CommandBackend, type CommandBackendOptions } from './command.js';
 import { DryRunBackend } from './dry-run.js';
 import type { EnforcementPlan, JailRoute } from './enforcer.js';
+import { hookOf } from './hooks.js';
 import { HostsDenyBackend } from './hostsdeny.js';
 import { IpsetBackend } from './ipset.js';
 import { IptablesBackend } from './iptables.js';
@@ -83,7 +84,8 @@ export function buildPlan(cfg: LoadedConfig, opts: PlanOptions): EnforcementPlan
       const n = NATIVE[ref.name];
       if (n) {
         const isAll = n.allports || ref.args['type'] === 'allports';
-        const target = jailTarget(jail, ref, isAll);
+        const kind = n.kind === 'default' ? cfg.settings.firewall : n.kind;
+        const target = { ...jailTarget(jail, ref, isAll), ...hooksOf(ref, dry ? 'dry-run' : kind) };
         addRoute(jail.name, { backend: n.kind === 'default' ? defaultBackend : native(n.kind), target, sharedPermanent: true });
         continue;
       }
@@ -96,11 +98,31 @@ export function buildPlan(cfg: LoadedConfig, opts: PlanOptions): EnforcementPlan
       addRoute(jail.name, { backend: b, target: { key: jail.name, ports: { all: true }, protocol: 'all' }, sharedPermanent: false });
     }
   }
+  // The permanent list, and the manual jail's bans, stop an address wherever a jail's rules meet traffic on the
+  // same backend: on a host whose jails guard containers (chain = DOCKER-USER), a permanent ban must reach them too.
+  const hooksOn = new Map<Backend, Set<string>>();
+  for (const list of routes.values()) {
+    for (const r of list) if (r.sharedPermanent && r.target.hooks) for (const h of r.target.hooks) (hooksOn.get(r.backend) ?? hooksOn.set(r.backend, new Set()).get(r.backend)!).add(h);
+  }
+  const everywhere = (b: Backend): Pick<Target, 'hooks'> => {
+    const hs = hooksOn.get(b);
+    if (!hs) return {};
+    const first = b.name === 'nftables' ? 'input' : 'INPUT';
+    return { hooks: [first, ...[...hs].filter((h) => h !== first).sort()] };
+  };
   for (const name of opts.passiveJails) {
     if (routes.has(name)) continue;
-    addRoute(name, { backend: defaultBackend, target: { key: name, ports: { all: true }, protocol: 'all' }, sharedPermanent: true });
+    addRoute(name, { backend: defaultBackend, target: { key: name, ports: { all: true }, protocol: 'all', ...everywhere(defaultBackend) }, sharedPermanent: true });
   }
+  for (const b of permanentTargets.keys()) permanentTargets.set(b, { ...ALL_PORTS, ...everywhere(b) });
   return { backends, routes, permanentTargets };
+}
+
+/** Target.hooks for a jail's native action (hooks.ts; the config loader has checked them). */
+function hooksOf(ref: ActionRef, kind: FirewallKind): Pick<Target, 'hooks'> {
+  if (kind !== 'iptables' && kind !== 'ipset' && kind !== 'nftables') return {};
+  const hook = hookOf(ref.name, ref.args);
+  return hook === null ? {} : { hooks: [hook] };
 }
 
 /** A jail's action run from its action.d file (fail2ban's command action). */

@@ -17,6 +17,12 @@ export interface Target {
   key: string;
   ports: PortSpec;
   protocol: Protocol;
+  /**
+   * Where traffic meets the target's rules: filter-table chains for iptables
+   * and ipset (fail2ban's `chain`: INPUT, FORWARD, DOCKER-USER …), hooks for
+   * nftables (`chain_hook`: input, forward). Absent: INPUT, or input.
+   */
+  hooks?: string[];
 }
 
 /** What a command action's tags need about the ban behind a change. */

@@ -159,6 +159,34 @@ describe('backend choice', () => {
     expect(enforcer.targetsOf(plan.backends.indexOf(plan.routes.get('asterisk')![0]!.backend)).map((t) => t.key)).toEqual(expect.arrayContaining(['asterisk-tcp', 'asterisk-udp']));
   });
 
+  it.skipIf(noJail !== null)(`hooks a jail where its chain or chain_hook says (Docker's DOCKER-USER), and the permanent list there too${skipNote(noJail)}`, () => {
+    cpSync('/etc/fail2ban', dir, { recursive: true });
+    writeFileSync(join(dir, 'x.log'), '');
+    const jails = (extra: string) => writeFileSync(join(dir, 'jail.d', 'zz.local'),
+      `[sshd]\nlogpath = ${dir}/x.log\n[web]\nenabled = true\nfilter = nginx-http-auth\nlogpath = ${dir}/x.log\nport = 8080\n${extra}`);
+    const plan = () => buildPlan(loadConfig(dir), { runner: hostRunner(), passiveJails: ['manual'] });
+    // jail.conf's own value, <known/chain>, leaves the action's: INPUT.
+    jails('');
+    expect(plan().routes.get('web')![0]!.target.hooks).toBeUndefined();
+    jails('chain = DOCKER-USER\n');
+    let p = plan();
+    expect(p.routes.get('web')![0]!.target).toEqual({ key: 'web', ports: { all: false, ranges: [[8080, 8080]] }, protocol: 'tcp', hooks: ['DOCKER-USER'] });
+    expect(p.routes.get('sshd')![0]!.target.hooks).toBeUndefined();
+    const ipt = p.routes.get('web')![0]!.backend;
+    expect(p.permanentTargets.get(ipt)!.hooks).toEqual(['INPUT', 'DOCKER-USER']);
+    jails('banaction = nftables[chain_hook=forward]\n');
+    p = plan();
+    const nft = p.routes.get('web')![0]!;
+    expect(nft.backend.name).toBe('nftables');
+    expect(nft.target.hooks).toEqual(['forward']);
+    expect(p.permanentTargets.get(nft.backend)!.hooks).toEqual(['input', 'forward']);
+    // Named with the file, line and key, when the config loads.
+    jails('banaction = nftables[chain_hook=prerouting]\n');
+    expect(() => plan()).toThrow(/jail\.conf:line \d+ \[action\]: jail "web": chain_hook "prerouting": bantop's nftables table filters at input or forward/);
+    jails('chain = bantop-sshd\n');
+    expect(() => plan()).toThrow(/zz\.local:line 8 \[chain\]: jail "web": chain "bantop-sshd" is not an iptables chain bantop can hook into/);
+  });
+
   it('names an action\'s rule as fail2ban names its chain', () => {
     expect(actionKey('nsd', { name: 'iptables-multiport', args: {} })).toBe('nsd');
     expect(actionKey('nsd', { name: 'iptables-multiport', args: { name: 'nsd' } })).toBe('nsd');

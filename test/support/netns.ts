@@ -22,6 +22,12 @@ export interface Lab {
   peerIp: string;
   hostIp6: string;
   peerIp6: string;
+  /**
+   * With createLab({ routed: true }): a third namespace behind the host, which
+   * routes between it and the peer (a container or VM on the host: its
+   * traffic passes the host's forward path, not its input).
+   */
+  inner?: { ns: string; ip: string };
   cleanup(): void;
 }
 
@@ -30,19 +36,21 @@ process.on('exit', () => { for (const l of live) l.cleanup(); });
 
 let counter = 0;
 
-export function createLab(): Lab {
+export function createLab(o: { routed?: boolean } = {}): Lab {
   // 10.200.X.0/24 with X from the pid and a counter, so parallel test files never collide.
   const n = (process.pid * 7 + counter++) % 250 + 1;
   const tag = `${process.pid % 10000}x${counter}`;
   const host = `bth${tag}`;
   const peer = `btp${tag}`;
+  const inner = `bti${tag}`;
   const sh = (args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
   const lab: Lab = {
     host, peer,
     hostIp: `10.200.${n}.1`, peerIp: `10.200.${n}.2`,
     hostIp6: `fd00:200:${n.toString(16)}::1`, peerIp6: `fd00:200:${n.toString(16)}::2`,
+    ...(o.routed ? { inner: { ns: inner, ip: `10.201.${n}.2` } } : {}),
     cleanup() {
-      for (const ns of [host, peer]) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      for (const ns of [host, peer, ...(o.routed ? [inner] : [])]) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
       live.delete(lab);
     },
   };
@@ -59,6 +67,19 @@ export function createLab(): Lab {
       sh(['-n', ns, 'link', 'set', dev, 'up']);
       sh(['-n', ns, 'link', 'set', 'lo', 'up']);
     }
+    if (o.routed) {
+      // 10.201.X.0/24 between the host and the inner namespace; the host forwards (its own namespace's setting).
+      sh(['netns', 'add', inner]);
+      sh(['link', 'add', `vi${tag}`, 'type', 'veth', 'peer', 'name', `vj${tag}`]);
+      sh(['link', 'set', `vi${tag}`, 'netns', host]);
+      sh(['link', 'set', `vj${tag}`, 'netns', inner]);
+      sh(['-n', host, 'addr', 'add', `10.201.${n}.1/24`, 'dev', `vi${tag}`]);
+      sh(['-n', inner, 'addr', 'add', `10.201.${n}.2/24`, 'dev', `vj${tag}`]);
+      for (const [ns, dev] of [[host, `vi${tag}`], [inner, `vj${tag}`], [inner, 'lo']] as const) sh(['-n', ns, 'link', 'set', dev, 'up']);
+      sh(['-n', inner, 'route', 'add', 'default', 'via', `10.201.${n}.1`]);
+      sh(['-n', peer, 'route', 'add', `10.201.${n}.0/24`, 'via', lab.hostIp]);
+      execFileSync('ip', ['netns', 'exec', host, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'], { stdio: 'pipe' });
+    }
   } catch (e) {
     lab.cleanup();
     throw e;
@@ -66,10 +87,10 @@ export function createLab(): Lab {
   return lab;
 }
 
-/** A TCP listener inside the host namespace; every connection is accepted and closed. */
-export function listen(lab: Lab, ports: number[]): ChildProcess {
+/** A TCP listener inside the host namespace (or `ns`); every connection is accepted and closed. */
+export function listen(lab: Lab, ports: number[], ns = lab.host): ChildProcess {
   const code = `const net=require('net');for(const p of ${JSON.stringify(ports)}){net.createServer(s=>s.end()).listen(p,'::');}console.log('ready');`;
-  return spawn('ip', ['netns', 'exec', lab.host, process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 export async function listening(p: ChildProcess): Promise<void> {
@@ -80,8 +101,8 @@ export async function listening(p: ChildProcess): Promise<void> {
 }
 
 /** Can the peer open a TCP connection to the host's port? (A dropped SYN shows as a timeout.) */
-export function tcpReaches(lab: Lab, port: number, opts: { v6?: boolean; timeoutMs?: number } = {}): boolean {
-  const addr = opts.v6 ? lab.hostIp6 : lab.hostIp;
+export function tcpReaches(lab: Lab, port: number, opts: { v6?: boolean; timeoutMs?: number; to?: string } = {}): boolean {
+  const addr = opts.to ?? (opts.v6 ? lab.hostIp6 : lab.hostIp);
   const code = `const s=require('net').connect({host:'${addr}',port:${port}});s.setTimeout(${opts.timeoutMs ?? 400});` +
     `s.on('connect',()=>{s.destroy();process.exit(0)});s.on('timeout',()=>process.exit(1));s.on('error',()=>process.exit(2));`;
   return spawnSync('ip', ['netns', 'exec', lab.peer, process.execPath, '-e', code]).status === 0;
