@@ -231,7 +231,7 @@ ignoreip = 198.51.100.41
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain(`refusing to ban ${lab.peerIp}: it is the SSH connection from ${lab.peerIp} port 50514 to ${lab.hostIp} port 22`);
     expect(refused.stderr).toContain('--force');
-    const net = cli(cfg, ['permaban', `${lab.peerIp}/24`], env);
+    const net = cli(cfg, ['permaban', `${lab.peerIp.replace(/\.\d+$/, '.0')}/24`], env);
     expect(net.status).toBe(2);
     expect(net.stderr).toMatch(/covers .* which is the SSH connection from/);
     expect(tcpReaches(lab, 2222)).toBe(true);
