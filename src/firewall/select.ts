@@ -84,8 +84,9 @@ export function buildPlan(cfg: LoadedConfig, opts: PlanOptions): EnforcementPlan
       const n = NATIVE[ref.name];
       if (n) {
         const isAll = n.allports || ref.args['type'] === 'allports';
-        const kind = n.kind === 'default' ? cfg.settings.firewall : n.kind;
-        const target = { ...jailTarget(jail, ref, isAll), ...hooksOf(ref, dry ? 'dry-run' : kind) };
+        // fail2ban's chain / chain_hook (hooks.ts), checked when the config loaded.
+        const hook = dry ? null : hookOf(ref.name, ref.args);
+        const target = { ...jailTarget(jail, ref, isAll), ...(hook === null ? {} : { hooks: [hook] }) };
         addRoute(jail.name, { backend: n.kind === 'default' ? defaultBackend : native(n.kind), target, sharedPermanent: true });
         continue;
       }
@@ -101,8 +102,11 @@ export function buildPlan(cfg: LoadedConfig, opts: PlanOptions): EnforcementPlan
   // The permanent list, and the manual jail's bans, stop an address wherever a jail's rules meet traffic on the
   // same backend: on a host whose jails guard containers (chain = DOCKER-USER), a permanent ban must reach them too.
   const hooksOn = new Map<Backend, Set<string>>();
-  for (const list of routes.values()) {
-    for (const r of list) if (r.sharedPermanent && r.target.hooks) for (const h of r.target.hooks) (hooksOn.get(r.backend) ?? hooksOn.set(r.backend, new Set()).get(r.backend)!).add(h);
+  for (const r of [...routes.values()].flat()) {
+    if (!r.sharedPermanent || !r.target.hooks) continue;
+    const hs = hooksOn.get(r.backend) ?? new Set<string>();
+    for (const h of r.target.hooks) hs.add(h);
+    hooksOn.set(r.backend, hs);
   }
   const everywhere = (b: Backend): Pick<Target, 'hooks'> => {
     const hs = hooksOn.get(b);
@@ -116,13 +120,6 @@ export function buildPlan(cfg: LoadedConfig, opts: PlanOptions): EnforcementPlan
   }
   for (const b of permanentTargets.keys()) permanentTargets.set(b, { ...ALL_PORTS, ...everywhere(b) });
   return { backends, routes, permanentTargets };
-}
-
-/** Target.hooks for a jail's native action (hooks.ts; the config loader has checked them). */
-function hooksOf(ref: ActionRef, kind: FirewallKind): Pick<Target, 'hooks'> {
-  if (kind !== 'iptables' && kind !== 'ipset' && kind !== 'nftables') return {};
-  const hook = hookOf(ref.name, ref.args);
-  return hook === null ? {} : { hooks: [hook] };
 }
 
 /** A jail's action run from its action.d file (fail2ban's command action). */
