@@ -40,9 +40,10 @@ export function hooksOf(t: Target): string[] {
  * not started yet: healthy() sees it appear, and the repair adds the jump);
  * in ip6tables it is skipped, as Docker without IPv6 makes no IPv6 chains.
  */
-export async function syncJumps(runner: Runner, bin: string, ours: (chain: string) => boolean, wanted: Jump[]): Promise<FirewallResult[]> {
+export async function syncJumps(runner: Runner, bin: string, ours: (chain: string) => boolean, wanted: Jump[], listing?: string): Promise<FirewallResult[]> {
   const out: FirewallResult[] = [];
-  const listed = await runner.run(bin, ['-w', '-S'], { timeoutMs: 120_000 });
+  // `listing`: the caller's `-S` of the whole table, when nothing it lists has changed since.
+  const listed = listing !== undefined ? { ok: true, stdout: listing } : await runner.run(bin, ['-w', '-S'], { timeoutMs: 120_000 });
   const want = new Set(wanted.map((w) => `${w.from} ${w.rule.join(' ')}`));
   const chains = new Set<string>();
   for (const line of listed.stdout.split('\n')) {
