@@ -497,8 +497,17 @@ function headOf(path: string): string | null {
  * Opens a log file for reading: null when it cannot be opened, or what it is
  * when it is not a regular file. Without O_NONBLOCK, opening a FIFO waits for
  * a writer, and the whole daemon with it; a regular file reads the same either way.
+ * A path that is no file is not opened at all: a FIFO opened and closed at each
+ * poll would let a writer that waits on it through, to write into a closed pipe.
  */
 function openLog(path: string): { fd: number; st: Stats } | string | null {
+  let before: Stats;
+  try {
+    before = statSync(path);
+  } catch {
+    return null; // gone, a symlink loop, no access: as a file that cannot be opened
+  }
+  if (!before.isFile()) return notFileKind(before);
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
