@@ -101,6 +101,9 @@ export function buildPlan(cfg: LoadedConfig, opts: PlanOptions): EnforcementPlan
   }
   // The permanent list, and the manual jail's bans, stop an address wherever a jail's rules meet traffic on the
   // same backend: on a host whose jails guard containers (chain = DOCKER-USER), a permanent ban must reach them too.
+  // A backend none of whose jails is hooked there (the default nftables, under Debian's iptables banactions) takes
+  // the routed path at its own forward hook.
+  const FORWARD: Partial<Record<string, string>> = { nftables: 'forward', iptables: 'FORWARD', ipset: 'FORWARD' };
   const hooksOn = new Map<Backend, Set<string>>();
   for (const r of [...routes.values()].flat()) {
     if (!r.sharedPermanent || !r.target.hooks) continue;
@@ -109,7 +112,8 @@ export function buildPlan(cfg: LoadedConfig, opts: PlanOptions): EnforcementPlan
     hooksOn.set(r.backend, hs);
   }
   const everywhere = (b: Backend): Pick<Target, 'hooks'> => {
-    const hs = hooksOn.get(b);
+    const fwd = FORWARD[b.name];
+    const hs = hooksOn.get(b) ?? (hooksOn.size > 0 && fwd !== undefined ? new Set([fwd]) : undefined);
     if (!hs) return {};
     const first = b.name === 'nftables' ? 'input' : 'INPUT';
     return { hooks: [first, ...[...hs].filter((h) => h !== first).sort()] };

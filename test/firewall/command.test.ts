@@ -168,12 +168,19 @@ describe('backend choice', () => {
     // jail.conf's own value, <known/chain>, leaves the action's: INPUT.
     jails('');
     expect(plan().routes.get('web')![0]!.target.hooks).toBeUndefined();
+    expect(plan().routes.get('manual')![0]!.target.hooks).toBeUndefined();
     jails('chain = DOCKER-USER\n');
     let p = plan();
     expect(p.routes.get('web')![0]!.target).toEqual({ key: 'web', ports: { all: false, ranges: [[8080, 8080]] }, protocol: 'tcp', hooks: ['DOCKER-USER'] });
     expect(p.routes.get('sshd')![0]!.target.hooks).toBeUndefined();
     const ipt = p.routes.get('web')![0]!.backend;
     expect(p.permanentTargets.get(ipt)!.hooks).toEqual(['INPUT', 'DOCKER-USER']);
+    // Manual bans (bantop permaban) land on the default backend, nftables here, with no jail of its own: its forward
+    // hook takes them to the containers too.
+    const manual = p.routes.get('manual')![0]!;
+    expect(manual.backend.name).toBe('nftables');
+    expect(manual.target.hooks).toEqual(['input', 'forward']);
+    expect(p.permanentTargets.get(manual.backend)!.hooks).toEqual(['input', 'forward']);
     jails('banaction = nftables[chain_hook=forward]\n');
     p = plan();
     const nft = p.routes.get('web')![0]!;
