@@ -24,12 +24,15 @@ export function createLogger(target: string, level: string): Logger {
   const stamp = fd !== null ? () => '' : () => `${new Date().toISOString()} `;
   // To the journal, each line starts with its syslog priority, which journald takes as the entry's (systemd's
   // SyslogLevelPrefix): without it every line was priority 6, and `journalctl -u bantop -p warning` showed nothing.
+  // The name is the journal's (SyslogIdentifier): the message starts at the level, as fail2ban's recidive filter
+  // reads it after `bantop[pid]: ` with _daemon = bantop.
   const journal = fd !== null && isJournalStream(fd);
+  const head = (i: number) => (journal ? `<${PRIORITIES[i]}>` : `${stamp()}bantop `);
   return {
     log(lv, msg) {
       const i = LEVELS.indexOf(lv);
       if (i > max) return;
-      write(`${journal ? `<${PRIORITIES[i]}>` : ''}${stamp()}bantop ${lv.padEnd(7)} ${msg}\n`);
+      write(`${head(i)}${lv.padEnd(7)} ${msg}\n`);
     },
   };
 }

@@ -108,4 +108,27 @@ describe.skipIf(journalSkipReason !== null)(`bantop regex systemd-journal[…] o
     expect(ours.matches.map((m) => ({ host: m.ip, time: Date.parse(`${m.time}Z`) / 1000 }))).toEqual(theirs.rows);
     expect(ours.matches.map((m) => [m.time, m.user])).toEqual([['2026-06-21T16:47:56', '2020-01-01 00:00:00'], ['2026-06-21T16:47:57', 'bob']]);
   });
+  it.skipIf(skip !== null)(`reads the daemon's own lines in the journal with Debian's recidive filter, as fail2ban-regex does${skipNote(skip)}`, () => {
+    // What journald keeps of bantop serve's stderr under systemd: the <N> prefix taken as the priority, the name the unit's.
+    const own = (s: number, priority: number, msg: string): JournalFields =>
+      ({ __REALTIME_TIMESTAMP: at(s), _HOSTNAME: 'web1', SYSLOG_IDENTIFIER: 'bantop', _PID: '500', _SYSTEMD_UNIT: 'bantop.service', _COMM: 'node', PRIORITY: String(priority), MESSAGE: msg });
+    const log = join(dir, 'bantop.journal');
+    appendJournal(log, [
+      own(10, 5, 'NOTICE  [sshd] Ban 203.0.113.21'),
+      own(11, 6, 'INFO    [sshd] 203.0.113.21 banned for 600s (filter)'),
+      own(12, 5, 'NOTICE  [recidive] Ban 203.0.113.21'),
+      own(13, 5, 'NOTICE  [nginx-http-auth] Ban 2001:db8::21'),
+      own(14, 5, 'NOTICE  [sshd] Unban 203.0.113.21'),
+      // The line as it was before, with the name again after the journal's: recidive reads no ban in it.
+      own(15, 5, 'bantop NOTICE  [sshd] Ban 203.0.113.22'),
+    ]);
+    const filter = "recidive[_daemon=bantop, journalmatch='_SYSTEMD_UNIT=bantop.service PRIORITY=5']";
+    const theirs = fail2banRegex(`systemd-journal[journalfiles=${log}]`, filter);
+    const r = bantop('--config', '/etc/fail2ban', '--json', 'regex', `systemd-journal[journalfiles=${log}]`, filter);
+    expect(r.code, r.err).toBe(0);
+    const ours = JSON.parse(r.out) as { lines: number; matched: number; matches: Array<{ ip: string; time: string }> };
+    expect({ lines: ours.lines, matched: ours.matched }).toEqual({ lines: theirs.lines, matched: theirs.matched });
+    expect(ours.matches.map((m) => m.ip)).toEqual(['203.0.113.21', '2001:db8::21']);
+    expect(ours.matches.map((m) => ({ host: m.ip, time: Date.parse(`${m.time}Z`) / 1000 }))).toEqual(theirs.rows);
+  });
 });
