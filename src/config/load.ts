@@ -10,7 +10,7 @@ import { parseNameWithArgsAt, splitActionList } from './args.js';
 import { checkFilterRegexes, configLines, filterOwnOptions, resolveFilter } from './filter-def.js';
 import { LOG_TIME_ZONE_HINT, parseLogTimeZone } from '../filter/dates.js';
 import { LOG_ENCODING_HINT, lineDecoder } from '../source/log-encoding.js';
-import { notFileKind } from '../util/file-kind.js';
+import { notFileKind, statOf } from '../util/file-kind.js';
 import {
   DEFAULT_SETTINGS, JailSchema, SettingsSchema,
   type JailConfig, type LoadedConfig, type MissingLog, type Settings,
@@ -172,9 +172,9 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     }
     for (const p of logpath) {
       if (/[*?[]/.test(p)) continue;
-      if (!existsSync(p)) missingLogs.push({ jail: name, path: p, journal: filter.journalmatch.length > 0 && SYSLOG_FILE.test(basename(p)) });
-      else if (!statSync(p).isFile()) {
-        const st = statSync(p);
+      const st = statOf(p);
+      if (st === undefined) missingLogs.push({ jail: name, path: p, journal: filter.journalmatch.length > 0 && SYSLOG_FILE.test(basename(p)) });
+      else if (!st.isFile()) {
         warnings.push(`jail "${name}": log path ${p} is ${notFileKind(st)}, not a log file: it is not read${st.isDirectory() ? ` (a glob such as ${p}/*.log reads the files in it)` : ''}`);
       }
     }

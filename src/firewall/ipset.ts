@@ -2,7 +2,7 @@ import type { Runner } from '../proc/run.js';
 import { canonicalTarget, ipFamily } from '../util/ip.js';
 import { chainExists, FAMILIES, hooksOf, portMatches, result, syncJumps } from './iptables-common.js';
 import { objectName } from './names.js';
-import { mergeResults, OK, type Backend, type Change, type FirewallResult, type FirewallState, type Target } from './types.js';
+import { hooksIn, mergeResults, OK, type Backend, type Change, type FirewallResult, type FirewallState, type Target } from './types.js';
 
 const CHAIN = 'bantop_ipset';
 const MAXELEM = 4_194_304;
@@ -14,10 +14,15 @@ function chainFor(hook: string): string {
 
 const ours = (c: string) => c === CHAIN || c.startsWith(`${CHAIN}.`);
 
-/** Our chains that exist, from `iptables -S`. */
-async function ourChains(runner: Runner, bin: string): Promise<string[]> {
-  const listed = await runner.run(bin, ['-w', '-S'], { timeoutMs: 120_000 });
-  return listed.stdout.split('\n').map((l) => /^-N (\S+)$/.exec(l.trim())?.[1]).filter((c): c is string => c !== undefined && ours(c));
+/** Our chains in an `iptables -S` listing. */
+function ourChains(listing: string): string[] {
+  return listing.split('\n').map((l) => /^-N (\S+)$/.exec(l.trim())?.[1]).filter((c): c is string => c !== undefined && ours(c));
+}
+
+/** `iptables -S` of the whole filter table: read once, for the jumps (syncJumps) and our chains both. */
+async function listTable(runner: Runner, bin: string): Promise<string | undefined> {
+  const r = await runner.run(bin, ['-w', '-S'], { timeoutMs: 120_000 });
+  return r.ok ? r.stdout : undefined;
 }
 
 /**
@@ -47,15 +52,17 @@ export class IpsetBackend implements Backend {
     const mk = await this.runner.run('ipset', ['restore', '-exist'], { input: creates.join('\n') + '\n' });
     results.push(result(mk));
     if (!mk.ok) return mergeResults(results);
-    const hooks = ['INPUT', ...new Set(targets.flatMap(hooksOf).filter((h) => h !== 'INPUT'))];
+    const hooks = hooksIn(targets, 'INPUT');
     for (const fam of FAMILIES) {
       // Declaring a chain in a --noflush restore empties and refills just that chain, atomically.
       const lines = hooks.flatMap((h) => [`:${chainFor(h)} - [0:0]`, ...targets.filter((t) => hooksOf(t).includes(h)).flatMap((t) => portMatches(t).map((m) =>
         `-A ${chainFor(h)} ${[...m, '-m', 'set', '--match-set', this.setName(t.key, fam.v), 'src', '-j', 'DROP'].join(' ')}`))]);
       results.push(result(await this.runner.run(fam.restore, ['-w', '--noflush'], { input: `*filter\n${lines.join('\n')}\nCOMMIT\n` })));
-      results.push(...(await syncJumps(this.runner, fam.bin, ours, hooks.map((h) => ({ from: h, rule: ['-j', chainFor(h)] })))));
+      // Listed after the restore, which made the chains of new hooks; the jumps into our chains it left as they were.
+      const listing = await listTable(this.runner, fam.bin);
+      results.push(...(await syncJumps(this.runner, fam.bin, ours, hooks.map((h) => ({ from: h, rule: ['-j', chainFor(h)] })), listing)));
       // Chains of hooks no longer used: their jumps are gone, so they can go.
-      const stale = (await ourChains(this.runner, fam.bin)).filter((c) => !hooks.some((h) => chainFor(h) === c));
+      const stale = ourChains(listing ?? '').filter((c) => !hooks.some((h) => chainFor(h) === c));
       if (stale.length) results.push(result(await this.runner.run(fam.restore, ['-w', '--noflush'], { input: `*filter\n${[...stale.map((c) => `-F ${c}`), ...stale.map((c) => `-X ${c}`)].join('\n')}\nCOMMIT\n` })));
     }
     const wanted = new Set(targets.flatMap((t) => [this.setName(t.key, 4), this.setName(t.key, 6)]));
@@ -92,7 +99,7 @@ export class IpsetBackend implements Backend {
   async healthy(): Promise<boolean> {
     const names = new Set((await this.runner.run('ipset', ['list', '-n'])).stdout.split('\n'));
     for (const t of this.targets) for (const v of [4, 6] as const) if (!names.has(this.setName(t.key, v))) return false;
-    const hooks = ['INPUT', ...new Set(this.targets.flatMap(hooksOf).filter((h) => h !== 'INPUT'))];
+    const hooks = hooksIn(this.targets, 'INPUT');
     for (const fam of FAMILIES) {
       for (const h of hooks) {
         if (!(await this.runner.run(fam.bin, ['-w', '-C', h, '-j', chainFor(h)])).ok && await chainExists(this.runner, fam.bin, h)) return false;
@@ -106,8 +113,9 @@ export class IpsetBackend implements Backend {
   async teardown(): Promise<FirewallResult> {
     const results: FirewallResult[] = [];
     for (const fam of FAMILIES) {
-      await syncJumps(this.runner, fam.bin, ours, []);
-      for (const c of await ourChains(this.runner, fam.bin)) {
+      const listing = await listTable(this.runner, fam.bin);
+      await syncJumps(this.runner, fam.bin, ours, [], listing);
+      for (const c of ourChains(listing ?? '')) {
         await this.runner.run(fam.bin, ['-w', '-F', c]);
         await this.runner.run(fam.bin, ['-w', '-X', c]);
       }

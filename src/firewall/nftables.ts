@@ -3,7 +3,7 @@ import { canonicalTarget, ipFamily, isNetwork } from '../util/ip.js';
 import { objectName } from './names.js';
 import { NftSession } from './nft-session.js';
 import { formatRanges } from './ports.js';
-import { OK, PERMANENT, type Backend, type Change, type FirewallResult, type FirewallState, type Target } from './types.js';
+import { hooksIn, OK, PERMANENT, type Backend, type Change, type FirewallResult, type FirewallState, type Target } from './types.js';
 
 const KINDS = ['4', '6', 'n4', 'n6'] as const;
 type Kind = (typeof KINDS)[number];
@@ -71,7 +71,7 @@ export class NftablesBackend implements Backend {
     const T = `inet ${this.table}`;
     const wanted = new Set<string>();
     // A base chain per hook a target uses (Target.hooks), named after it; input always, for the permanent list.
-    const hooks = ['input', ...new Set(targets.flatMap((t) => t.hooks ?? []).filter((h) => h !== 'input'))];
+    const hooks = hooksIn(targets, 'input');
     const cmds = [`add table ${T}`, ...hooks.map((h) => `add chain ${T} ${h} { type filter hook ${h} priority filter - 1; policy accept; }`)];
     const ordered = [...targets].sort((a, b) => Number(b.key === PERMANENT) - Number(a.key === PERMANENT));
     for (const t of ordered) {

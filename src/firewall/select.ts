@@ -40,6 +40,13 @@ export interface PlanOptions {
   onDryRun?: (line: string) => void;
 }
 
+/** What each backend that hooks calls the host's input and its routed path (Target.hooks). */
+const PATHS: Partial<Record<string, { input: string; forward: string }>> = {
+  nftables: { input: 'input', forward: 'forward' },
+  iptables: { input: 'INPUT', forward: 'FORWARD' },
+  ipset: { input: 'INPUT', forward: 'FORWARD' },
+};
+
 const ALL_PORTS: Target = { key: PERMANENT, ports: { all: true }, protocol: 'all' };
 
 /**
@@ -103,7 +110,6 @@ export function buildPlan(cfg: LoadedConfig, opts: PlanOptions): EnforcementPlan
   // same backend: on a host whose jails guard containers (chain = DOCKER-USER), a permanent ban must reach them too.
   // A backend none of whose jails is hooked there (the default nftables, under Debian's iptables banactions) takes
   // the routed path at its own forward hook.
-  const FORWARD: Partial<Record<string, string>> = { nftables: 'forward', iptables: 'FORWARD', ipset: 'FORWARD' };
   const hooksOn = new Map<Backend, Set<string>>();
   for (const r of [...routes.values()].flat()) {
     if (!r.sharedPermanent || !r.target.hooks) continue;
@@ -112,11 +118,10 @@ export function buildPlan(cfg: LoadedConfig, opts: PlanOptions): EnforcementPlan
     hooksOn.set(r.backend, hs);
   }
   const everywhere = (b: Backend): Pick<Target, 'hooks'> => {
-    const fwd = FORWARD[b.name];
-    const hs = hooksOn.get(b) ?? (hooksOn.size > 0 && fwd !== undefined ? new Set([fwd]) : undefined);
-    if (!hs) return {};
-    const first = b.name === 'nftables' ? 'input' : 'INPUT';
-    return { hooks: [first, ...[...hs].filter((h) => h !== first).sort()] };
+    const path = PATHS[b.name];
+    const hs = hooksOn.get(b) ?? (hooksOn.size > 0 && path !== undefined ? new Set([path.forward]) : undefined);
+    if (!hs || path === undefined) return {};
+    return { hooks: [path.input, ...[...hs].filter((h) => h !== path.input).sort()] };
   };
   for (const name of opts.passiveJails) {
     if (routes.has(name)) continue;

@@ -25,6 +25,11 @@ export interface Target {
   hooks?: string[];
 }
 
+/** Every hook `targets` use, `input` (the backend's name for it) first: where a backend puts its rules. */
+export function hooksIn(targets: readonly Target[], input: string): string[] {
+  return [input, ...new Set(targets.flatMap((t) => t.hooks ?? []).filter((h) => h !== input))];
+}
+
 /** What a command action's tags need about the ban behind a change. */
 export interface BanInfo {
   jail: string;

@@ -2,7 +2,7 @@ import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, rea
 import { basename, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Clock } from '../util/clock.js';
-import { notFileKind } from '../util/file-kind.js';
+import { notFileKind, statOf } from '../util/file-kind.js';
 import { splitLogPath } from './glob.js';
 import { LineSplitter } from './line-splitter.js';
 import type { LineDecoder } from './log-encoding.js';
@@ -501,12 +501,8 @@ function headOf(path: string): string | null {
  * poll would let a writer that waits on it through, to write into a closed pipe.
  */
 function openLog(path: string): { fd: number; st: Stats } | string | null {
-  let before: Stats;
-  try {
-    before = statSync(path);
-  } catch {
-    return null; // gone, a symlink loop, no access: as a file that cannot be opened
-  }
+  const before = statOf(path);
+  if (before === undefined) return null; // gone, a symlink loop, no access: as a file that cannot be opened
   if (!before.isFile()) return notFileKind(before);
   let fd: number;
   try {
