@@ -1,8 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendFailures, cli, cliJson, startDaemon, type Daemon } from '../support/daemon.js';
+import { appendFailures, cli, cliJson, endDaemonLab, startDaemon, type Daemon } from '../support/daemon.js';
 import { fail2banSkipReason } from '../support/fail2ban-regex.js';
 import { createLab, listen, listening, netnsSkipReason, tcpReaches, type Lab } from '../support/netns.js';
 import { skipNote } from '../support/skip-note.js';
@@ -59,12 +59,7 @@ maxretry = 2
     daemon = await startDaemon(cfg, f('fail2ban.sock'), { netns: lab.host, env: { SSH_CONNECTION: `198.51.100.99 50001 ${lab.hostIp} 22` } });
   }, 60_000);
 
-  afterAll(async () => {
-    await daemon?.stop();
-    listener?.kill();
-    lab?.cleanup();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => endDaemonLab({ daemon, listener, lab, dir }));
 
   it('says a log file is missing only while it is', () => {
     // The daemon's own log did not exist when the config was read; it does now.

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendFailures, cli, cliJson, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
+import { appendFailures, cli, cliJson, endDaemonLab, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
 import { createLab, inNs, kernelCount, listen, listening, netnsSkipReason, pingReaches, tcpReaches, type Lab } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';
 import { skipNote } from '../support/skip-note.js';
@@ -57,12 +57,7 @@ for (const firewall of ['nftables', 'ipset', 'iptables'] as const) {
       daemon = await startDaemon(cfg, socket, { netns: lab.host, env: { BANTOP_CHECK_INTERVAL_MS: '300' } });
     }, 60_000);
 
-    afterAll(async () => {
-      await daemon?.stop();
-      listener?.kill();
-      lab?.cleanup();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    afterAll(() => endDaemonLab({ daemon, listener, lab, dir }));
 
     it('drops a banned address (ping and TCP) and lets it through again after unban', async () => {
       expect(tcpReaches(lab, 2222)).toBe(true);

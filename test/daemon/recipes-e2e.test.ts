@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendFailures, CLI, cli, cliJson, REPO, startDaemon, syslogDate, writeConfig, type Daemon } from '../support/daemon.js';
+import { appendFailures, CLI, cli, cliJson, endDaemonLab, REPO, startDaemon, syslogDate, writeConfig, type Daemon } from '../support/daemon.js';
 import { createLab, inNs, kernelCount, listen, listening, netnsSkipReason, nftSet, tcpReaches, type Lab } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';
 import { skipNote } from '../support/skip-note.js';
@@ -75,12 +75,7 @@ ignoreip = 198.51.100.41
     daemon = await start();
   }, 60_000);
 
-  afterAll(async () => {
-    await daemon?.stop();
-    listener?.kill();
-    lab?.cleanup();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => endDaemonLab({ daemon, listener, lab, dir }));
 
   it('three probes of a closed port give a ban on all ports, named after the port rule in the ban log', async () => {
     // The LOG rules themselves, installed by `bantop ports` inside the namespace.

@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
+import type { Lab } from './netns.js';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
 export const CLI = join(REPO, 'dist', 'cli', 'main.js');
@@ -94,4 +95,16 @@ export function cliJson<T = unknown>(cfg: string, args: string[]): T {
   const r = cli(cfg, ['--json', ...args]);
   if (r.status !== 0) throw new Error(`bantop ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
+}
+
+/**
+ * Ends what a daemon test in a lab set up: the daemon, the listener, the
+ * namespaces and the directory, whichever of them it got to (a beforeAll that
+ * failed half-way leaves the rest undefined).
+ */
+export async function endDaemonLab(o: { daemon?: Daemon | undefined; listener?: ChildProcess | undefined; lab?: Lab | undefined; dir?: string | undefined }): Promise<void> {
+  await o.daemon?.stop();
+  o.listener?.kill();
+  o.lab?.cleanup();
+  if (o.dir) rmSync(o.dir, { recursive: true, force: true });
 }

@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CLI, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
+import { CLI, endDaemonLab, startDaemon, writeConfig, type Daemon } from '../support/daemon.js';
 import { createLab, listen, listening, netnsSkipReason, pingReaches, tcpReaches, type Lab } from '../support/netns.js';
 import { skipNote } from '../support/skip-note.js';
 import { waitFor } from '../support/wait.js';
@@ -139,12 +139,7 @@ describe.skipIf(!haveTmux)(`bantop TUI in a real terminal (tmux)${skipNote(haveT
     let dir: string;
     let daemon: Daemon | undefined;
     let listener: ReturnType<typeof listen> | undefined;
-    afterAll(async () => {
-      await daemon?.stop();
-      listener?.kill();
-      lab?.cleanup();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    });
+    afterAll(() => endDaemonLab({ daemon, listener, lab, dir }));
 
     it('a permaban from the keyboard drops the peer\'s packets', async () => {
       lab = createLab();
