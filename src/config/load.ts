@@ -15,6 +15,7 @@ import {
   DEFAULT_SETTINGS, JailSchema, SettingsSchema,
   type JailConfig, type LoadedConfig, type MissingLog, type Settings,
 } from './model.js';
+import { noDatabase } from '../store/db-path.js';
 import { ConfigStore } from './store.js';
 import { readFleetSettings } from '../fleet/settings.js';
 import { DEFAULT_ESCALATION, parseEscalation, type EscalationRule } from '../engine/escalation.js';
@@ -45,6 +46,10 @@ export function loadConfig(dir: string, opts: { onlyJails?: string[] } = {}): Lo
   const warnings: string[] = [];
   const missingLogs: MissingLog[] = [];
   const settings = loadSettings(dir);
+  if (noDatabase(settings.dbfile)) {
+    warnings.push('dbfile = None: no ban database; bans and their history live in memory and end with the daemon ' +
+      '(permanent bans come back from the blocklist file); set dbfile to a path to keep them');
+  }
   const store = new ConfigStore();
   if (!store.readFamily(dir, 'jail')) {
     throw new ConfigError({ file: join(dir, 'jail.conf') }, 'no jail.conf, jail.local or jail.d/ found', 'copy assets/config/jail.conf as a start');
@@ -88,6 +93,7 @@ export function loadSettings(dir: string): Settings {
     const value = (entry ? store.get('Definition', key) : undefined) ?? DEFAULT_SETTINGS[key];
     const at = { file: entry?.file ?? file, line: entry?.line, key };
     if (key === 'dbpurgeage') raw[key] = duration(value, at);
+    else if (key === 'dbmaxmatches') raw[key] = wholeNumber(value, at);
     else raw[key] = value.trim();
   }
   const settings = parse(SettingsSchema, raw, (path) => {
@@ -306,6 +312,12 @@ function escalationOpt(text: string | undefined, at: { file: string; line?: numb
     if (e instanceof DurationError) throw new ConfigError(at, e.message);
     throw e;
   }
+}
+
+/** A count: digits only, so that "10x" or "1e3" is an error, not a guess. */
+function wholeNumber(text: string, at: { file: string; line?: number | undefined; key: string }): number {
+  if (!/^\s*\d+\s*$/.test(text)) throw new ConfigError(at, `"${text.trim()}" is not a whole number`, 'give a count, 0 or more');
+  return Number(text);
 }
 
 function numberOpt(text: string, at: { file: string; line?: number | undefined; key: string }): number {

@@ -16,6 +16,8 @@ export const SettingsSchema = z.object({
   dbfile: z.string().min(1),
   /** Seconds. */
   dbpurgeage: z.number().positive(),
+  /** The log lines kept per ban for `<ipmatches>` / `<ipjailmatches>`, as fail2ban.conf's dbmaxmatches. */
+  dbmaxmatches: z.number().int().min(0),
   firewall: z.enum(FIREWALLS),
   banlog: z.string().min(1),
   /** plain: `[2023-06-12] [rule] [ip] Host banned …`; fail2ban: fail2ban.log lines (for recidive filters). */
@@ -34,6 +36,7 @@ export const DEFAULT_SETTINGS: Record<keyof z.infer<typeof SettingsSchema>, stri
   pidfile: '/run/bantop/bantop.pid',
   dbfile: '/var/lib/bantop/bantop.sqlite3',
   dbpurgeage: '1d',
+  dbmaxmatches: '10',
   firewall: 'nftables',
   banlog: '/var/log/bantop-bans.log',
   banlogformat: 'plain',

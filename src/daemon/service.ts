@@ -4,12 +4,14 @@ import type { LoadedConfig } from '../config/model.js';
 import type { BanEvent, EngineEvent, UnbanEvent } from '../engine/events.js';
 import { requireBanTarget } from '../engine/engine.js';
 import type { ActiveBan } from '../engine/jail-core.js';
+import { mergeBans, type MergedBans } from '../engine/merged-bans.js';
 import { Enforcer } from '../firewall/enforcer.js';
 import { buildPlan } from '../firewall/select.js';
 import type { BanInfo } from '../firewall/types.js';
 import type { Runner } from '../proc/run.js';
 import { Pipeline } from '../runtime/pipeline.js';
 import type { SourceLine } from '../source/types.js';
+import { noDatabase } from '../store/db-path.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import type { Clock } from '../util/clock.js';
 import { UserError } from '../util/errors.js';
@@ -77,7 +79,7 @@ const view = (b: ActiveBan, originOf?: (ip: string) => string | undefined): BanV
   ...(b.jail === FLEET_JAIL && originOf ? { origin: originOf(b.ip) } : {}),
 });
 
-const infoOf = (b: BanEvent | ActiveBan, bantime: number, o: { restored?: boolean; matches?: readonly string[]; fields?: Readonly<Record<string, string>> } = {}): BanInfo => ({
+const infoOf = (b: BanEvent | ActiveBan, bantime: number, o: Pick<BanInfo, 'restored' | 'matches' | 'fields' | 'merged'> = {}): BanInfo => ({
   jail: b.jail, failures: b.failures, time: 'time' in b ? b.time : b.bannedAt, bantime, bancount: b.banCount + 1, ...o,
 });
 
@@ -213,7 +215,8 @@ export class BantopService {
       // Only a replay asks (start, reload, repair): a ban decided before, not now, as fail2ban's restored ticket
       // (`norestored` mail actions do not mail each ban again), with the lines its history keeps, as fail2ban's database gives them.
       const lines = this.o.store.historyOf(ip).findLast((h) => h.event === 'ban' && h.jail === jail && h.time === b.bannedAt)?.lines ?? [];
-      return infoOf(b, b.expiresAt === null ? -1 : Math.max(1, Math.round((b.expiresAt - b.bannedAt) / 1000)), { restored: true, matches: this.matchesOf(jail, lines) });
+      return infoOf(b, b.expiresAt === null ? -1 : Math.max(1, Math.round((b.expiresAt - b.bannedAt) / 1000)), { restored: true, matches: this.matchesOf(jail, lines),
+        merged: this.mergedOf(jail, ip) });
     };
     const restored = engine.bans();
     for (const b of restored) this.enforcer.place({ jail: b.jail, ip: b.ip, permanent: b.expiresAt === null }, { quiet: true });
@@ -384,13 +387,39 @@ export class BantopService {
     return keep > 0 ? lines.slice(-keep) : [];
   }
 
+  /**
+   * `<ipmatches>` and the like for a ban of `ip` in `jail`: the address's bans
+   * in the store (this one with them, committed before the firewall hears of
+   * it), each merge made once per ban, as fail2ban makes it once per ticket.
+   * Without a database (dbfile = None) there is nothing to merge: the ban's
+   * own, as in fail2ban. A store that cannot be read gives the ban's own too,
+   * and the action still runs.
+   */
+  private mergedOf(jail: string, ip: string): BanInfo['merged'] {
+    if (noDatabase(this.config.settings.dbfile)) return undefined;
+    const made = new Map<boolean, MergedBans | null>();
+    return (overall) => {
+      if (!made.has(overall)) {
+        const s = this.config.settings;
+        try {
+          made.set(overall, mergeBans(this.o.store.pastBans(ip, overall ? null : jail, this.o.clock.now() - s.dbpurgeage * 1000), s.dbmaxmatches));
+        } catch (e) {
+          this.o.log.log('ERROR', `[${jail}] cannot read the bans of ${ip} for <ip${overall ? '' : 'jail'}matches>: ${(e as Error).message}; the ban's own are used`);
+          made.set(overall, null);
+        }
+      }
+      return made.get(overall)!;
+    };
+  }
+
   private onBan(e: BanEvent): void {
     const ban: ActiveBan = { ip: e.ip, jail: e.jail, bannedAt: e.time, expiresAt: e.expiresAt, failures: e.failures, source: e.source, banCount: e.banCount, reason: e.reason };
     const lines = e.lines ?? [];
     // Kept with the ban in the store; subscribers had each line in its 'line' event already (a TUI reads them from history).
     e.lines = undefined;
     this.write(() => this.o.store.addBan(ban, e.bantime, lines));
-    this.enforcer.place({ jail: e.jail, ip: e.ip, permanent: e.expiresAt === null, info: infoOf(e, e.bantime, { matches: this.matchesOf(e.jail, lines), ...(e.fields ? { fields: e.fields } : {}) }) });
+    this.enforcer.place({ jail: e.jail, ip: e.ip, permanent: e.expiresAt === null,
+      info: infoOf(e, e.bantime, { matches: this.matchesOf(e.jail, lines), merged: this.mergedOf(e.jail, e.ip), ...(e.fields ? { fields: e.fields } : {}) }) });
     const rule = ruleOf(e);
     // fail2ban's line exactly, nothing after the address: its recidive filter (`Ban <HOST>\s*$`) reads the daemon's log.
     this.o.log.log('NOTICE', `[${e.jail}] Ban ${e.ip}`);

@@ -1,4 +1,5 @@
 import type { ActionFamily } from '../config/action-def.js';
+import type { MergedBans } from '../engine/merged-bans.js';
 import { ipFamily, ipToBig } from '../util/ip.js';
 
 /**
@@ -23,6 +24,12 @@ export interface TicketTags {
   restored: boolean;
   /** The filter's captures (`<F-USER>` is `user`), where the caller has them. */
   data?: Readonly<Record<string, string>>;
+  /**
+   * The address's bans in the store merged (`overall`: every jail's, else
+   * this jail's), for `<ipmatches>` and the like; asked only for a command
+   * that uses them. Absent, or null when the store cannot say: this ban's own.
+   */
+  merged?: ((overall: boolean) => MergedBans | null) | undefined;
 }
 
 export interface HostNames {
@@ -57,6 +64,10 @@ export function fillTicketTags(script: string, ticket: TicketTags | null, o: { f
   if (!script.includes('<')) return { script, args: [] };
   const t = ticket ?? { ip: '', failures: 0, time: o.now, bantime: o.bantime, bancount: 0, matches: [], restored: false };
   const matches = t.matches.join('\n');
+  // fail2ban reads these from its database, and only for a command that has them.
+  const merged = (overall: boolean): MergedBans => ticket?.merged?.(overall) ?? { failures: t.failures, matches: t.matches };
+  const all = /<ip(?:matches|failures)>/.test(script) ? merged(true) : null;
+  const jail = /<ipjail(?:matches|failures)>/.test(script) ? merged(false) : null;
   const values: Record<string, string> = {
     ip: t.ip,
     family: ticket === null ? o.family : familyOf(t.ip),
@@ -69,10 +80,8 @@ export function fillTicketTags(script: string, ticket: TicketTags | null, o: { f
     bantime: String(t.bantime),
     bancount: String(t.bancount),
     matches,
-    ipmatches: matches,
-    ipjailmatches: matches,
-    ipfailures: String(t.failures),
-    ipjailfailures: String(t.failures),
+    ...(all === null ? {} : { ipmatches: all.matches.join('\n'), ipfailures: String(all.failures) }),
+    ...(jail === null ? {} : { ipjailmatches: jail.matches.join('\n'), ipjailfailures: String(jail.failures) }),
     restored: t.restored ? '1' : '0',
     br: '\n',
     sp: ' ',

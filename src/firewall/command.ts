@@ -269,7 +269,7 @@ export function ticketOf(ip: string, info: BanInfo | undefined, jail: string): T
   const bantime = info?.bantime ?? 0;
   const bancount = info?.bancount ?? 1;
   if (![failures, bantime, bancount].every(Number.isInteger) || !Number.isFinite(time)) return 'refusing to run an action with a non-numeric tag';
-  return { ip, failures, time, bantime, bancount, matches: info?.matches ?? [], restored: info?.restored ?? false, data: info?.fields ?? {} };
+  return { ip, failures, time, bantime, bancount, matches: info?.matches ?? [], restored: info?.restored ?? false, data: info?.fields ?? {}, merged: info?.merged };
 }
 
 /** `<ip-host>`: the address's name from the system's resolver (as fail2ban's gethostbyaddr), null for none within 5 s. */

@@ -1,3 +1,4 @@
+import type { TicketTags } from './action-tags.js';
 import type { PortSpec, Protocol } from './ports.js';
 
 /** What every firewall change reports. */
@@ -46,6 +47,8 @@ export interface BanInfo {
   restored?: boolean;
   /** What the filter captured on the failure behind the ban (`<F-USER>` is `user`). */
   fields?: Readonly<Record<string, string>>;
+  /** The address's bans in the store, merged (`<ipmatches>` …: TicketTags.merged). */
+  merged?: TicketTags['merged'];
 }
 
 export interface Change {

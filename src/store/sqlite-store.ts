@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { isStorageError } from './storage-error.js';
 import type { BanSource } from '../engine/events.js';
 import type { ActiveBan, BanHistory } from '../engine/jail-core.js';
+import type { PastBan } from '../engine/merged-bans.js';
 import type { FilePosition, PositionStore } from '../source/types.js';
 import { UserError } from '../util/errors.js';
 import { migrate } from './migrations.js';
@@ -38,6 +39,12 @@ export const BY_IP = {
   countBansJail: "SELECT COUNT(*) AS n FROM bantop_history INDEXED BY bantop_history_ip WHERE ip = ? AND jail = ? AND event = 'ban'",
   historyOf: 'SELECT * FROM bantop_history INDEXED BY bantop_history_ip WHERE ip = ? ORDER BY time, id',
   banTimes: "SELECT time FROM bantop_history INDEXED BY bantop_history_ip WHERE ip = ? AND event = 'ban' AND time > ? AND jail <> ? ORDER BY time",
+  // A manual unban deletes the address's bans from fail2ban's database (that jail's, or every jail's): here its
+  // watermark hides the bans before it.
+  pastBans: `SELECT h.failures, h.lines FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = @ip AND h.event = 'ban' AND h.time >= @since
+    AND (@jail IS NULL OR h.jail = @jail)
+    AND h.time > COALESCE((SELECT MAX(w.time) FROM bantop_watermarks w WHERE w.ip = h.ip AND (w.jail = h.jail OR w.jail = '*')), -1)
+    ORDER BY h.time, h.id`,
 } as const;
 
 /**
@@ -89,6 +96,7 @@ export class SqliteStore implements PositionStore, BanHistory {
       setWatermark: db.prepare('INSERT INTO bantop_watermarks (jail, ip, time) VALUES (?, ?, ?) ON CONFLICT(jail, ip) DO UPDATE SET time = MAX(time, excluded.time)'),
       recentBans: db.prepare("SELECT jail, ip, MAX(time) AS time FROM bantop_history WHERE event = 'ban' AND time > ? GROUP BY jail, ip"),
       banTimes: db.prepare(BY_IP.banTimes),
+      pastBans: db.prepare(BY_IP.pastBans),
       purge: db.prepare('DELETE FROM bantop_history WHERE time < ?'),
       wlAdd: db.prepare('INSERT INTO bantop_whitelist (entry, added_at, comment) VALUES (?, ?, ?) ON CONFLICT(entry) DO UPDATE SET comment = COALESCE(excluded.comment, comment)'),
       wlRm: db.prepare('DELETE FROM bantop_whitelist WHERE entry = ?'),
@@ -172,6 +180,16 @@ export class SqliteStore implements PositionStore, BanHistory {
   /** When `ip` was banned after `since`, in any jail but `exceptJail` (escalation counts others' bans, not its own). */
   banTimes(ip: string, since: number, exceptJail: string): number[] {
     return (this.stmt.banTimes.raw(true).all(ip, since, exceptJail) as Array<[number]>).map((r) => r[0]);
+  }
+
+  /**
+   * The bans of `ip` since `since` (in `jail`, or in every jail), oldest
+   * first, less those a manual unban has cleared since: what fail2ban's
+   * database holds for the address's `<ipmatches>` and `<ipjailmatches>`.
+   */
+  pastBans(ip: string, jail: string | null, since: number): PastBan[] {
+    return (this.stmt.pastBans.all({ ip, jail, since }) as Array<{ failures: number | null; lines: string | null }>)
+      .map((r) => ({ failures: r.failures ?? 0, lines: r.lines === null ? [] : (JSON.parse(r.lines) as string[]) }));
   }
 
   /** Drop history older than `before` (epoch ms). Current bans, permanent ones included, are never purged. */

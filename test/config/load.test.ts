@@ -175,8 +175,25 @@ describe('loadConfig', () => {
 
   it('takes daemon settings from fail2ban.conf when there is no bantop.conf', () => {
     rmSync(join(dir, 'bantop.conf'));
-    writeFileSync(join(dir, 'fail2ban.conf'), '[DEFAULT]\nloglevel = NOTICE\nsocket = /run/f2b.sock\ndbpurgeage = 2d\n[Definition]\n');
-    expect(loadSettings(dir)).toMatchObject({ loglevel: 'NOTICE', socket: '/run/f2b.sock', dbpurgeage: 172800, firewall: 'nftables', dbfile: '/var/lib/bantop/bantop.sqlite3' });
+    writeFileSync(join(dir, 'fail2ban.conf'), '[DEFAULT]\nloglevel = NOTICE\nsocket = /run/f2b.sock\ndbpurgeage = 2d\ndbmaxmatches = 4\n[Definition]\n');
+    expect(loadSettings(dir)).toMatchObject({ loglevel: 'NOTICE', socket: '/run/f2b.sock', dbpurgeage: 172800, dbmaxmatches: 4, firewall: 'nftables', dbfile: '/var/lib/bantop/bantop.sqlite3' });
+  });
+
+  it("reads dbmaxmatches as fail2ban's count (default 10, 0 keeps none) and refuses anything else with its file, line and key", () => {
+    expect(loadSettings(dir).dbmaxmatches).toBe(10);
+    local('[Definition]\ndbmaxmatches = 0\n', 'bantop.local');
+    expect(loadSettings(dir).dbmaxmatches).toBe(0);
+    for (const bad of ['-1', '2.5', 'ten']) {
+      local(`[Definition]\ndbmaxmatches = ${bad}\n`, 'bantop.local');
+      expect(configError(() => loadSettings(dir)).message).toBe(`${join(dir, 'bantop.local')}:line 2 [dbmaxmatches]: "${bad}" is not a whole number`);
+    }
+  });
+
+  it('takes dbfile = None as fail2ban does (no database) and says what that means', () => {
+    local('[Definition]\ndbfile = None\n', 'bantop.local');
+    expect(loadConfig(dir).warnings.join('\n')).toMatch(/dbfile = None: no ban database; bans and their history live in memory/);
+    rmSync(join(dir, 'bantop.local'));
+    expect(loadConfig(dir).warnings.join('\n')).not.toMatch(/dbfile/);
   });
 });
 

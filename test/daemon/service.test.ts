@@ -137,6 +137,53 @@ actionunban = echo "unban <ip>" >> ${out}
   });
 });
 
+describe("BantopService: an action's <ipmatches>, <ipjailmatches>, <ipfailures> and <ipjailfailures>", () => {
+  it("come from the address's bans in the store, every jail's or this jail's, up to dbmaxmatches lines, and forget what a manual unban cleared", async () => {
+    const out = join(dir, 'actions.txt');
+    const other = join(dir, 'other.log');
+    writeFileSync(other, '');
+    // No escalation: its ban of the third would count among every jail's.
+    writeFileSync(join(cfg, 'jail.conf'), `[DEFAULT]\nmaxretry = 2\nbantime = 1h\naction = rec\nescalation = off\n` +
+      `[sshd]\nenabled = true\nlogpath = ${join(dir, 'auth.log')}\n[sshd-other]\nenabled = true\nfilter = sshd\nlogpath = ${other}\n`);
+    writeFileSync(join(cfg, 'bantop.conf'), readFileSync(join(cfg, 'bantop.conf'), 'utf8').replace('firewall = dry-run', 'firewall = hostsdeny\ndbmaxmatches = 3'));
+    mkdirSync(join(cfg, 'action.d'));
+    writeFileSync(join(cfg, 'action.d', 'rec.conf'), `[Definition]
+actionban = printf '%%s\\n' "<name> <ip> all=<ipfailures> jail=<ipjailfailures>" "<ipmatches>" "--" "<ipjailmatches>" "==" >> ${out}
+actionunban = true
+[Init]
+name = default
+`);
+    const clock = new ManualClock(T0);
+    const a = await open(clock);
+    const ip = '203.0.113.44';
+    let n = 0;
+    const fail = (log: string, tag: string) => {
+      n++;
+      const l = `${syslogDate(clock.now() + n)} web1 sshd[${4000 + n}]: Failed password for ${tag} from ${ip} port ${40000 + n} ssh2`;
+      appendFileSync(log, `${l}\n`);
+      return l;
+    };
+    const banned = (k: number) => waitFor(() => existsSync(out) && readFileSync(out, 'utf8').split('==').length > k, 5000, `ban ${k}`);
+    const record = (k: number) => readFileSync(out, 'utf8').split('==\n')[k - 1]!.split('\n').filter(Boolean);
+
+    const s1 = [fail(join(dir, 'auth.log'), 'a'), fail(join(dir, 'auth.log'), 'b')];
+    await banned(1);
+    expect(record(1)).toEqual([`sshd ${ip} all=2 jail=2`, ...s1, '--', ...s1]);
+    // The same address in a second jail: every jail's bans for <ip…>, this one's for <ipjail…>; the last 3 lines of all.
+    const o1 = [fail(other, 'c'), fail(other, 'd')];
+    await banned(2);
+    expect(record(2)).toEqual([`sshd-other ${ip} all=4 jail=2`, s1[1], ...o1, '--', ...o1]);
+    // A manual unban everywhere deletes the address's bans, as from fail2ban's database: a new ban starts afresh.
+    clock.advance(60_000);
+    await a.svc.unban({ ip });
+    clock.advance(1_000);
+    const s2 = [fail(join(dir, 'auth.log'), 'e'), fail(join(dir, 'auth.log'), 'f')];
+    await banned(3);
+    expect(record(3)).toEqual([`sshd ${ip} all=2 jail=2`, ...s2, '--', ...s2]);
+    await a.close();
+  });
+});
+
 describe('BantopService with an ignorecommand', () => {
   it("runs the jail's ignorecommand with the failure's address and user: exit 0 clears the address, 1 lets it be banned", async () => {
     const asked = join(dir, 'asked.txt');

@@ -27,6 +27,23 @@ describe('per-ban tags of an action command', () => {
     expect(c).toEqual({ script: 'f2bV_F_user=$0 \n$f2bV_F_user 22 []', args: ["o'neil;id"] });
   });
 
+  it("fills <ipmatches>, <ipfailures> from the address's bans in every jail and <ipjail…> from this jail's, asking only for what the command uses", () => {
+    const asked: boolean[] = [];
+    const merged = (overall: boolean) => {
+      asked.push(overall);
+      return overall ? { failures: 9, matches: ['old sshd line', 'this line'] } : { failures: 5, matches: ['this line'] };
+    };
+    const c = fillTicketTags('<ipfailures> <ipjailfailures>|<ipjailmatches>|<ipmatches>|<matches>', { ...t, matches: ['this line'], merged }, o);
+    expect(c).toEqual({ script: 'f2bV_ipmatches=$0 \n9 5|this line|$f2bV_ipmatches|this line', args: ['old sshd line\nthis line'] });
+    expect(asked).toEqual([true, false]);
+    asked.length = 0;
+    fillTicketTags('<ip> <matches> <failures>', { ...t, merged }, o);
+    expect(asked).toEqual([]);
+    // Nothing to merge (no database, or the store could not say): the ban's own, as fail2ban falls back to its ticket.
+    expect(fillTicketTags('<ipfailures> <ipjailfailures> <ipmatches>', { ...t, matches: ['x'], merged: () => null }, o).script).toBe('3 3 x');
+    expect(fillTicketTags('<ipfailures> <ipjailmatches>', { ...t, matches: ['x'] }, o).script).toBe('3 x');
+  });
+
   it('gives an operation (actionstart …) an empty ticket: no address, the time now, the jail bantime', () => {
     expect(fillTicketTags('[<ip>] <family> <time> <bantime>', null, { ...o, family: 'inet6' }).script).toBe('[] inet6 1700000100.0 600');
   });

@@ -19,10 +19,13 @@ describe('SqliteStore', () => {
   it('looks up one address\'s history through the (ip, time) index, never by walking every ban', () => {
     const s = new SqliteStore(join(dir, 'db.sqlite3'));
     s.addBans(Array.from({ length: 2000 }, (_, i) => ({ ban: ban(`10.0.${i >> 8}.${i & 255}`), bantime: 600 })));
-    const params: Record<keyof typeof BY_IP, unknown[]> = { countBansAll: ['10.0.0.1'], countBansJail: ['10.0.0.1', 'sshd'], historyOf: ['10.0.0.1'], banTimes: ['10.0.0.1', 0, 'x'] };
+    const params: Record<keyof typeof BY_IP, unknown[]> = { countBansAll: ['10.0.0.1'], countBansJail: ['10.0.0.1', 'sshd'], historyOf: ['10.0.0.1'], banTimes: ['10.0.0.1', 0, 'x'],
+      pastBans: [{ ip: '10.0.0.1', jail: null, since: 0 }] };
     for (const [name, sql] of Object.entries(BY_IP)) {
       const plan = (s.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params[name as keyof typeof BY_IP]) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
       expect(plan, name).toMatch(/USING (COVERING )?INDEX bantop_history_ip \(ip=\?/);
+      // The watermark of the ban's jail and of every jail ("*"): two lookups by key, not a walk of every watermark.
+      if (name === 'pastBans') expect(plan).not.toMatch(/SCAN w\b/);
     }
     expect(s.previousBans('10.0.0.1', null)).toBe(1);
     expect(s.banTimes('10.0.0.1', 0, 'x')).toEqual([1_000_000]);
@@ -100,6 +103,38 @@ describe('SqliteStore', () => {
     // A filter's ban keeps the lines of its failures; other entries have none.
     expect(s.historyOf('192.0.2.1').map((h) => h.lines)).toEqual([['line one from 192.0.2.1', 'line two from 192.0.2.1'], null, null]);
     s.close();
+  });
+
+  it("gives an address's past bans as fail2ban's database holds them: since the purge age, less those a manual unban cleared", () => {
+    const path = join(dir, 'db.sqlite3');
+    const s = new SqliteStore(path);
+    const ip = '203.0.113.7';
+    const at = (jail: string, time: number, failures: number, lines: string[]) =>
+      s.addBan({ ip, jail, bannedAt: time, expiresAt: time + 600_000, failures, source: 'filter', banCount: 0 }, 600, lines);
+    at('sshd', 1_000, 2, ['s1', 's2']);
+    at('nginx', 2_000, 3, ['n1', 'n2', 'n3']);
+    s.removeBan('sshd', ip, 2_500, 'expired');
+    at('sshd', 3_000, 1, ['s3']);
+    s.addBan({ ip: '203.0.113.8', jail: 'sshd', bannedAt: 3_500, expiresAt: null, failures: 9, source: 'filter', banCount: 0 }, -1, ['other']);
+    const lines = (b: Array<{ failures: number; lines: readonly string[] }>) => b.map((x) => `${x.failures}:${x.lines.join(',')}`);
+    expect(lines(s.pastBans(ip, null, 0))).toEqual(['2:s1,s2', '3:n1,n2,n3', '1:s3']);
+    expect(lines(s.pastBans(ip, 'sshd', 0))).toEqual(['2:s1,s2', '1:s3']);
+    // Older than the purge age: gone, as from fail2ban's database.
+    expect(lines(s.pastBans(ip, null, 1_500))).toEqual(['3:n1,n2,n3', '1:s3']);
+    // A manual unban in sshd deletes sshd's bans of the address (an expiry did not); nginx's stay.
+    s.removeBan('sshd', ip, 4_000, 'manual');
+    expect(lines(s.pastBans(ip, null, 0))).toEqual(['3:n1,n2,n3']);
+    at('sshd', 5_000, 4, ['s4']);
+    expect(lines(s.pastBans(ip, 'sshd', 0))).toEqual(['4:s4']);
+    // An unban everywhere clears every jail's; a manual ban (no lines) after it counts its failures.
+    s.setWatermark('*', ip, 6_000);
+    s.addBan({ ip, jail: 'manual', bannedAt: 7_000, expiresAt: null, failures: 0, source: 'manual', banCount: 0 }, -1);
+    expect(lines(s.pastBans(ip, null, 0))).toEqual(['0:']);
+    s.close();
+    // It is the file that holds them.
+    const again = new SqliteStore(path);
+    expect(lines(again.pastBans('203.0.113.8', null, 0))).toEqual(['9:other']);
+    again.close();
   });
 
   it('writes read positions behind and keeps them across a reopen', () => {
