@@ -29,22 +29,26 @@ export interface WhitelistEntry {
 }
 
 /**
+ * A ban no manual unban has cleared since. fail2ban's manual unban deletes the
+ * address's bans and ban counts from its database (that jail's, or every
+ * jail's): they no longer lengthen a ban (bantime.increment) or fill
+ * `<ipmatches>`. Here the unban's watermark hides the bans before it.
+ */
+const UNCLEARED = "h.time > COALESCE((SELECT MAX(w.time) FROM bantop_watermarks w WHERE w.ip = h.ip AND (w.jail = h.jail OR w.jail = '*')), -1)";
+
+/**
  * One address's history, per ban (escalation and ban counts). Without
  * statistics SQLite prefers the (event, time) index for `event = 'ban'`, which
  * walks every ban ever made: 120 ms per query at a million bans, three queries
  * per ban. The (ip, time) index finds the few rows of one address.
  */
 export const BY_IP = {
-  countBansAll: "SELECT COUNT(*) AS n FROM bantop_history INDEXED BY bantop_history_ip WHERE ip = ? AND event = 'ban'",
-  countBansJail: "SELECT COUNT(*) AS n FROM bantop_history INDEXED BY bantop_history_ip WHERE ip = ? AND jail = ? AND event = 'ban'",
+  countBansAll: `SELECT COUNT(*) AS n FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = ? AND h.event = 'ban' AND ${UNCLEARED}`,
+  countBansJail: `SELECT COUNT(*) AS n FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = ? AND h.jail = ? AND h.event = 'ban' AND ${UNCLEARED}`,
   historyOf: 'SELECT * FROM bantop_history INDEXED BY bantop_history_ip WHERE ip = ? ORDER BY time, id',
-  banTimes: "SELECT time FROM bantop_history INDEXED BY bantop_history_ip WHERE ip = ? AND event = 'ban' AND time > ? AND jail <> ? ORDER BY time",
-  // A manual unban deletes the address's bans from fail2ban's database (that jail's, or every jail's): here its
-  // watermark hides the bans before it.
+  banTimes: `SELECT h.time FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = ? AND h.event = 'ban' AND h.time > ? AND h.jail <> ? AND ${UNCLEARED} ORDER BY h.time`,
   pastBans: `SELECT h.failures, h.lines FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = @ip AND h.event = 'ban' AND h.time >= @since
-    AND (@jail IS NULL OR h.jail = @jail)
-    AND h.time > COALESCE((SELECT MAX(w.time) FROM bantop_watermarks w WHERE w.ip = h.ip AND (w.jail = h.jail OR w.jail = '*')), -1)
-    ORDER BY h.time, h.id`,
+    AND (@jail IS NULL OR h.jail = @jail) AND ${UNCLEARED} ORDER BY h.time, h.id`,
 } as const;
 
 /**

@@ -49,7 +49,7 @@ describe.skipIf(skip !== null)(`permanent-ban recipes, daemon in a network names
     lab = createLab();
     dir = mkdtempSync(join(tmpdir(), 'bantop-recipes-'));
     socket = f('bantop.sock');
-    for (const l of ['auth.log', 'web.log', 'kern.log']) writeFileSync(f(l), '');
+    for (const l of ['auth.log', 'web.log', 'kern.log', 'esc-a.log', 'esc-b.log']) writeFileSync(f(l), '');
     cfg = writeConfig(dir, { firewall: 'nftables', jails: readFileSync(join(REPO, 'assets', 'config', 'jail.conf'), 'utf8') });
     writeFileSync(join(cfg, 'jail.local'), `[sshd]
 logpath = ${f('auth.log')}
@@ -64,6 +64,21 @@ maxretry = 3
 [closed-ports]
 enabled = true
 logpath = ${f('kern.log')}
+# The escalation test's jails: bans that end on their own, so that bans add up without a manual unban (which pardons).
+[esc-a]
+enabled = true
+filter = sshd
+logpath = ${f('esc-a.log')}
+port = 2222
+maxretry = 3
+bantime = 2
+[esc-b]
+enabled = true
+filter = sshd
+logpath = ${f('esc-b.log')}
+port = 8080
+maxretry = 3
+bantime = 2
 [permanent-bans]
 enabled = true
 logpath = ${f('bans.log')}
@@ -119,24 +134,24 @@ ignoreip = 198.51.100.41
     expect(blocklist().split('\n').filter((l) => l.startsWith(`${ip},permanent-bans  # bantop `))).toHaveLength(1);
   }, 30_000);
 
-  it('repeat offenders escalate across two jails from the store\'s history, and it survives a restart', async () => {
+  it('repeat offenders escalate across two jails from the store\'s history, and it survives a restart; a manual unban pardons', async () => {
     const ip = '198.51.100.41';
     const ban = async (log: string, jail: string, n: number) => {
       appendFailures(f(log), ip, 3);
       await waitFor(() => bansOf(ip).some((b) => b.jail === jail), 5000, `ban #${n} in ${jail}`);
     };
-    await ban('auth.log', 'sshd', 1);
+    const expired = (jail: string) => waitFor(() => !bansOf(ip).some((b) => b.jail === jail), 10_000, `the ${jail} ban to expire`);
+    await ban('esc-a.log', 'esc-a', 1);
     // The ban keeps the log lines of its three failures, in the store.
     const lines = cliJson<Array<{ event: string; jail: string; lines: string[] | null }>>(cfg, ['history', ip])[0]!.lines!;
     expect(lines).toHaveLength(3);
     for (const l of lines) expect(l).toMatch(new RegExp(`sshd\\[4242\\]: Failed password for root from ${ip.replace(/\./g, '\\.')} port \\d+ ssh2$`));
     expect(cli(cfg, ['history', ip]).stdout).toContain(`the log lines behind each ban:\n  `);
     expect(cli(cfg, ['history', ip]).stdout).toContain(`    ${lines[2]}\n`);
-    await ban('web.log', 'web', 2);
+    await ban('esc-b.log', 'esc-b', 2);
     expect(bansOf(ip).some((b) => b.jail === 'escalation')).toBe(false);
-    expect(cli(cfg, ['unban', ip, '--jail', 'sshd']).status).toBe(0);
-    await new Promise((r) => setTimeout(r, 1100)); // past the unban's watermark second
-    await ban('auth.log', 'sshd', 3);
+    await expired('esc-a');
+    await ban('esc-a.log', 'esc-a', 3);
     // 3 bans in a day: a week in the escalation jail (the shipped default).
     const week = bansOf(ip).find((b) => b.jail === 'escalation')!;
     expect(week.source).toBe('escalation');
@@ -146,18 +161,28 @@ ignoreip = 198.51.100.41
     daemon = await start();
     expect(bansOf(ip).find((b) => b.jail === 'escalation')!.expiresAt).toBe(week.expiresAt);
 
-    expect(cli(cfg, ['unban', ip, '--jail', 'sshd']).status).toBe(0);
-    expect(cli(cfg, ['unban', ip, '--jail', 'web']).status).toBe(0);
-    await new Promise((r) => setTimeout(r, 1100));
-    await ban('auth.log', 'sshd', 4);
-    await ban('web.log', 'web', 5);
+    await expired('esc-a');
+    await ban('esc-a.log', 'esc-a', 4);
+    await expired('esc-b');
+    await ban('esc-b.log', 'esc-b', 5);
     // 5 bans in 30 days, counted across the restart: permanent, in the permanent set, exactly once.
     await waitFor(() => bansOf(ip).some((b) => b.jail === 'escalation' && b.permanent), 5000, 'the permanent escalation');
     expect(nftSet(lab.host, 'perm_4').filter((e) => e === ip)).toHaveLength(1);
     expect(bansOf(ip).filter((b) => b.jail === 'escalation')).toHaveLength(1);
     await waitFor(() => blocklist().includes(`${ip},escalation  # bantop `), 3000, 'the blocklist line');
     expect(blocklist()).toMatch(new RegExp(`${ip.replace(/\./g, '\\.')},escalation {2}# bantop \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d permanent \\(5 bans in 30d`));
-  }, 60_000);
+
+    // The operator's unban everywhere pardons: the bans before it count no more, as fail2ban's manual unban deletes
+    // them from its database. The next ban is a first one again.
+    expect(cli(cfg, ['unban', ip, '--everywhere']).status).toBe(0);
+    await new Promise((r) => setTimeout(r, 1100)); // past the unban's watermark second
+    await ban('esc-a.log', 'esc-a', 6);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(bansOf(ip).map((b) => b.jail)).toEqual(['esc-a']);
+    const h = cliJson<Array<{ event: string; jail: string; reason: string | null }>>(cfg, ['history', ip]);
+    const pardon = h.findLastIndex((e) => e.event === 'unban' && e.reason === 'manual');
+    expect(h.slice(pardon + 1).map((e) => `${e.event} ${e.jail}`)).toEqual(['ban esc-a']);
+  }, 90_000);
 
   it('a blocklist edited by hand is picked up without duplicates, and bad lines are reported with their number', async () => {
     const [a, b] = ['203.0.113.51', '203.0.113.52'];

@@ -91,14 +91,22 @@ describe('SqliteStore', () => {
     s.close();
   });
 
-  it('counts earlier bans per jail and across jails, and keeps the last manual unban as a watermark', () => {
+  it('counts earlier bans per jail and across jails, less those a manual unban cleared, and keeps the last manual unban as a watermark', () => {
     const s = new SqliteStore(join(dir, 'h.sqlite3'));
     s.addBan(ban('192.0.2.1', 'sshd'), 600, ['line one from 192.0.2.1', 'line two from 192.0.2.1']);
+    s.addBan({ ...ban('192.0.2.2', 'sshd'), bannedAt: 900_000 }, 600);
+    s.removeBan('sshd', '192.0.2.2', 1_000_000, 'expired');
+    expect(s.previousBans('192.0.2.1', 'sshd')).toBe(1);
     s.removeBan('sshd', '192.0.2.1', 1_100_000, 'manual');
     s.addBan({ ...ban('192.0.2.1', 'web'), bannedAt: 1_200_000 }, 600);
-    expect(s.previousBans('192.0.2.1', 'sshd')).toBe(1);
-    expect(s.previousBans('192.0.2.1', null)).toBe(2);
+    // The manual unban deleted sshd's count, as fail2ban's deletes the address's bips and bans rows of the jail;
+    // the other jail's ban counts, and an expiry clears nothing.
+    expect(s.previousBans('192.0.2.1', 'sshd')).toBe(0);
+    expect(s.previousBans('192.0.2.1', null)).toBe(1);
+    expect(s.previousBans('192.0.2.2', 'sshd')).toBe(1);
+    expect(s.banTimes('192.0.2.1', 0, 'x')).toEqual([1_200_000]);
     expect(s.unbanWatermarks()).toEqual([{ jail: 'sshd', ip: '192.0.2.1', time: 1_100_000 }]);
+    // The history itself keeps every entry.
     expect(s.historyOf('192.0.2.1').map((h) => `${h.event}:${h.jail}`)).toEqual(['ban:sshd', 'unban:sshd', 'ban:web']);
     // A filter's ban keeps the lines of its failures; other entries have none.
     expect(s.historyOf('192.0.2.1').map((h) => h.lines)).toEqual([['line one from 192.0.2.1', 'line two from 192.0.2.1'], null, null]);
