@@ -65,21 +65,7 @@ maxretry = 3
 enabled = true
 logpath = ${f('kern.log')}
 # The escalation test's jails: bans that end on their own, so that bans add up without a manual unban (which pardons).
-[esc-a]
-enabled = true
-filter = sshd
-logpath = ${f('esc-a.log')}
-port = 2222
-maxretry = 3
-bantime = 2
-[esc-b]
-enabled = true
-filter = sshd
-logpath = ${f('esc-b.log')}
-port = 8080
-maxretry = 3
-bantime = 2
-[permanent-bans]
+${[['esc-a', 2222], ['esc-b', 8080]].map(([j, port]) => `[${j}]\nenabled = true\nfilter = sshd\nlogpath = ${f(`${j}.log`)}\nport = ${port}\nmaxretry = 3\nbantime = 2\n`).join('')}[permanent-bans]
 enabled = true
 logpath = ${f('bans.log')}
 # The escalation test's address: its ban-log lines must not make it permanent before escalation does.
