@@ -33,6 +33,8 @@ commands:
                                      lift a ban in one jail, or everywhere (the default:
                                      every jail, the permanent list, the blocklist file,
                                      and old log lines never count again)
+  unban --all [--jail J]             lift every ban (as fail2ban-client unban --all), or
+                                     every ban of one jail
   whitelist add|rm IP|CIDR           never ban this address or network (add also unbans)
   whitelist list
   reload                             re-read the config, bring the firewall in line

@@ -56,7 +56,7 @@ export function parseArgv(argv: string[], spec: OptionSpec): ParsedArgs {
 /** The options `bantop` knows, for every command. */
 export const GLOBAL_OPTIONS: OptionSpec = {
   config: 'value', socket: 'value', json: 'flag', help: 'flag', version: 'flag',
-  demo: 'flag', 'demo-rate': 'value', readonly: 'flag', jail: 'value', for: 'value', everywhere: 'flag', force: 'flag',
+  demo: 'flag', 'demo-rate': 'value', readonly: 'flag', jail: 'value', for: 'value', everywhere: 'flag', all: 'flag', force: 'flag',
   whitelist: 'flag', 'flush-on-stop': 'flag', format: 'value',
   backend: 'value', ports: 'value', common: 'flag', apply: 'flag', 'include-open': 'flag', timezone: 'value', encoding: 'value',
   datepattern: 'value', maxlines: 'value',

@@ -143,9 +143,19 @@ export async function runClientCommand(command: string, rest: string[], ctx: Cli
       return 0;
     }
     case 'unban': {
-      const usage = 'bantop unban IP|CIDR [--jail J | --everywhere] [--whitelist]';
-      const ip = target(rest[0], usage);
+      const usage = 'bantop unban IP|CIDR [--jail J | --everywhere] [--whitelist], or bantop unban --all [--jail J]';
       const jail = jailOpt(ctx);
+      if (ctx.options['all'] === true) {
+        if (rest.length > 0) throw new UserError(`unban --all takes no address ("${rest[0]}")`, { hint: `usage: ${usage}` });
+        if (ctx.options['whitelist'] || ctx.options['everywhere']) {
+          throw new UserError(`unban --all takes no --${ctx.options['whitelist'] ? 'whitelist' : 'everywhere'}`, { hint: `usage: ${usage}` });
+        }
+        const r = await ask<{ bans: number; addresses: number; jails: string[] }>({ cmd: 'unban.all', jail });
+        print(ctx, r, () => (r.bans === 0 ? `no bans${jail ? ` in ${jail}` : ''}\n` : `unbanned ${r.addresses} address(es), ${r.bans} ban(s), in ${r.jails.join(', ')}` +
+          (jail ? '' : '; their earlier log lines will never count again') + '\n'));
+        return 0;
+      }
+      const ip = target(rest[0], usage);
       if (jail !== undefined && ctx.options['everywhere']) throw new UserError('give --jail or --everywhere, not both', { hint: `usage: ${usage}` });
       if (rest.length > 1) throw new UserError(`unexpected argument "${rest[1]}"`, { hint: `usage: ${usage}` });
       const whitelist = ctx.options['whitelist'] === true;

@@ -109,6 +109,7 @@ function serveConnection(conn: Socket, service: BantopService, log: Logger): voi
       case 'list': return service.list(req.jail);
       case 'ban': return service.ban(req);
       case 'unban': return service.unban(req);
+      case 'unban.all': return service.unbanAll(req);
       case 'whitelist.add': return service.whitelistAdd(req.entry, req.comment);
       case 'whitelist.rm': return service.whitelistRemove(req.entry);
       case 'whitelist.list': return service.whitelistList();

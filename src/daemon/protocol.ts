@@ -29,6 +29,8 @@ export const RequestSchema = z.discriminatedUnion('cmd', [
     /** Also add the address to the whitelist, in the same step. */
     whitelist: z.boolean().optional(),
   }),
+  /** Every ban lifted, or every ban of one jail (fail2ban's `unban --all`). */
+  z.object({ id, cmd: z.literal('unban.all'), jail: jail.optional() }),
   z.object({ id, cmd: z.literal('whitelist.add'), entry: target, comment: z.string().max(500).optional() }),
   z.object({ id, cmd: z.literal('whitelist.rm'), entry: target }),
   z.object({ id, cmd: z.literal('whitelist.list') }),

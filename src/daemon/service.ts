@@ -539,6 +539,30 @@ export class BantopService {
     return { ip, jails, whitelisted: r.whitelist ?? false };
   }
 
+  /**
+   * Every ban lifted (fail2ban's `unban --all`), the permanent list and the
+   * blocklist file included; or, with `jail`, every ban of that jail. Each
+   * address as unban() lifts it (everywhere: with its watermark for every
+   * jail, and shared with the fleet), in one batch: one store transaction
+   * and one write of the blocklist file, however many bans there are.
+   */
+  async unbanAll(r: { jail?: string | undefined }): Promise<{ bans: number; addresses: number; jails: string[] }> {
+    const jail = r.jail === undefined ? undefined : this.requireJail(r.jail);
+    const bans = this.engine.bans().filter((b) => jail === undefined || b.jail === jail);
+    const ips = [...new Set(bans.map((b) => b.ip))];
+    this.inBatch(() => {
+      for (const ip of ips) {
+        if (jail === undefined) this.unbanEverywhere(ip);
+        else this.engine.unban(ip, jail);
+      }
+    });
+    const now = this.o.clock.now();
+    for (const ip of ips) this.fleet?.publish({ type: 'unban', ip, everywhere: jail === undefined, time: now });
+    await this.enforcer.settled();
+    this.flushBlocklist();
+    return { bans: bans.length, addresses: ips.length, jails: [...new Set(bans.map((b) => b.jail))].sort() };
+  }
+
   /** Every jail, plus a watermark for every jail (in the caller's batch when there is one), so old lines never count. */
   private unbanEverywhere(ip: string): string[] {
     const now = this.o.clock.now();

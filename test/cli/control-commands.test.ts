@@ -105,6 +105,37 @@ describe('bantop CLI against a real daemon (dry-run firewall)', () => {
     cli(cfg, ['unban', '198.51.100.34']);
   }, 30_000);
 
+  it("unban --all lifts one jail's bans, or every ban with the permanent list and the blocklist file, as fail2ban-client unban --all", async () => {
+    for (const ip of ['198.51.100.60', '198.51.100.61']) expect(cli(cfg, ['ban', ip, '--jail', 'sshd']).status).toBe(0);
+    expect(cli(cfg, ['ban', '198.51.100.61']).status).toBe(0);
+    expect(cli(cfg, ['permaban', '2001:db8::60']).status).toBe(0);
+    await waitFor(() => readFileSync(join(dir, 'blocklist'), 'utf8').includes('2001:db8::60,manual'), 3000, 'the blocklist line');
+    const jails = () => cliJson<Ban[]>(cfg, ['list']).map((b) => `${b.ip} ${b.jail}`).sort();
+
+    expect(cli(cfg, ['unban', '--all', '--jail', 'sshd']).stdout).toBe('unbanned 2 address(es), 2 ban(s), in sshd\n');
+    expect(jails()).toEqual(['198.51.100.61 manual', '2001:db8::60 manual']);
+    expect(cli(cfg, ['unban', '--all', '--jail', 'sshd']).stdout).toBe('no bans in sshd\n');
+    const r = cliJson<{ bans: number; addresses: number; jails: string[] }>(cfg, ['unban', '--all']);
+    expect(r).toEqual({ bans: 2, addresses: 2, jails: ['manual'] });
+    expect(jails()).toEqual([]);
+    expect(readFileSync(join(dir, 'blocklist'), 'utf8')).not.toMatch(/^2001:db8::60,/m);
+    // Everywhere: the old log lines of an address unbanned so never count again.
+    expect(cliJson<Array<{ event: string; reason: string | null }>>(cfg, ['history', '198.51.100.61']).filter((h) => h.event === 'unban').map((h) => h.reason))
+      .toEqual(['manual', 'manual']);
+    expect(cli(cfg, ['unban', '--all']).stdout).toBe('no bans\n');
+
+    for (const [args, msg] of [
+      [['unban', '--all', '198.51.100.60'], /unban --all takes no address/],
+      [['unban', '--all', '--whitelist'], /unban --all takes no --whitelist/],
+      [['unban', '--all', '--everywhere'], /unban --all takes no --everywhere/],
+      [['unban', '--all', '--jail', 'nosuch'], /unknown jail "nosuch"/],
+    ] as Array<[string[], RegExp]>) {
+      const bad = cli(cfg, args);
+      expect(bad.status, args.join(' ')).toBe(2);
+      expect(bad.stderr, args.join(' ')).toMatch(msg);
+    }
+  });
+
   it('imports a blocklist idempotently and exports it in all three formats', () => {
     const file = join(dir, 'blocklist.txt');
     writeFileSync(file, '# list\n198.51.100.1\n198.51.100.2,sshd\n198.51.100.0/30  # net\n198.51.100.1\n');

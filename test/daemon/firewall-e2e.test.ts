@@ -85,6 +85,21 @@ for (const firewall of ['nftables', 'ipset', 'iptables'] as const) {
       expect(tcpReaches(lab, 8080)).toBe(true);
     }, 30_000);
 
+    it('unban --all takes one jail\'s bans out of the kernel, then every jail\'s and the permanent set\'s', async () => {
+      const other = '192.0.2.77';
+      for (const args of [['ban', lab.peerIp, '--jail', 'sshd'], ['ban', lab.peerIp, '--jail', 'web'], ['permaban', other]]) expect(cli(cfg, args).status).toBe(0);
+      expect(tcpReaches(lab, 2222)).toBe(false);
+      expect(tcpReaches(lab, 8080)).toBe(false);
+      expect(cli(cfg, ['unban', '--all', '--jail', 'sshd']).status).toBe(0);
+      expect(tcpReaches(lab, 2222)).toBe(true);
+      expect(tcpReaches(lab, 8080)).toBe(false);
+      expect(kernelCount(firewall, lab.host, other)).toBe(1);
+      expect(cli(cfg, ['unban', '--all']).status).toBe(0);
+      expect(tcpReaches(lab, 8080)).toBe(true);
+      expect(kernelCount(firewall, lab.host, lab.peerIp)).toBe(0);
+      expect(kernelCount(firewall, lab.host, other)).toBe(0);
+    }, 30_000);
+
     it('a short ban expiring in one jail never lifts a long ban on the same address and port in another', async () => {
       expect(cli(cfg, ['ban', lab.peerIp, '--jail', 'sshd', '--for', '1h']).status).toBe(0);
       await new Promise((r) => setTimeout(r, 1100)); // past the previous test's unban watermark
