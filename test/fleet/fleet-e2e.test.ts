@@ -119,6 +119,16 @@ describe.skipIf(skip !== null)(`fleet: ban sharing through Redis${skipNote(skip)
     expect(perm(1)).not.toContain(friend);
   });
 
+  it('unban --all on A lifts on B every ban A shared, and takes them out of the shared list', async () => {
+    const ips = ['198.51.100.61', '198.51.100.62'];
+    for (const ip of ips) expect(run(0, 'permaban', ip).status).toBe(0);
+    await waitFor(() => ips.every((ip) => perm(1).includes(ip)), 3000, 'the bans on host B');
+    expect(run(0, 'unban', '--all').stdout).toMatch(/^unbanned 2 address\(es\), 2 ban\(s\), in manual;/);
+    await waitFor(() => !ips.some((ip) => perm(1).includes(ip)), 3000, 'the unbans on host B');
+    expect(list(1, 'fleet')).toEqual([]);
+    for (const ip of ips) expect(redis.cli('SISMEMBER', 'bantop:permanent', ip).trim()).toBe('0');
+  });
+
   it('a shared ban of host B\'s own operator is applied everywhere but on B', async () => {
     expect(run(0, 'permaban', OPERATOR_B).status).toBe(0);
     await waitFor(() => readFileSync(join(hosts[1]!.dir, 'daemon.log'), 'utf8').includes(`shared ban of ${OPERATOR_B} from host-a not applied here`), 3000, 'host B refusing the ban');
