@@ -60,7 +60,7 @@ export class IpsetBackend implements Backend {
       results.push(result(await this.runner.run(fam.restore, ['-w', '--noflush'], { input: `*filter\n${lines.join('\n')}\nCOMMIT\n` })));
       // Listed after the restore, which made the chains of new hooks; the jumps into our chains it left as they were.
       const listing = await listTable(this.runner, fam.bin);
-      results.push(...(await syncJumps(this.runner, fam.bin, ours, hooks.map((h) => ({ from: h, rule: ['-j', chainFor(h)] })), listing)));
+      results.push(...(await syncJumps(this.runner, fam, ours, hooks.map((h) => ({ from: h, rule: ['-j', chainFor(h)] })), listing)));
       // Chains of hooks no longer used: their jumps are gone, so they can go.
       const stale = ourChains(listing ?? '').filter((c) => !hooks.some((h) => chainFor(h) === c));
       if (stale.length) results.push(result(await this.runner.run(fam.restore, ['-w', '--noflush'], { input: `*filter\n${[...stale.map((c) => `-F ${c}`), ...stale.map((c) => `-X ${c}`)].join('\n')}\nCOMMIT\n` })));
@@ -114,7 +114,7 @@ export class IpsetBackend implements Backend {
     const results: FirewallResult[] = [];
     for (const fam of FAMILIES) {
       const listing = await listTable(this.runner, fam.bin);
-      await syncJumps(this.runner, fam.bin, ours, [], listing);
+      await syncJumps(this.runner, fam, ours, [], listing);
       for (const c of ourChains(listing ?? '')) {
         await this.runner.run(fam.bin, ['-w', '-F', c]);
         await this.runner.run(fam.bin, ['-w', '-X', c]);

@@ -2,9 +2,21 @@ import type { Runner } from '../proc/run.js';
 import { formatRanges } from './ports.js';
 import type { FirewallResult, Target } from './types.js';
 
-export const FAMILIES = [
-  { bin: 'iptables', restore: 'iptables-restore', v: 4 as const },
-  { bin: 'ip6tables', restore: 'ip6tables-restore', v: 6 as const },
+export interface Family {
+  bin: string;
+  restore: string;
+  v: 4 | 6;
+  /**
+   * A hook chain missing from this family's table is an error (Docker not
+   * started yet: healthy() sees it appear, and the repair adds the jump), or
+   * skipped: Docker without IPv6 makes no IPv6 chains.
+   */
+  missingHook: 'error' | 'skip';
+}
+
+export const FAMILIES: readonly Family[] = [
+  { bin: 'iptables', restore: 'iptables-restore', v: 4, missingHook: 'error' },
+  { bin: 'ip6tables', restore: 'ip6tables-restore', v: 6, missingHook: 'skip' },
 ];
 
 /** The match part of a rule for a target's ports and protocol, one entry per protocol. */
@@ -34,13 +46,13 @@ export function hooksOf(t: Target): string[] {
 
 /**
  * Make exactly `wanted` jump into chains that are `ours`, from chains that are
- * not: missing ones are inserted after a `-C` check, stale ones deleted, in
- * whatever chain they are (a jail that no longer hooks DOCKER-USER leaves no
- * jump there). A hook chain that does not exist is an error in iptables (Docker
- * not started yet: healthy() sees it appear, and the repair adds the jump);
- * in ip6tables it is skipped, as Docker without IPv6 makes no IPv6 chains.
+ * not, in `fam`'s table: missing ones are inserted after a `-C` check, stale
+ * ones deleted, in whatever chain they are (a jail that no longer hooks
+ * DOCKER-USER leaves no jump there). A hook chain that does not exist is as
+ * the family says (Family.missingHook).
  */
-export async function syncJumps(runner: Runner, bin: string, ours: (chain: string) => boolean, wanted: Jump[], listing?: string): Promise<FirewallResult[]> {
+export async function syncJumps(runner: Runner, fam: Family, ours: (chain: string) => boolean, wanted: Jump[], listing?: string): Promise<FirewallResult[]> {
+  const bin = fam.bin;
   const out: FirewallResult[] = [];
   // `listing`: the caller's `-S` of the whole table, when nothing it lists has changed since.
   const listed = listing !== undefined ? { ok: true, stdout: listing } : await runner.run(bin, ['-w', '-S'], { timeoutMs: 120_000 });
@@ -55,7 +67,7 @@ export async function syncJumps(runner: Runner, bin: string, ours: (chain: strin
   }
   for (const w of wanted) {
     if (listed.ok && !chains.has(w.from)) {
-      if (bin !== 'ip6tables') out.push({ ok: false, exitCode: 1, stderr: `${bin}: chain ${w.from} does not exist (yet): the jump to ${w.rule.at(-1)} goes in when it does` });
+      if (fam.missingHook === 'error') out.push({ ok: false, exitCode: 1, stderr: `${bin}: chain ${w.from} does not exist (yet): the jump to ${w.rule.at(-1)} goes in when it does` });
       continue;
     }
     if ((await runner.run(bin, ['-w', '-C', w.from, ...w.rule])).ok) continue;

@@ -1,6 +1,6 @@
 import type { Runner } from '../proc/run.js';
 import { canonicalTarget, ipFamily } from '../util/ip.js';
-import { chainExists, FAMILIES, hooksOf, portMatches, result, syncJumps } from './iptables-common.js';
+import { chainExists, FAMILIES, hooksOf, portMatches, result, syncJumps, type Family } from './iptables-common.js';
 import { parseListing, parseShardChain, SHARD_OVER, SHARDS, shardChain, shardedRestoreLines, shardOf, shardRepairLines, type Listing } from './iptables-shards.js';
 import { objectName } from './names.js';
 import { mergeResults, OK, type Backend, type Change, type FirewallResult, type FirewallState, type Target } from './types.js';
@@ -9,8 +9,6 @@ const PREFIX = 'bantop-';
 // Past this many changes, one iptables-restore beats a -C/-I pair per address.
 const RESTORE_OVER = 32;
 const LONG = { timeoutMs: 600_000 };
-
-type Family = (typeof FAMILIES)[number];
 
 /** What bantop knows of one target's chains in one family. */
 interface Layout {
@@ -95,7 +93,7 @@ export class IptablesBackend implements Backend {
       if (repair.length) results.push(await this.restore(fam, repair));
       // The listing above serves: the repair touched only our own chains, not the jumps into them (listing a
       // million rules again took 1.7 s of a 4 s set-up at 300,000).
-      results.push(...(await syncJumps(this.runner, fam.bin, (c) => c.startsWith(PREFIX),
+      results.push(...(await syncJumps(this.runner, fam, (c) => c.startsWith(PREFIX),
         targets.flatMap((t) => hooksOf(t).flatMap((from) => portMatches(t).map((m) => ({ from, rule: [...m, '-j', this.chain(t.key)] })))),
         have.ok ? have.text : undefined)));
       const wanted = new Set(targets.map((t) => t.key));
@@ -241,7 +239,7 @@ export class IptablesBackend implements Backend {
   async teardown(): Promise<FirewallResult> {
     const results: FirewallResult[] = [];
     for (const fam of FAMILIES) {
-      results.push(...(await syncJumps(this.runner, fam.bin, (c) => c.startsWith(PREFIX), [])));
+      results.push(...(await syncJumps(this.runner, fam, (c) => c.startsWith(PREFIX), [])));
       const ours = [...(await this.list(fam.bin)).chains].filter((c) => c.startsWith(PREFIX));
       if (ours.length) results.push(await this.drop(fam, ours));
     }
