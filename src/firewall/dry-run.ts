@@ -2,20 +2,17 @@ import { formatRanges } from './ports.js';
 import { OK, type Backend, type Change, type FirewallResult, type FirewallState, type Target } from './types.js';
 
 /**
- * Changes nothing on the host: keeps the state it would have built and a log
- * of what it would have done. The demo and the tests without root use it.
+ * Changes nothing on the host: keeps the state it would have built, and says
+ * what it would have done (the daemon logs it at DEBUG). The demo and the
+ * tests without root use it.
  */
 export class DryRunBackend implements Backend {
   readonly name = 'dry-run';
   readonly state: FirewallState = new Map();
-  readonly log: string[] = [];
-  private static readonly LOG_MAX = 10_000;
 
   constructor(private readonly onAction?: (line: string) => void) {}
 
   private record(line: string): void {
-    this.log.push(line);
-    if (this.log.length > DryRunBackend.LOG_MAX) this.log.splice(0, this.log.length - DryRunBackend.LOG_MAX);
     this.onAction?.(line);
   }
 

@@ -114,32 +114,42 @@ export class SqliteStore implements PositionStore, BanHistory {
 
   // --- bans -----------------------------------------------------------------
 
+  /**
+   * `fn` as one transaction, or as part of the caller's when one is open (the
+   * daemon commits a batch of writes in one, and rolls it back whole on an
+   * error): not a savepoint of its own, which made each unban of `unban
+   * --all` four times as slow (44 against 10 µs in a transaction of 50,000).
+   */
+  private tx<T>(fn: () => T): T {
+    return this.db.inTransaction ? fn() : this.db.transaction(fn)();
+  }
+
   /** Record a ban: the current-bans row and its history entry (with the failures' log lines), one transaction. */
   readonly addBan = (b: ActiveBan, bantime: number, lines: string[] = []): void => {
-    this.db.transaction(() => {
+    this.tx(() => {
       this.stmt.upsertBan.run({ ...b, reason: b.reason ?? null });
       this.stmt.history.run(b.bannedAt, b.ip, b.jail, 'ban', bantime, b.failures, b.source, b.reason ?? null, lines.length ? JSON.stringify(lines) : null);
-    })();
+    });
   };
 
   /** Many bans in one transaction (restore, import). */
   addBans(list: Array<{ ban: ActiveBan; bantime: number }>): void {
-    this.db.transaction(() => {
+    this.tx(() => {
       for (const { ban, bantime } of list) {
         this.stmt.upsertBan.run({ ...ban, reason: ban.reason ?? null });
         this.stmt.history.run(ban.bannedAt, ban.ip, ban.jail, 'ban', bantime, ban.failures, ban.source, ban.reason ?? null, null);
       }
-    })();
+    });
   }
 
   /** End a ban; a manual one also records the jail's unban watermark, in the same transaction. */
   removeBan(jail: string, ip: string, time: number, reason: 'expired' | 'manual' | 'whitelisted'): boolean {
-    return this.db.transaction(() => {
+    return this.tx(() => {
       const gone = this.stmt.deleteBan.run(jail, ip).changes > 0;
       if (gone) this.stmt.history.run(time, ip, jail, 'unban', null, null, null, reason, null);
       if (gone && reason === 'manual') this.stmt.setWatermark.run(jail, ip, time);
       return gone;
-    })();
+    });
   }
 
   /** An unban watermark for one jail, or "*" for every jail (unban everywhere). */

@@ -145,6 +145,23 @@ describe('SqliteStore', () => {
     again.close();
   });
 
+  it("takes part in a caller's transaction (the daemon's batch) instead of opening its own: a batch that fails leaves none of its writes", () => {
+    const s = new SqliteStore(join(dir, 'tx.sqlite3'));
+    s.addBan(ban('192.0.2.31'), 600);
+    expect(() => s.db.transaction(() => {
+      s.removeBan('sshd', '192.0.2.31', 1_500_000, 'manual');
+      s.addBan(ban('192.0.2.32'), 600);
+      throw new Error('a later write of the batch failed');
+    })()).toThrow(/later write/);
+    expect(s.bans().map((b) => b.ip)).toEqual(['192.0.2.31']);
+    expect(s.historyOf('192.0.2.31').map((h) => h.event)).toEqual(['ban']);
+    expect(s.unbanWatermarks()).toEqual([]);
+    // On its own, each write is its own transaction.
+    expect(s.removeBan('sshd', '192.0.2.31', 1_500_000, 'manual')).toBe(true);
+    expect(s.bans()).toEqual([]);
+    s.close();
+  });
+
   it('writes read positions behind and keeps them across a reopen', () => {
     const path = join(dir, 'pos.sqlite3');
     const s = new SqliteStore(path);
