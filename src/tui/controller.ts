@@ -181,6 +181,13 @@ function banConfirm(s: UiState, ipText: string, dur: string | undefined): Step {
   return same({ ...s, mode: confirmMode(confirmFor(`Ban ${ip} on all ports ${what}?`, ip, { type: 'ban', ip, seconds })) });
 }
 
+/** `:unban all [JAIL]`: every ban, or every ban of a jail, confirmed by typing "all" (one stray `y` must not lift them). */
+function unbanAllConfirm(s: UiState, jail: string | undefined, v: ViewInfo): Step {
+  if (jail !== undefined && !v.jails.includes(jail)) return same({ ...s, message: `error: unknown jail "${jail}" (jails: ${v.jails.join(', ')})` });
+  const question = jail === undefined ? 'Unban every ban, the permanent list included, everywhere?' : `Unban every ban of ${jail}?`;
+  return same({ ...s, mode: confirmMode({ question, action: { type: 'unbanAll', ...(jail === undefined ? {} : { jail }) }, mustType: 'all', typed: '' }) });
+}
+
 function command(s: UiState, text: string, v: ViewInfo): Step {
   const c = parseCommand(text);
   if (typeof c === 'string') return same({ ...s, message: c });
@@ -198,6 +205,7 @@ function command(s: UiState, text: string, v: ViewInfo): Step {
   }
   if (!a) return same({ ...s, message: `error: :${c.name} needs an address` });
   if (v.readonly) return same({ ...s, message: READONLY });
+  if (c.name === 'unban' && a === 'all') return unbanAllConfirm(s, b, v);
   const ip = canonicalTarget(a) ?? a;
   // A mistyped prefix would widen these (ban: banConfirm).
   const masked = c.name === 'permaban' || c.name === 'whitelist' ? maskedNetwork(a) : null;

@@ -44,6 +44,6 @@ export const KEYS: Array<[string, string]> = [
   ['Enter', 'jails: show that jail\'s bans (again: all); bans, log: detail of the address'], ['Esc', 'back, clear the filter, cancel'],
   ['/', 'filter by IP, CIDR or text'], ['s', 'sort the bans (since, expires, ip, jail, failures)'],
   ['P', 'permaban the selected address'], ['u', 'unban it: in this jail or everywhere'], ['w', 'whitelist it (also unbans)'],
-  ['b', 'ban an address you type, with a duration'], [':', 'command: ban IP [DUR], unban IP, permaban IP, whitelist IP, jail NAME|all, sort KEY, q'],
+  ['b', 'ban an address you type, with a duration'], [':', 'command: ban IP [DUR], unban IP, unban all [JAIL], permaban IP, whitelist IP, jail NAME|all, sort KEY, q'],
   ['Space', 'pause / resume the log tail (the engine goes on)'], ['?', 'this help'], ['q', 'quit'],
 ];

@@ -4,6 +4,7 @@ import type { HistoryEntry, WhitelistEntry } from '../store/sqlite-store.js';
 import { sshConnection } from '../util/ssh-connection.js';
 
 export type Status = ReturnType<BantopService['status']>;
+type UnbanAllResult = Awaited<ReturnType<BantopService['unbanAll']>>;
 
 /**
  * What the TUI needs from the engine API, the same calls the CLI makes:
@@ -19,6 +20,7 @@ export interface TuiSource {
   whitelist(): Promise<WhitelistEntry[]>;
   ban(ip: string, seconds: number | undefined, jail?: string): Promise<BanView>;
   unban(ip: string, jail?: string): Promise<{ ip: string; jails: string[] }>;
+  unbanAll(jail?: string): Promise<UnbanAllResult>;
   whitelistAdd(ip: string): Promise<{ entry: string; unbanned: Array<{ ip: string; jail: string }> }>;
   subscribe(fn: (e: ServiceEvent) => void, onEnd: (err?: Error) => void): () => void;
   close(): Promise<void>;
@@ -34,6 +36,7 @@ export function embeddedSource(service: BantopService, mode: 'embedded' | 'demo'
     whitelist: async () => service.whitelistList(),
     ban: (ip, seconds, jail) => service.ban({ ip, seconds, jail, operator }),
     unban: (ip, jail) => service.unban({ ip, jail }),
+    unbanAll: (jail) => service.unbanAll({ jail }),
     whitelistAdd: (ip) => service.whitelistAdd(ip, 'bantop TUI'),
     subscribe: (fn) => service.subscribe(fn),
     close,
@@ -50,6 +53,7 @@ export function attachedSource(socket: string): TuiSource {
     whitelist: () => request<WhitelistEntry[]>(socket, { cmd: 'whitelist.list' }),
     ban: (ip, seconds, jail) => request<BanView>(socket, { cmd: 'ban', ip, seconds, jail, operator }),
     unban: (ip, jail) => request<{ ip: string; jails: string[] }>(socket, { cmd: 'unban', ip, jail }),
+    unbanAll: (jail) => request<UnbanAllResult>(socket, { cmd: 'unban.all', jail }),
     whitelistAdd: (ip) => request(socket, { cmd: 'whitelist.add', entry: ip, comment: 'bantop TUI' }),
     subscribe: (fn, onEnd) => {
       const s = subscribe(socket, (e) => fn(e as unknown as ServiceEvent), onEnd, operator);

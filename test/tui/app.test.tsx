@@ -54,6 +54,15 @@ function fakeSource(initial: BanView[], opts: { refuse?: string } = {}) {
       }
       return { ip, jails: held.map((b) => b.jail) };
     },
+    unbanAll: async (jail) => {
+      calls.push(`unban --all ${jail ?? '*'}`);
+      const held = [...bans.values()].filter((b) => jail === undefined || b.jail === jail);
+      for (const b of held) {
+        bans.delete(`${b.jail} ${b.ip}`);
+        emit({ type: 'unban', ip: b.ip, jail: b.jail } as unknown as ServiceEvent);
+      }
+      return { bans: held.length, addresses: new Set(held.map((b) => b.ip)).size, jails: [...new Set(held.map((b) => b.jail))].sort() };
+    },
     whitelistAdd: async (ip) => {
       calls.push(`whitelist ${ip}`);
       return { entry: ip, unbanned: [] };
@@ -247,6 +256,26 @@ describe('App (ink-testing-library)', () => {
     await has(r, 'unbanned 203.0.113.10 everywhere (sshd, nginx)');
     await has(r, 'BANS all jails · 0');
     expect(calls).toEqual(['unban 203.0.113.9 sshd', 'unban 203.0.113.10 *']);
+  });
+
+  it(':unban all [JAIL]: asks to type "all", then lifts that jail\'s bans, or every ban', async () => {
+    const { source, calls } = fakeSource([ban('203.0.113.9'), ban('203.0.113.10', 'sshd', { bannedAt: 0 }), ban('203.0.113.10', 'nginx', { bannedAt: 0 })]);
+    const r = await ready(source);
+    r.stdin.write(':unban all nginx');
+    r.stdin.write(KEY.enter);
+    await has(r, 'Unban every ban of nginx? Type all:');
+    r.stdin.write('all');
+    r.stdin.write(KEY.enter);
+    await has(r, 'unbanned 1 address(es), 1 ban(s) in nginx');
+    await has(r, 'BANS all jails · 2');
+    r.stdin.write(':unban all');
+    r.stdin.write(KEY.enter);
+    await has(r, 'Unban every ban, the permanent list included, everywhere? Type all:');
+    r.stdin.write('all');
+    r.stdin.write(KEY.enter);
+    await has(r, 'unbanned 2 address(es), 2 ban(s) in sshd; their old log lines will never count again');
+    await has(r, 'BANS all jails · 0');
+    expect(calls).toEqual(['unban --all nginx', 'unban --all *']);
   });
 
   it('whitelist: w asks, any other key cancels, y whitelists', async () => {

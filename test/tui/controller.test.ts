@@ -154,6 +154,17 @@ describe('TUI controller (the keys, without Ink)', () => {
     expect(press([':frob', enter]).state.message).toMatch(/^unknown command ":frob"/);
   });
 
+  it(':unban all [JAIL] lifts every ban, or every ban of a jail, only when "all" is typed to confirm', () => {
+    expect(press([':unban all', enter]).state.mode).toMatchObject({ kind: 'confirm', question: 'Unban every ban, the permanent list included, everywhere?', mustType: 'all' });
+    expect(press([':unban all', enter, 'y']).all).toEqual([]);
+    expect(press([':unban all', enter, 'all', enter]).all).toEqual([{ type: 'engine', action: { type: 'unbanAll' } }]);
+    expect(press([':unban all nginx', enter, 'all', enter]).all).toEqual([{ type: 'engine', action: { type: 'unbanAll', jail: 'nginx' } }]);
+    expect(press([':unban all nginx', enter]).state.mode).toMatchObject({ question: 'Unban every ban of nginx?' });
+    expect(press([':unban all nginx', enter, 'al', enter]).state.message).toBe('cancelled: "al" is not all');
+    expect(press([':unban all nope', enter]).state.message).toBe('error: unknown jail "nope" (jails: sshd, nginx)');
+    expect(press([':unban all', enter], view({ readonly: true })).state.message).toBe('read-only: actions are disabled (--readonly)');
+  });
+
   it('--readonly refuses every action with a message, but navigation, filter and detail still work', () => {
     const ro = view({ readonly: true });
     for (const keys of [['P'], ['u'], ['w'], ['b'], [':ban 203.0.113.50', enter], [':permaban 203.0.113.50', enter], [enter, 'P']]) {

@@ -6,6 +6,8 @@ export type EngineAction =
   | { type: 'ban'; ip: string; seconds: number | undefined }
   /** No jail: everywhere. */
   | { type: 'unban'; ip: string; jail?: string }
+  /** Every ban (`unban --all`), or every ban of one jail. */
+  | { type: 'unbanAll'; jail?: string }
   | { type: 'whitelist'; ip: string };
 
 /** Runs an action and says what happened, for the status line. Errors propagate to the caller, which shows them. */
@@ -20,6 +22,12 @@ export async function runAction(source: TuiSource, a: EngineAction): Promise<str
       const r = await source.unban(a.ip, a.jail);
       if (a.jail !== undefined) return r.jails.length ? `unbanned ${r.ip} in ${a.jail}` : `${r.ip} was not banned in ${a.jail}`;
       return r.jails.length ? `unbanned ${r.ip} everywhere (${r.jails.join(', ')}); its old log lines will never count again` : `${r.ip} was not banned`;
+    }
+    case 'unbanAll': {
+      const r = await source.unbanAll(a.jail);
+      const where = a.jail === undefined ? '' : ` in ${a.jail}`;
+      return r.bans === 0 ? `no bans${where}` : `unbanned ${r.addresses} address(es), ${r.bans} ban(s)${where || ` in ${r.jails.join(', ')}`}` +
+        (a.jail === undefined ? '; their old log lines will never count again' : '');
     }
     case 'whitelist': {
       const r = await source.whitelistAdd(a.ip);

@@ -11,6 +11,6 @@ export function parseCommand(text: string): Command | string {
     q: 'quit', quit: 'quit', sort: 'sort', help: 'help',
   };
   const name = names[(word ?? '').toLowerCase()];
-  if (!name) return `unknown command ":${word ?? ''}" (try :ban IP [DURATION], :unban IP, :permaban IP, :whitelist IP, :jail NAME|all, :sort KEY, :q)`;
+  if (!name) return `unknown command ":${word ?? ''}" (try :ban IP [DURATION], :unban IP, :unban all [JAIL], :permaban IP, :whitelist IP, :jail NAME|all, :sort KEY, :q)`;
   return { name, args };
 }
