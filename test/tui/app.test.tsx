@@ -261,20 +261,9 @@ describe('App (ink-testing-library)', () => {
   it(':unban all [JAIL]: asks to type "all", then lifts that jail\'s bans, or every ban', async () => {
     const { source, calls } = fakeSource([ban('203.0.113.9'), ban('203.0.113.10', 'sshd', { bannedAt: 0 }), ban('203.0.113.10', 'nginx', { bannedAt: 0 })]);
     const r = await ready(source);
-    r.stdin.write(':unban all nginx');
-    r.stdin.write(KEY.enter);
-    await has(r, 'Unban every ban of nginx? Type all:');
-    r.stdin.write('all');
-    r.stdin.write(KEY.enter);
-    await has(r, 'unbanned 1 address(es), 1 ban(s) in nginx');
-    await has(r, 'BANS all jails · 2');
-    r.stdin.write(':unban all');
-    r.stdin.write(KEY.enter);
-    await has(r, 'Unban every ban, the permanent list included, everywhere? Type all:');
-    r.stdin.write('all');
-    r.stdin.write(KEY.enter);
-    await has(r, 'unbanned 2 address(es), 2 ban(s) in sshd; their old log lines will never count again');
-    await has(r, 'BANS all jails · 0');
+    await steps(r, [`:unban all nginx${KEY.enter}`, 'Unban every ban of nginx? Type all:'], [`all${KEY.enter}`, 'unbanned 1 address(es), 1 ban(s) in nginx'],
+      ['', 'BANS all jails · 2'], [`:unban all${KEY.enter}`, 'Unban every ban, the permanent list included, everywhere? Type all:'],
+      [`all${KEY.enter}`, 'unbanned 2 address(es), 2 ban(s) in sshd; their old log lines will never count again'], ['', 'BANS all jails · 0']);
     expect(calls).toEqual(['unban --all nginx', 'unban --all *']);
   });
 
