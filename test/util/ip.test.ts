@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { canonicalV4, cidrContains, cidrSize, isPeerAddress, maskedNetwork, normalizeIp, parseCidr } from '../../src/util/ip.js';
+import { canonicalTarget, canonicalV4, cidrContains, cidrSize, isPeerAddress, maskedNetwork, normalizeIp, parseCidr } from '../../src/util/ip.js';
 
 describe('isPeerAddress', () => {
   it('says what normalizeIp says, less the unspecified address, for every form', () => {
@@ -56,6 +56,20 @@ describe('CIDR', () => {
     expect(maskedNetwork('10.1.2.3/255.0.0.0')).toEqual({ network: '10.0.0.0/8', addresses: 16_777_216n });
     for (const exact of ['203.0.113.0/24', '203.0.113.9', '203.0.113.9/32', '2001:DB8::/32', '::ffff:203.0.113.0/120', '0.0.0.0/0', 'nonsense/8']) {
       expect(maskedNetwork(exact), exact).toBeNull();
+    }
+  });
+});
+
+describe('canonicalTarget', () => {
+  it('gives an address alone the same canonical form as the address with its full prefix (the CIDR path)', () => {
+    const cases = ['1.2.3.4', ' 1.2.3.4 ', '01.2.3.4', '::1', '::', '2001:DB8::1', '2001:0db8:0000:0000:0000:0000:0000:0001', 'fe80::1%eth0', '::ffff:1.2.3.4',
+      '::ffff:0102:0304', '2001:db8:0:0:1:0:0:1', '1:0:0:0:0:0:0:0', '64:ff9b::1.2.3.4', '[2001:db8::1]', 'a:b:c:d:e:f:0:0', 'example.com', '1.2.3', ''];
+    // Random addresses with runs of zeros, where the shortest form is easy to get wrong.
+    for (let i = 0; i < 2000; i++) cases.push(Array.from({ length: 8 }, (_, k) => ((i * 7919 + k * 104729) % 5 < 2 ? '0' : ((i * 31 + k * 17) % 65536).toString(16))).join(':'));
+    for (const c of cases) {
+      const n = normalizeIp(c.trim());
+      const full = n === null ? null : canonicalTarget(`${c.trim()}/${n.includes(':') ? 128 : c.includes(':') ? 128 : 32}`);
+      expect([c, canonicalTarget(c)]).toEqual([c, full]);
     }
   });
 });
