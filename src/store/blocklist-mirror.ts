@@ -54,11 +54,14 @@ export class BlocklistMirror {
   private skipped: string[] = [];
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** The jail of a line that names none (read()'s). */
+  private defaultJail = 'manual';
 
   constructor(readonly path: string) {}
 
   /** The file's entries (no jail means `defaultJail`), its problems, or null when there is no file. */
   read(defaultJail: string): { entries: Array<BlocklistEntry & { jail: string }>; problems: string[] } | null {
+    this.defaultJail = defaultJail;
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
@@ -114,11 +117,19 @@ export class BlocklistMirror {
     this.rewrite();
   }
 
-  /** Changes since the last write, in order: additions only are appended; any removal rewrites. */
+  /**
+   * Changes since the last write, in order: additions only are appended; any
+   * removal rewrites. A change that is not in the file (a timed ban ending)
+   * leaves it alone. When someone else changed the file since bantop wrote it
+   * (an edit the watch has not taken in yet), their edit is kept: our changes
+   * go into their text, and the watch then takes the edit in as it would have.
+   * Rewriting from the lines in memory there put back a line the operator had
+   * just removed, and the ban it stood for stayed.
+   */
   apply(changes: ReadonlyArray<MirrorChange>): void {
     if (changes.length === 0) return;
     const appended: string[] = [];
-    let removed = false;
+    const removed = new Set<string>();
     for (const c of changes) {
       if (c.op === 'add') {
         const k = key(c.ban.ip, c.ban.jail);
@@ -126,13 +137,47 @@ export class BlocklistMirror {
         const line = blocklistLine(c.ban);
         this.lines.set(k, line);
         appended.push(line);
-      } else if (this.lines.delete(key(c.ip, c.jail))) removed = true;
+      } else {
+        const k = key(c.ip, c.jail);
+        if (this.lines.delete(k)) removed.add(k);
+      }
     }
-    if (removed || !this.unchanged()) this.rewrite();
-    else if (appended.length) {
+    if (removed.size === 0 && appended.length === 0) return;
+    if (!this.unchanged() && this.own !== null) {
+      this.applyOverEdit(appended, removed);
+      return;
+    }
+    if (removed.size > 0 || this.own === null) this.rewrite();
+    else {
       appendFileSync(this.path, appended.map((l) => `${l}\n`).join(''));
       this.remember();
     }
+  }
+
+  /**
+   * Our changes written into the file as someone else left it: their lines
+   * stay, ours are appended, and lines of ours that went are dropped. What
+   * bantop last wrote is not remembered anew, so the watch still sees their
+   * edit, and removedBy() still tells what they removed.
+   */
+  private applyOverEdit(appended: string[], removed: ReadonlySet<string>): void {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (e) {
+      // Gone: the watch sees that too; the next full write (after the edit is taken in) puts every line back.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    const drop = new Set<number>();
+    if (removed.size > 0) {
+      for (const e of scanBlocklist(text, this.path).entries) if (removed.has(key(e.ip, e.jail ?? this.defaultJail))) drop.add(e.line);
+    }
+    const kept = drop.size === 0 ? text : text.split('\n').filter((_, i) => !drop.has(i + 1)).join('\n');
+    const body = kept === '' || kept.endsWith('\n') ? kept : `${kept}\n`;
+    const tmp = `${this.path}.tmp-${process.pid}`;
+    writeFileSync(tmp, body + appended.map((l) => `${l}\n`).join(''), { mode: 0o644 });
+    renameSync(tmp, this.path);
   }
 
   private rewrite(): void {

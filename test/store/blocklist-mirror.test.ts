@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -64,5 +64,36 @@ describe('BlocklistMirror', () => {
     expect(m.unchanged()).toBe(true);
     appendFileSync(m.path, '203.0.113.7\n');
     expect(m.unchanged()).toBe(false);
+  });
+
+  it('leaves the file alone for a change that is not in it (a timed ban ending), an edit the watch has not taken in included', () => {
+    const m = new BlocklistMirror(join(dir, 'blocklist'));
+    m.write([{ ip: '198.51.100.1', jail: 'manual', bannedAt: T, source: 'manual' }]);
+    const stamp = () => { const st = statSync(m.path); return [st.ino, st.mtimeMs, st.size]; };
+    const before = stamp();
+    m.apply([{ op: 'del', ip: '203.0.113.9', jail: 'sshd' }]);
+    expect(stamp()).toEqual(before);
+    // The operator has just emptied the list; the watch has not fired yet. A timed ban ends meanwhile.
+    writeFileSync(m.path, '# nothing here\n');
+    m.apply([{ op: 'del', ip: '203.0.113.9', jail: 'sshd' }]);
+    expect(readFileSync(m.path, 'utf8')).toBe('# nothing here\n');
+    expect(m.removedBy(m.read('manual')!.entries)).toEqual([{ ip: '198.51.100.1', jail: 'manual' }]);
+  });
+
+  it('keeps an edit the watch has not taken in yet: its changes go into the edited text, and the edit still reads as one', () => {
+    const m = new BlocklistMirror(join(dir, 'blocklist'));
+    const ban = (ip: string) => ({ ip, jail: 'manual', bannedAt: T, source: 'manual' });
+    m.write([ban('198.51.100.1'), ban('198.51.100.2'), ban('198.51.100.3')]);
+    // The operator removes .2 and adds .9 (a new file, renamed over: as editors and sed -i write).
+    writeFileSync(`${m.path}.new`, readFileSync(m.path, 'utf8').split('\n').filter((l) => !l.startsWith('198.51.100.2,')).join('\n') + '198.51.100.9  # by hand\n');
+    renameSync(`${m.path}.new`, m.path);
+    // Before the watch fires, bantop lifts .3 and adds .4.
+    m.apply([{ op: 'del', ip: '198.51.100.3', jail: 'manual' }, { op: 'add', ban: ban('198.51.100.4') }]);
+    const r = m.read('manual')!;
+    expect(r.entries.map((e) => e.ip)).toEqual(['198.51.100.1', '198.51.100.9', '198.51.100.4']);
+    expect(readFileSync(m.path, 'utf8')).toContain('198.51.100.9  # by hand');
+    // Still an edit to take in, and what it removed is the operator's removal only.
+    expect(m.unchanged()).toBe(false);
+    expect(m.removedBy(r.entries)).toEqual([{ ip: '198.51.100.2', jail: 'manual' }]);
   });
 });
