@@ -165,9 +165,11 @@ export class BlocklistMirror {
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (e) {
-      // Gone: the watch sees that too; the next full write (after the edit is taken in) puts every line back.
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      // Deleted: an edit that removes nothing (read() gives no file, and the watch leaves it at that), so the
+      // list is written whole again, as before the deletion plus these changes.
+      this.rewrite();
+      return;
     }
     const drop = new Set<number>();
     if (removed.size > 0) {

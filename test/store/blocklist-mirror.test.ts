@@ -96,4 +96,14 @@ describe('BlocklistMirror', () => {
     expect(m.unchanged()).toBe(false);
     expect(m.removedBy(r.entries)).toEqual([{ ip: '198.51.100.2', jail: 'manual' }]);
   });
+
+  it('writes the whole list again when the file was deleted, with the change that came meanwhile', () => {
+    const m = new BlocklistMirror(join(dir, 'blocklist'));
+    const ban = (ip: string) => ({ ip, jail: 'manual', bannedAt: T, source: 'manual' });
+    m.write([ban('198.51.100.1')]);
+    rmSync(m.path);
+    m.apply([{ op: 'add', ban: ban('198.51.100.4') }]);
+    expect(m.read('manual')!.entries.map((e) => e.ip)).toEqual(['198.51.100.1', '198.51.100.4']);
+    expect(m.unchanged()).toBe(true);
+  });
 });
