@@ -171,7 +171,13 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     filter.spec.logtimezone = offset;
   }
 
-  const logpath = (get('logpath') ?? '').split('\n').map((l) => l.trim().replace(/\s+(?:head|tail)$/, '')).filter(Boolean);
+  const logstart: Record<string, 'head' | 'tail'> = {};
+  const logpath = (get('logpath') ?? '').split('\n').map((l) => {
+    const m = /^(.*?)\s+(head|tail)$/i.exec(l.trim());
+    if (m === null) return l.trim();
+    logstart[m[1]!] = m[2]!.toLowerCase() as 'head' | 'tail';
+    return m[1]!;
+  }).filter(Boolean);
   if (backend !== 'systemd') {
     if (logpath.length === 0) {
       throw new ConfigError(at('logpath'), `jail "${name}" has no logpath`, 'set logpath = /path/to/log, or backend = systemd');
@@ -226,6 +232,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     filterName: filterRef.name,
     filterArgs: filter.args,
     logpath,
+    logstart,
     backend,
     backendArgs: backendRef.args,
     journalmatch: filter.journalmatch,

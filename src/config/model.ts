@@ -70,6 +70,13 @@ export const JailSchema = z.object({
   filterName: z.string(),
   filterArgs: z.record(z.string(), z.string()),
   logpath: z.array(z.string()),
+  /**
+   * Where a log path written `PATH head` or `PATH tail` starts at start-up,
+   * by path as in `logpath` (fail2ban's option): tail from its end even with a
+   * saved position, head from its start when there is none. Unset: the end
+   * the first time, then the saved position.
+   */
+  logstart: z.record(z.string(), z.enum(['head', 'tail'])),
   backend: z.enum(['auto', 'polling', 'pyinotify', 'gamin', 'systemd']),
   backendArgs: z.record(z.string(), z.string()),
   journalmatch: z.array(z.string()),

@@ -1,5 +1,5 @@
 import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Clock } from '../util/clock.js';
 import { notFileKind, statOf } from '../util/file-kind.js';
@@ -39,6 +39,8 @@ export interface FileTailOptions {
   jail: string;
   /** Paths as in `logpath`: plain, or with a glob in the file name. */
   paths: string[];
+  /** By path as in `paths`: where its files start at start-up (JailConfig.logstart). */
+  start?: Readonly<Record<string, 'head' | 'tail'>> | undefined;
   positions: PositionStore;
   sink: LineSink;
   clock: Clock;
@@ -192,6 +194,18 @@ export class FileTailer implements LogSource {
    * `initial`: at start, resume from the saved position, or start at the end
    * when there is none. `new`: a file that appeared while running is read whole.
    */
+  /** `head` or `tail` where the logpath entry that matched `path` says so (a glob's too). */
+  private startOf(path: string): 'head' | 'tail' | undefined {
+    const start = this.o.start;
+    if (start === undefined) return undefined;
+    for (let i = 0; i < this.specs.length; i++) {
+      const s = this.specs[i]!;
+      const opt = start[this.o.paths[i]!];
+      if (opt !== undefined && dirname(path) === s.dir && s.match(basename(path))) return opt;
+    }
+    return undefined;
+  }
+
   private open(path: string, why: 'initial' | 'new'): void {
     const log = openLog(path);
     if (typeof log === 'string') {
@@ -206,7 +220,9 @@ export class FileTailer implements LogSource {
     const saved = this.o.positions.getFile(path);
     let offset = 0;
     if (why === 'initial') {
-      if (!saved) offset = st.size;
+      const start = this.startOf(path);
+      if (start === 'tail') offset = st.size;
+      else if (!saved) offset = start === 'head' ? 0 : st.size;
       else if (saved.inode === st.ino && sameHead(saved.head, head) && saved.offset <= st.size) offset = saved.offset;
       else offset = 0; // rotated or truncated while we were down: all of it is unread
     } else if (saved && saved.inode === st.ino && sameHead(saved.head, head) && saved.offset <= st.size) {

@@ -13,6 +13,6 @@ export function sourcesForJails(jails: JailConfig[], deps: { positions: Position
     if (j.backend === 'systemd') {
       return new JournalSource({ jail: j.name, journalmatch: j.journalmatch, select: journalSelectArgs(j.backendArgs), ...common });
     }
-    return new FileTailer({ jail: j.name, paths: j.logpath, ...common, note, decode: lineDecoder(j.logencoding) ?? null });
+    return new FileTailer({ jail: j.name, paths: j.logpath, start: j.logstart, ...common, note, decode: lineDecoder(j.logencoding) ?? null });
   });
 }

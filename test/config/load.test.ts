@@ -58,6 +58,13 @@ describe('loadConfig', () => {
     expect(c.jails.find((j) => j.name === 'nginx-http-auth')!.logpath).toEqual([`${dir}/*error.log`]);
   });
 
+  it("reads fail2ban's `head` and `tail` after a log path, per path", () => {
+    local(`[sshd]\nlogpath = ${dir}/auth.log tail\n          ${dir}/secure*  HEAD\n          ${dir}/other.log\n`);
+    const sshd = loadConfig(dir).jails.find((j) => j.name === 'sshd')!;
+    expect(sshd.logpath).toEqual([`${dir}/auth.log`, `${dir}/secure*`, `${dir}/other.log`]);
+    expect(sshd.logstart).toEqual({ [`${dir}/auth.log`]: 'tail', [`${dir}/secure*`]: 'head' });
+  });
+
   it("a jail's failregex and ignoreregex replace its filter's, and %(known/…)s there is the filter's value", () => {
     writeFileSync(join(dir, 'filter.d', 'sshd.local'), '[Definition]\nignoreregex = ^from the filter\n');
     const sshd = () => loadConfig(dir).jails[0]!.filter;

@@ -21,10 +21,10 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function tail(paths: string[], positions = new MemoryPositionStore()) {
+function tail(paths: string[], positions = new MemoryPositionStore(), start?: Record<string, 'head' | 'tail'>) {
   const got: SourceLine[] = [];
   const notes: string[] = [];
-  const t = new FileTailer({ jail: 'j', paths, positions, sink: (l) => got.push(...l), clock: systemClock, pollMs: 50, drainMs: 300, note: (m) => notes.push(m) });
+  const t = new FileTailer({ jail: 'j', paths, start, positions, sink: (l) => got.push(...l), clock: systemClock, pollMs: 50, drainMs: 300, note: (m) => notes.push(m) });
   tailers.push(t);
   return { t, got, positions, notes, lines: () => got.map((g) => g.line) };
 }
@@ -127,6 +127,29 @@ describe('FileTailer', () => {
     await waitFor(() => b.lines().length === 3);
     // Written while it was down: read back (its dates stand); before and after: live (SourceLine.backlog).
     expect([...a.got, ...b.got].map((g) => [g.line, g.backlog ?? false])).toEqual([['one', false], ['partial', true], ['while down', true], ['after start', false]]);
+  });
+
+  it("follows fail2ban's `PATH tail` (the end at every start, the saved position passed over) and `PATH head` (the start the first time), globs too", async () => {
+    const [t1, h1] = [join(dir, 't.log'), join(dir, 'h-1.log')];
+    writeFileSync(t1, 'old t\n');
+    writeFileSync(h1, 'old h\n');
+    const positions = new MemoryPositionStore();
+    const start = { [t1]: 'tail' as const, [join(dir, 'h-*.log')]: 'head' as const };
+    const a = tail([t1, join(dir, 'h-*.log')], positions, start);
+    await a.t.start();
+    appendFileSync(t1, 'new t\n');
+    await waitFor(() => a.lines().length === 2);
+    // head: the file's lines from its start; tail: what came after the start only.
+    expect(a.lines().sort()).toEqual(['new t', 'old h']);
+    await a.t.stop();
+    appendFileSync(t1, 'while down t\n');
+    appendFileSync(h1, 'while down h\n');
+    const b = tail([t1, join(dir, 'h-*.log')], positions, start);
+    await b.t.start();
+    appendFileSync(t1, 'after t\n');
+    await waitFor(() => b.lines().length === 2);
+    // tail passes over what was written while down (fail2ban ignores its saved position there); head resumes.
+    expect(b.lines().sort()).toEqual(['after t', 'while down h']);
   });
 
   it('reads from the start a file that was rotated while bantop was down', async () => {
