@@ -101,6 +101,9 @@ async function one(backend, n, dbCopy) {
     if (n >= 1_000_000) {
       out.banMs = (await request(sock, { cmd: 'ban', ip: '10.250.0.1', jail: 'sshd', seconds: -1 })).ms;
       out.unbanMs = (await request(sock, { cmd: 'unban', ip: '10.250.0.1' })).ms;
+      // Every ban lifted at once (bantop unban --all), and the kernel left with none of them.
+      out.unbanAllMs = (await request(sock, { cmd: 'unban.all' })).ms;
+      out.leftAfterAll = kernelCount(ns, backend);
     }
     await stop(p);
     out.rawMs = rawLoad(ns, backend, n);
@@ -116,8 +119,8 @@ export async function scaleBench({ sizes = [1_000, 10_000, 100_000, 1_000_000], 
   const md = ['## Firewall scale: permanent bans restored at start, per backend', ''];
   const skip = enforcementSkipReason() ?? (spawnSync('sh', ['-c', 'command -v ipset && command -v iptables-restore']).status !== 0 ? 'ipset or iptables missing' : null);
   if (skip) return [...md, `Skipped: ${skip}.`, ''];
-  md.push('The daemon starts (in a network namespace) on a store holding N permanent bans. "restore" is from reading the store to every entry in the kernel; "ready" is from spawn to the control socket answering. Baseline: the backend\'s own tool loading the same N entries in one batch (`nft -f`, `ipset restore`, `iptables-restore`), measured in the same run. At 1,000,000: one ban and one unban through the control socket, with the million in place. One start per cell.', '');
-  md.push('| backend | bans | restore | raw tool, same entries | restore / raw | ready | in the kernel | daemon peak RSS | one ban / unban |', '|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  md.push('The daemon starts (in a network namespace) on a store holding N permanent bans. "restore" is from reading the store to every entry in the kernel; "ready" is from spawn to the control socket answering. Baseline: the backend\'s own tool loading the same N entries in one batch (`nft -f`, `ipset restore`, `iptables-restore`), measured in the same run. At 1,000,000: one ban and one unban through the control socket, with the million in place, then `unban --all` of the million (and what the kernel still holds after it). One start per cell.', '');
+  md.push('| backend | bans | restore | raw tool, same entries | restore / raw | ready | in the kernel | daemon peak RSS | one ban / unban | unban --all |', '|---|---:|---:|---:|---:|---:|---:|---:|---|---|');
   const stores = new Map();
   const seedDir = mkdtempSync(join(tmpdir(), 'bantop-scale-seed-'));
   try {
@@ -130,8 +133,9 @@ export async function scaleBench({ sizes = [1_000, 10_000, 100_000, 1_000_000], 
     for (const backend of backends) {
       for (const n of sizes) {
         const r = await one(backend, n, stores.get(n));
-        process.stderr.write(`scale ${backend} ${n}: restore ${r.restoreMs} ms, raw ${r.rawMs.toFixed(0)} ms, ready ${r.readyMs.toFixed(0)} ms, ${r.count} in kernel, RSS ${r.rssMb} MB${r.banMs ? `, ban ${r.banMs.toFixed(1)} ms, unban ${r.unbanMs.toFixed(1)} ms` : ''}\n`);
-        md.push(`| ${backend} | ${n.toLocaleString('en-US')} | ${r.restoreMs.toLocaleString('en-US')} ms | ${Math.round(r.rawMs).toLocaleString('en-US')} ms | ${(r.restoreMs / r.rawMs).toFixed(1)}x | ${Math.round(r.readyMs).toLocaleString('en-US')} ms | ${r.count.toLocaleString('en-US')} | ${r.rssMb} MB | ${r.banMs ? `${r.banMs.toFixed(1)} ms / ${r.unbanMs.toFixed(1)} ms` : ''} |`);
+        const all = r.unbanAllMs === undefined ? '' : `${(r.unbanAllMs / 1000).toFixed(1)} s (${r.leftAfterAll} left)`;
+        process.stderr.write(`scale ${backend} ${n}: restore ${r.restoreMs} ms, raw ${r.rawMs.toFixed(0)} ms, ready ${r.readyMs.toFixed(0)} ms, ${r.count} in kernel, RSS ${r.rssMb} MB${r.banMs ? `, ban ${r.banMs.toFixed(1)} ms, unban ${r.unbanMs.toFixed(1)} ms, unban --all ${all}` : ''}\n`);
+        md.push(`| ${backend} | ${n.toLocaleString('en-US')} | ${r.restoreMs.toLocaleString('en-US')} ms | ${Math.round(r.rawMs).toLocaleString('en-US')} ms | ${(r.restoreMs / r.rawMs).toFixed(1)}x | ${Math.round(r.readyMs).toLocaleString('en-US')} ms | ${r.count.toLocaleString('en-US')} | ${r.rssMb} MB | ${r.banMs ? `${r.banMs.toFixed(1)} ms / ${r.unbanMs.toFixed(1)} ms` : ''} | ${all} |`);
       }
     }
   } finally {

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { request } from '../daemon/client.js';
+import { BULK_TIMEOUT_MS, request } from '../daemon/client.js';
 import type { BanView } from '../daemon/service.js';
 import type { HistoryEntry } from '../store/sqlite-store.js';
 import { BLOCKLIST_FORMATS, formatBlocklist, parseBlocklist, type BlocklistFormat } from '../store/blocklist-file.js';
@@ -72,7 +72,7 @@ type Status = {
 };
 
 export async function runClientCommand(command: string, rest: string[], ctx: ClientContext): Promise<number> {
-  const ask = <T>(req: Parameters<typeof request>[1]) => request<T>(ctx.socket, req);
+  const ask = <T>(req: Parameters<typeof request>[1], timeoutMs?: number) => request<T>(ctx.socket, req, timeoutMs);
   switch (command) {
     case 'status': {
       const jail = rest[0] === undefined ? undefined : validate(JAIL, rest[0], 'bantop status [JAIL]');
@@ -150,7 +150,7 @@ export async function runClientCommand(command: string, rest: string[], ctx: Cli
         if (ctx.options['whitelist'] || ctx.options['everywhere']) {
           throw new UserError(`unban --all takes no --${ctx.options['whitelist'] ? 'whitelist' : 'everywhere'}`, { hint: `usage: ${usage}` });
         }
-        const r = await ask<{ bans: number; addresses: number; jails: string[] }>({ cmd: 'unban.all', jail });
+        const r = await ask<{ bans: number; addresses: number; jails: string[] }>({ cmd: 'unban.all', jail }, BULK_TIMEOUT_MS);
         print(ctx, r, () => (r.bans === 0 ? `no bans${jail ? ` in ${jail}` : ''}\n` : `unbanned ${r.addresses} address(es), ${r.bans} ban(s), in ${r.jails.join(', ')}` +
           (jail ? '' : '; their earlier log lines will never count again') + '\n'));
         return 0;
@@ -203,7 +203,7 @@ export async function runClientCommand(command: string, rest: string[], ctx: Cli
       const defJail = jailOpt(ctx);
       const entries = parseBlocklist(text, file).map((e) => ({ ip: e.ip, jail: e.jail ?? defJail, comment: e.comment }));
       const secs = typeof ctx.options['for'] === 'string' ? seconds(ctx.options['for']) : -1;
-      const r = await ask<{ added: number; unchanged: number; skipped: Array<{ ip: string; reason: string }> }>({ cmd: 'import', entries, seconds: secs });
+      const r = await ask<{ added: number; unchanged: number; skipped: Array<{ ip: string; reason: string }> }>({ cmd: 'import', entries, seconds: secs }, BULK_TIMEOUT_MS);
       print(ctx, r, () => `imported ${file}: ${r.added} added, ${r.unchanged} already banned, ${r.skipped.length} skipped\n` +
         r.skipped.map((s) => `  skipped ${s.ip}: ${s.reason}\n`).join(''));
       return 0;

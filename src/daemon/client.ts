@@ -14,6 +14,13 @@ function unavailable(path: string, why: string): DaemonUnavailable {
   });
 }
 
+/**
+ * How long a request over many bans may take (unban --all, import): `unban
+ * --all` of a million bans took 49 s with nftables and 332 s with iptables
+ * (npm run bench), past the two minutes a request is given otherwise.
+ */
+export const BULK_TIMEOUT_MS = 3_600_000;
+
 /** One request to the daemon; resolves with its result, throws a UserError with its message otherwise. */
 export function request<T = unknown>(path: string, req: Req, timeoutMs = 120_000): Promise<T> {
   return new Promise((resolve, reject) => {

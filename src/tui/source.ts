@@ -1,4 +1,4 @@
-import { request, subscribe } from '../daemon/client.js';
+import { BULK_TIMEOUT_MS, request, subscribe } from '../daemon/client.js';
 import type { BantopService, BanView, ServiceEvent } from '../daemon/service.js';
 import type { HistoryEntry, WhitelistEntry } from '../store/sqlite-store.js';
 import { sshConnection } from '../util/ssh-connection.js';
@@ -53,7 +53,7 @@ export function attachedSource(socket: string): TuiSource {
     whitelist: () => request<WhitelistEntry[]>(socket, { cmd: 'whitelist.list' }),
     ban: (ip, seconds, jail) => request<BanView>(socket, { cmd: 'ban', ip, seconds, jail, operator }),
     unban: (ip, jail) => request<{ ip: string; jails: string[] }>(socket, { cmd: 'unban', ip, jail }),
-    unbanAll: (jail) => request<UnbanAllResult>(socket, { cmd: 'unban.all', jail }),
+    unbanAll: (jail) => request<UnbanAllResult>(socket, { cmd: 'unban.all', jail }, BULK_TIMEOUT_MS),
     whitelistAdd: (ip) => request(socket, { cmd: 'whitelist.add', entry: ip, comment: 'bantop TUI' }),
     subscribe: (fn, onEnd) => {
       const s = subscribe(socket, (e) => fn(e as unknown as ServiceEvent), onEnd, operator);
