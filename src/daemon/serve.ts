@@ -2,7 +2,6 @@ import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { configWarnings, loadConfig } from '../config/load.js';
 import { hostRunner } from '../proc/run.js';
-import { storePath } from '../store/db-path.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { systemClock } from '../util/clock.js';
 import { claimSocket, startControlServer } from './control-server.js';
@@ -27,7 +26,7 @@ export async function serve(o: ServeOptions): Promise<number> {
   for (const w of configWarnings(config)) log.log('WARNING', w);
   const socketPath = o.socket ?? s.socket;
   await claimSocket(socketPath);
-  const store = new SqliteStore(storePath(s.dbfile));
+  const store = new SqliteStore(s.dbfile);
   const envCheck = Number(process.env['BANTOP_CHECK_INTERVAL_MS']);
   const service = await BantopService.start({
     configDir: o.configDir, config, clock: systemClock, runner: hostRunner(), store, log,

@@ -190,10 +190,6 @@ export class FileTailer implements LogSource {
     });
   }
 
-  /**
-   * `initial`: at start, resume from the saved position, or start at the end
-   * when there is none. `new`: a file that appeared while running is read whole.
-   */
   /** `head` or `tail` where the logpath entry that matched `path` says so (a glob's too). */
   private startOf(path: string): 'head' | 'tail' | undefined {
     const start = this.o.start;
@@ -206,6 +202,12 @@ export class FileTailer implements LogSource {
     return undefined;
   }
 
+  /**
+   * `initial`: at start, resume from the saved position, or start at the end
+   * when there is none; a path written with `tail` starts at the end anyway,
+   * one with `head` at the start when there is none (startOf()). `new`: a
+   * file that appeared while running is read whole.
+   */
   private open(path: string, why: 'initial' | 'new'): void {
     const log = openLog(path);
     if (typeof log === 'string') {

@@ -7,6 +7,7 @@ import type { ActiveBan, BanHistory } from '../engine/jail-core.js';
 import type { PastBan } from '../engine/merged-bans.js';
 import type { FilePosition, PositionStore } from '../source/types.js';
 import { UserError } from '../util/errors.js';
+import { storePath } from './db-path.js';
 import { migrate } from './migrations.js';
 
 export interface HistoryEntry {
@@ -65,16 +66,18 @@ export class SqliteStore implements PositionStore, BanHistory {
   private readonly pendingCursors = new Map<string, string>();
   private readonly fileCache = new Map<string, FilePosition>();
 
+  /** `path`: the dbfile setting; `None` (fail2ban's "no database") keeps the store in memory (db-path.ts). */
   constructor(readonly path: string) {
-    if (path !== ':memory:') {
+    const file = storePath(path);
+    if (file !== ':memory:') {
       try {
-        mkdirSync(dirname(path), { recursive: true });
+        mkdirSync(dirname(file), { recursive: true });
       } catch (e) {
         throw new UserError(`cannot create the directory of dbfile ${path}: ${(e as Error).message}`, { hint: 'set dbfile in bantop.conf to a writable path' });
       }
     }
     try {
-      this.db = new Database(path);
+      this.db = new Database(file);
       this.db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode: a commit survives a killed process; only power loss can drop the last commits.
       this.db.pragma('synchronous = NORMAL');

@@ -8,7 +8,6 @@ import { DaemonUnavailable, request } from '../daemon/client.js';
 import { createLogger } from '../daemon/logger.js';
 import { BantopService } from '../daemon/service.js';
 import { hostRunner } from '../proc/run.js';
-import { storePath } from '../store/db-path.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { systemClock } from '../util/clock.js';
 import { isTerminalGone } from '../util/terminal.js';
@@ -51,7 +50,7 @@ async function embedded(o: TuiOptions): Promise<TuiSource> {
   const s = config.settings;
   // The screen is the TUI's: the engine's own log goes to a file (the demo's) or nowhere visible.
   const log = createLogger(o.demo || s.logtarget.toUpperCase().startsWith('STD') ? join(dir ?? tmpdir(), 'bantop-tui.log') : s.logtarget, s.loglevel);
-  const store = new SqliteStore(storePath(s.dbfile));
+  const store = new SqliteStore(s.dbfile);
   const service = await BantopService.start({ configDir, config, clock: systemClock, runner: hostRunner(), store, log });
   if (dir) {
     sim = new AttackSimulator(dir, Math.random, o.demoRate ?? 40, o.demoRate !== undefined);
