@@ -19,6 +19,8 @@ import { noDatabase } from '../store/db-path.js';
 import { ConfigStore } from './store.js';
 import { readFleetSettings } from '../fleet/settings.js';
 import { DEFAULT_ESCALATION, parseEscalation, type EscalationRule } from '../engine/escalation.js';
+import { compileBantimeFormula, evaluateBantimeFactor } from '../engine/bantime.js';
+import { PyExpressionError, PySyntaxError } from './py-expression.js';
 import { HookError, hookOf } from '../firewall/hooks.js';
 import { parsePorts, parseProtocol, PortError } from '../firewall/ports.js';
 
@@ -136,11 +138,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
   for (const k of FILTER_OVERRIDES) {
     if (store.entry(name, k)) jailOverrides[k] = get(k)!;
   }
-  const formula = store.entry(name, 'bantime.formula');
-  if (formula && formula.value.trim()) {
-    warnings.push(`jail "${name}": ${formula.file}:line ${formula.line}: bantime.formula is Python, which bantop does not run: its ban times grow by ` +
-      `fail2ban's default formula (bantime × 2^count × bantime.factor), or by bantime.multipliers where they are set`);
-  }
+  const formula = bantimeFormulaOpt(store.entry(name, 'bantime.formula'), get('bantime.formula'), get('bantime.multipliers'), warnings, name);
   const logtype = store.ownEntry(name, 'logtype');
   if (logtype) {
     warnings.push(`jail "${name}": ${logtype.file}:line ${logtype.line}: logtype is the filter's option, which fail2ban does not take from a jail (nor does bantop): ` +
@@ -241,11 +239,12 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     bantime: duration(str('bantime', '10m'), at('bantime')),
     bantimeIncrement: {
       enabled: bool(store, name, 'bantime.increment', false),
-      factor: numberOpt(str('bantime.factor', '1'), at('bantime.factor')),
+      factor: bantimeFactorOpt(str('bantime.factor', '1'), at('bantime.factor')),
       multipliers: str('bantime.multipliers', '').split(/\s+/).filter(Boolean).map((m) => numberOpt(m, at('bantime.multipliers'))),
       maxtime: get('bantime.maxtime')?.trim() ? duration(str('bantime.maxtime', '0'), at('bantime.maxtime')) : 0,
       rndtime: get('bantime.rndtime')?.trim() ? duration(str('bantime.rndtime', '0'), at('bantime.rndtime')) : 0,
       overalljails: bool(store, name, 'bantime.overalljails', false),
+      ...(formula === undefined ? {} : { formula }),
     },
     escalation: escalationOpt(get('escalation'), at('escalation')),
     ignoreip,
@@ -325,6 +324,43 @@ function escalationOpt(text: string | undefined, at: { file: string; line?: numb
 function wholeNumber(text: string, at: { file: string; line?: number | undefined; key: string }): number {
   if (!/^\s*\d+\s*$/.test(text)) throw new ConfigError(at, `"${text.trim()}" is not a whole number`, 'give a count, 0 or more');
   return Number(text);
+}
+
+/**
+ * `bantime.formula`, a Python expression that fail2ban compiles when the jail
+ * starts (and uses only without bantime.multipliers). Text that is no Python
+ * expression is a config error, as fail2ban refuses it; a Python expression
+ * outside what bantop evaluates (config/py-expression.ts) is a warning, and
+ * the jail's ban times grow by fail2ban's default formula.
+ */
+function bantimeFormulaOpt(entry: { file: string; line: number } | undefined, value: string | undefined, multipliers: string | undefined, warnings: string[], jail: string): string | undefined {
+  const text = value?.trim();
+  if (!entry || !text || multipliers?.trim()) return undefined;
+  try {
+    compileBantimeFormula(text);
+    return text;
+  } catch (e) {
+    if (!(e instanceof PyExpressionError)) throw e;
+    const at = { file: entry.file, line: entry.line, key: 'bantime.formula' };
+    if (e instanceof PySyntaxError) throw new ConfigError(at, `jail "${jail}": not a Python expression: ${e.message}`, 'write it as fail2ban documents it, e.g. ban.Time * (1<<(ban.Count if ban.Count<20 else 20)) * banFactor');
+    warnings.push(`jail "${jail}": ${entry.file}:line ${entry.line}: bantime.formula: ${e.message}; bantop evaluates arithmetic, comparisons, ` +
+      `x if c else y, ban.Time, ban.Count, banFactor, math.*, random.random() and int/float/min/max/abs/round/pow: its ban times grow by ` +
+      `fail2ban's default formula (bantime × 2^count × bantime.factor)`);
+    return undefined;
+  }
+}
+
+/** `bantime.factor`: fail2ban evaluates it as Python too (jail.conf's example: 2.0 / 2.885385). */
+function bantimeFactorOpt(text: string, at: { file: string; line?: number | undefined; key: string }): number {
+  let v: number;
+  try {
+    v = evaluateBantimeFactor(text.trim());
+  } catch (e) {
+    if (!(e instanceof PyExpressionError)) throw e;
+    throw new ConfigError(at, `"${text.trim()}" is not a number or an arithmetic expression: ${e.message}`, 'write a number, e.g. 1 or 2.0 / 2.885385');
+  }
+  if (!Number.isFinite(v) || v <= 0) throw new ConfigError(at, `"${text.trim()}" is ${v}: the factor must be above 0`);
+  return v;
 }
 
 function numberOpt(text: string, at: { file: string; line?: number | undefined; key: string }): number {

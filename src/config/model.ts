@@ -48,6 +48,8 @@ export const BantimeIncrementSchema = z.object({
   enabled: z.boolean(),
   factor: z.number().positive(),
   multipliers: z.array(z.number().positive()),
+  /** fail2ban's `bantime.formula`, a Python expression (config/py-expression.ts); absent or empty: the default. */
+  formula: z.string().optional(),
   /** Seconds; 0 means no cap. */
   maxtime: z.number().min(0),
   rndtime: z.number().min(0),

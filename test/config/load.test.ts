@@ -81,7 +81,7 @@ describe('loadConfig', () => {
     expect(configError(() => loadConfig(dir)).message).toMatch(/jail\.local:line 3 \[failregex\]: "%\(known\/nosuchoption\)s" refers to an option that is not set/);
   });
 
-  it("takes the filter's [Init] maxlines over the jail's, and warns that a jail's logtype and bantime.formula are not read", () => {
+  it("takes the filter's [Init] maxlines over the jail's, and warns that a jail's logtype is not read", () => {
     writeFileSync(join(dir, 'filter.d', 'sshd.local'), '[Init]\nmaxlines = 4\ndatepattern = ^%%Y\njournalmatch = _COMM=a\n');
     local(`[sshd]\nlogpath = ${dir}/auth.log\nmaxlines = 2\ndatepattern = ^%%m\njournalmatch = _COMM=b\nlogtype = journal\n`);
     const c = loadConfig(dir);
@@ -89,9 +89,40 @@ describe('loadConfig', () => {
     expect({ maxlines: j.filter.maxlines, datepattern: j.filter.datepattern, journalmatch: j.journalmatch }).toEqual({ maxlines: 4, datepattern: ['^%m'], journalmatch: ['_COMM=a', '_COMM=b'] });
     expect(j.filterArgs).not.toHaveProperty('logtype');
     expect(c.warnings).toEqual([expect.stringMatching(/jail "sshd": .*jail\.local:line 6: logtype is the filter's option.*write filter = sshd\[logtype=journal\]/)]);
-    // Nor is bantime.formula, a Python expression.
-    local(`[DEFAULT]\nbantime.formula = ban.Time * math.exp(float(ban.Count+1)*banFactor)/math.exp(1*banFactor)\n[sshd]\nlogpath = ${dir}/auth.log\n`);
-    expect(loadConfig(dir).warnings).toEqual([expect.stringMatching(/jail "sshd": .*jail\.local:line 2: bantime\.formula is Python, which bantop does not run/)]);
+  });
+
+  it('bantime.formula and bantime.factor are read as the Python fail2ban evaluates', () => {
+    const exp = 'ban.Time * math.exp(float(ban.Count+1)*banFactor)/math.exp(1*banFactor)';
+    local(`[DEFAULT]\nbantime.increment = true\nbantime.formula = ${exp}\nbantime.factor = 2.0 / 2.885385\n[sshd]\nlogpath = ${dir}/auth.log\n`);
+    const c = loadConfig(dir);
+    expect(c.warnings).toEqual([]);
+    expect(c.jails[0]!.bantimeIncrement).toMatchObject({ enabled: true, formula: exp, factor: 2.0 / 2.885385 });
+    // Interpolated as every option is: %% is a percent sign.
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nbantime.formula = ban.Time * (ban.Count %% 3 + 1)\n`);
+    expect(loadConfig(dir).jails[0]!.bantimeIncrement.formula).toBe('ban.Time * (ban.Count % 3 + 1)');
+    // fail2ban uses the formula only without multipliers, and does not compile it then.
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nbantime.multipliers = 1 2 4\nbantime.formula = ban.Time * (2\n`);
+    expect(loadConfig(dir).jails[0]!.bantimeIncrement.formula).toBeUndefined();
+  });
+
+  it('a bantime.formula that is not Python is an error; Python that bantop does not evaluate is a warning, and the default formula', () => {
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nbantime.formula = ban.Time * (2 ** ban.Count\n`);
+    const e = configError(() => loadConfig(dir));
+    expect(e.message).toMatch(/jail\.local:line 3 \[bantime\.formula\]: jail "sshd": not a Python expression: expected "\)", found the end \(column 27\)/);
+    expect(e.exitCode).toBe(2);
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nbantime.formula = ban.Time * [1, 2, 4][ban.Count]\n`);
+    const c = loadConfig(dir);
+    expect(c.jails[0]!.bantimeIncrement.formula).toBeUndefined();
+    expect(c.warnings).toEqual([expect.stringMatching(/jail "sshd": .*jail\.local:line 3: bantime\.formula: lists, subscripts and dicts are not supported here \(column 12\);.*default formula/)]);
+    local(`[sshd]\nlogpath = ${dir}/auth.log\nbantime.formula = ban.time * 2\n`);
+    expect(loadConfig(dir).warnings).toEqual([expect.stringMatching(/bantime\.formula: "ban" has no attribute "time" \(known: Time, Count\)/)]);
+  });
+
+  it('a bantime.factor that is not a number or an expression, or not above 0, names file, line and key', () => {
+    for (const [factor, message] of [['two', /"two" is not a number or an arithmetic expression: unknown name "two"/], ['1 - 1', /"1 - 1" is 0: the factor must be above 0/], ['1/0', /"1\/0" is not a number or an arithmetic expression: division by zero/]] as const) {
+      local(`[sshd]\nlogpath = ${dir}/auth.log\nbantime.factor = ${factor}\n`);
+      expect(configError(() => loadConfig(dir)).message).toMatch(new RegExp(`jail\\.local:line 3 \\[bantime\\.factor\\]: ${message.source}`));
+    }
   });
 
   it('reads the journal for backend = systemd, with the filter\'s journal prefix', () => {

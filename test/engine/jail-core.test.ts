@@ -63,6 +63,18 @@ describe('JailCore', () => {
     expect(bantimes).toEqual([600, 1200, 2400, 4800]);
   });
 
+  it('grows them by bantime.formula where one is set', () => {
+    const j = jail({ maxretry: 1, increment: { ...NO_INC, enabled: true, formula: 'ban.Time * (ban.Count + 1) ** 2 * banFactor', factor: 0.5 } });
+    const bantimes: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const now = T0 + i * 10_000_000;
+      bantimes.push((j.failure('1.2.3.4', 'h', now, now, {})[1] as { bantime: number }).bantime);
+      j.unban('1.2.3.4', now);
+    }
+    // The first ban is the bantime; then 600 × (n+1)² × 0.5, never below 600.
+    expect(bantimes).toEqual([600, 1200, 2700, 4800]);
+  });
+
   it('tracks offences per minute and failures in the window for the UI', () => {
     const j = jail({ maxretry: 100 });
     for (let i = 0; i < 5; i++) j.failure(`10.0.0.${i}`, 'h', T0 - 120_000 + i, T0, {});
