@@ -20,6 +20,7 @@ import { ConfigStore } from './store.js';
 import { readFleetSettings } from '../fleet/settings.js';
 import { DEFAULT_ESCALATION, parseEscalation, type EscalationRule } from '../engine/escalation.js';
 import { compileBantimeFormula, evaluateBantimeFactor } from '../engine/bantime.js';
+import { unknownCacheKeyTags } from '../engine/ignore-command.js';
 import { PyExpressionError, PySyntaxError } from './py-expression.js';
 import { HookError, hookOf } from '../firewall/hooks.js';
 import { parsePorts, parseProtocol, PortError } from '../firewall/ports.js';
@@ -394,10 +395,15 @@ function ignoreCacheOpt(text: string | undefined, where: ConfigLocation & { key:
   }
   const key = opts.get('key');
   if (key === undefined) throw new ConfigError(where, 'ignorecache needs a key', 'write ignorecache = key="<ip>", max-time=5m');
-  if (key !== '<ip>') warnings.push(`jail "${jail}": ignorecache key "${key}" is taken as "<ip>": bantop keeps ignorecommand's answers by address`);
+  const unknown = unknownCacheKeyTags(key);
+  if (unknown.length > 0) {
+    warnings.push(`jail "${jail}": ignorecache key "${key}": ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a failure's tag, kept as written ` +
+      `(a failure has <ip>, <fid>, <family> and the filter's <F-…> captures)`);
+  }
   return {
     maxCount: numberOpt(opts.get('max-count') ?? '100', where),
     maxTimeMs: duration(opts.get('max-time') ?? '300', where) * 1000,
+    ...(key === '<ip>' ? {} : { key }),
   };
 }
 

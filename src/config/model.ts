@@ -94,7 +94,7 @@ export const JailSchema = z.object({
   ignoreself: z.boolean(),
   /** Asked before a failure counts (exit 0: ignore the address); '' for none. */
   ignorecommand: z.string(),
-  ignorecache: z.object({ maxTimeMs: z.number().min(0), maxCount: z.number().int().min(0) }).nullable(),
+  ignorecache: z.object({ maxTimeMs: z.number().min(0), maxCount: z.number().int().min(0), key: z.string().optional() }).nullable(),
   /** How many of a ban's log lines its command actions get as `<matches>` (fail2ban's default: maxretry). */
   maxmatches: z.number().int().min(0),
   /** How the jail's log files are decoded, as fail2ban names it (`auto`: the locale's charset). */

@@ -232,13 +232,14 @@ export class Engine {
       return;
     }
     if (j.asked !== null) {
-      const answer = j.asked.answer(ip, now);
+      const key = j.asked.keyOf(ip, fields);
+      const answer = j.asked.answer(key, now);
       if (answer === true) {
         this.emit([{ type: 'ignored', jail: j.def.name, ip, time, reason: 'ignorecommand', match }]);
         return;
       }
       if (answer === undefined) {
-        if (j.asked.wait(ip, { host, time, fields, match, line })) this.askIgnoreCommand(j, j.asked, ip, { line, fields });
+        if (j.asked.wait(key, { host, time, fields, match, line })) this.askIgnoreCommand(j, j.asked, key, ip, { line, fields });
         return;
       }
     }
@@ -246,13 +247,13 @@ export class Engine {
   }
 
   /** fail2ban asks the command before it counts a failure: the address's failures wait for its answer, then go on in order. */
-  private askIgnoreCommand(j: JailRuntime, asked: IgnoreCommandState<WaitingFailure>, ip: string, failure: { line: string; fields: Record<string, string> }): void {
+  private askIgnoreCommand(j: JailRuntime, asked: IgnoreCommandState<WaitingFailure>, key: string, ip: string, failure: { line: string; fields: Record<string, string> }): void {
     // A command that fails to run (or exits with another status) does not clear the address, as in fail2ban.
     this.opts.askIgnoreCommand!(j.def.name, j.def.ignorecommand!, ip, failure).catch(() => false).then((ignored) => {
       // The jail may have been replaced by a reload meanwhile: its waiting failures went with it.
       if (this.jails.get(j.def.name) !== j) return;
       const now = this.clock.now();
-      const waited = asked.settle(ip, ignored, now);
+      const waited = asked.settle(key, ignored, now);
       if (ignored) {
         this.emit(waited.map((w) => ({ type: 'ignored' as const, jail: j.def.name, ip, time: w.time, reason: 'ignorecommand' as const, match: w.match })));
         return;

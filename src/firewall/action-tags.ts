@@ -1,5 +1,6 @@
 import type { ActionFamily } from '../config/action-def.js';
 import type { MergedBans } from '../engine/merged-bans.js';
+import { fieldGroupName } from '../filter/host-tags.js';
 import { ipFamily, ipToBig } from '../util/ip.js';
 
 /**
@@ -44,7 +45,6 @@ export interface ShellCommand {
 }
 
 const TAG = /<([^ <>]+)>/g;
-const CAPTURE_RENAME: Record<string, string> = { id: 'fid', port: 'fport' };
 /** Characters that make fail2ban hand a value over as a variable (its ESCAPE_CRE). */
 const SHELL_SPECIAL = /[\\#&;`|*?~<>^()[\]{}$'"\n\r]/;
 
@@ -104,8 +104,8 @@ export function fillTicketTags(script: string, ticket: TicketTags | null, o: { f
   if (out.includes('<')) {
     const data = ticket?.data ?? {};
     out = out.replace(/<F-([A-Z0-9_-]+)>/g, (_, tag: string) => {
-      // Named as the filter's captures are kept: <F-ID> is fid, <F-PORT> fport (fail2ban's mapTag2Opt).
-      const key = CAPTURE_RENAME[tag.toLowerCase()] ?? tag.toLowerCase();
+      // Named as the filter keeps its captures: <F-ID> is fid, <F-PORT> fport (fail2ban's mapTag2Opt), <F-ALT-USER> alt_user.
+      const key = fieldGroupName(tag);
       const v = data[key];
       return v === undefined ? '' : put(`F_${key}`, v);
     });

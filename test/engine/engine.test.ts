@@ -135,6 +135,24 @@ describe('Engine', () => {
     expect(events.at(-1)).toMatchObject({ type: 'failure', ip: '198.51.100.9' });
   });
 
+  it('keeps answers by an ignorecache key of the failure\'s tags: key="<F-USER>@<ip>" asks again for each user', async () => {
+    const asked: string[] = [];
+    const { engine, events } = setup([def({ maxretry: 5, ignorecommand: 'x', ignorecache: { maxTimeMs: 60_000, maxCount: 10, key: '<F-USER>@<ip>' },
+      filter: { ...def().filter, failregex: ['fail <F-USER>\\w+</F-USER> from <HOST>$'] } })], {
+      askIgnoreCommand: async (_j, _c, ip, f) => {
+        asked.push(`${f.fields['user']}@${ip}`);
+        // The office's deploy account may fail; nobody else.
+        return f.fields['user'] === 'deploy';
+      },
+    });
+    for (const user of ['deploy', 'root', 'deploy', 'root', 'bob']) {
+      engine.line('app', `fail ${user} from 198.51.100.1`);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    expect(asked).toEqual(['deploy@198.51.100.1', 'root@198.51.100.1', 'bob@198.51.100.1']);
+    expect(events.map((e) => (e.type === 'ignored' ? 'ignored' : e.type))).toEqual(['ignored', 'failure', 'ignored', 'failure', 'failure']);
+  });
+
   it('honours ignoreip (address, CIDR, IPv6) and ignoreself', () => {
     // A netmask (203.0.113.0/255.255.255.0) as fail2ban reads it.
     const { engine, events } = setup([def({ maxretry: 1, ignoreip: ['10.0.0.0/8', '2001:db8::/32', '198.51.100.7', '203.0.113.0/255.255.255.0'] })]);

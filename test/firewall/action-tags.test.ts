@@ -23,8 +23,8 @@ describe('per-ban tags of an action command', () => {
   });
 
   it("fills <F-…> tags from the filter's captures, a capture the shell would read as a parameter, like fail2ban's f2bV_F_user", () => {
-    const c = fillTicketTags('<F-USER> <F-PORT> [<F-NONE>]', { ...t, data: { user: "o'neil;id", fport: '22' } }, o);
-    expect(c).toEqual({ script: 'f2bV_F_user=$0 \n$f2bV_F_user 22 []', args: ["o'neil;id"] });
+    const c = fillTicketTags('<F-USER> <F-PORT> [<F-NONE>] <F-ALT-USER>', { ...t, data: { user: "o'neil;id", fport: '22', alt_user: 'admin' } }, o);
+    expect(c).toEqual({ script: 'f2bV_F_user=$0 \n$f2bV_F_user 22 [] admin', args: ["o'neil;id"] });
   });
 
   it("fills <ipmatches>, <ipfailures> from the address's bans in every jail and <ipjail…> from this jail's, asking only for what the command uses", () => {
