@@ -4,7 +4,7 @@ import { ConfigError } from '../util/errors.js';
 import { ConfigStore } from './store.js';
 import { fileSectionTags, substituteTags } from './tags.js';
 
-export const ACTION_COMMANDS = ['actionstart', 'actionstop', 'actioncheck', 'actionban', 'actionunban', 'actionflush', 'actionrepair'] as const;
+export const ACTION_COMMANDS = ['actionstart', 'actionstop', 'actioncheck', 'actionban', 'actionunban', 'actionflush', 'actionrepair', 'actionreban'] as const;
 export type ActionCommand = (typeof ACTION_COMMANDS)[number];
 
 /** An address family as fail2ban's conditional options name it; '' for an action that has none. */
@@ -41,7 +41,8 @@ export interface ResolvedAction {
 }
 
 /** What fail2ban reads from an action's [Definition] itself, never from the jail. */
-const ACTION_OPTIONS = [...ACTION_COMMANDS, 'actionstart_on_demand', 'actionreload', 'actionrepair_on_unban', 'actionprolong', 'actionreban', 'norestored'] as const;
+// actionprolong is read and never run: bantop grows a ban's time before actionban (fail2ban bans first, then prolongs).
+const ACTION_OPTIONS = [...ACTION_COMMANDS, 'actionstart_on_demand', 'actionreload', 'actionrepair_on_unban', 'actionprolong', 'norestored'] as const;
 
 /** Matches fail2ban's conditional keys and sections: `blocktype?family=inet6`, `[Init?family=inet6]`. */
 const CONDITIONAL = /^([\w-]+)\?(family=inet[46])$/;

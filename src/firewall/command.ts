@@ -28,7 +28,12 @@ export interface CommandBackendOptions {
  * - on teardown, actionflush (or actionunban for each ban), then actionstop for
  *   each family started; an operation whose command is the same for both
  *   families runs once;
- * - `norestored` actions get no actionban for bans restored at start.
+ * - `norestored` actions get no actionban for bans restored at start;
+ * - after a repair (actionrepair, or actionstop and actionstart), every ban
+ *   the action held for that family is banned again at once with
+ *   actionreban, or actionban where it has none: fail2ban invalidates its
+ *   ban epoch there and rebans an address when it fails again, which leaves
+ *   a restarted chain open until then.
  * Every value bantop fills in per ban is validated first (an address is an
  * address, a count is a number), and log lines (`<matches>`) reach the shell
  * only as positional parameters, never as script text.
@@ -41,6 +46,8 @@ export class CommandBackend implements Backend {
   private readonly executed = new Map<ActionCommand, Map<ActionFamily, string>>();
   /** The bans this action holds, with what its tags need (teardown without actionflush unbans each). */
   private readonly held = new Map<string, TicketTags>();
+  /** Bans a repair took out of the firewall that could not be banned again yet: the next replay rebans them. */
+  private readonly rebanDue = new Map<string, TicketTags>();
   private readonly clock: () => number;
   private readonly host: HostNames;
   private readonly bantime: number;
@@ -132,6 +139,13 @@ export class CommandBackend implements Backend {
     if (!forceStart && !this.started.has(family)) return 1;
     if (await this.checks(family)) return 1;
     if (!mayRepair()) return -1;
+    // fail2ban invalidates its ban epoch here: what the action held for the family may be gone from the firewall.
+    for (const [ip, t] of [...this.held]) {
+      if (family === '' || familyOf(ip) === family) {
+        this.held.delete(ip);
+        this.rebanDue.set(ip, t);
+      }
+    }
     const repair = this.template('actionrepair', family);
     if (repair !== '') {
       if (!(await this.exec(repair, null, family, 'actionrepair')).ok) {
@@ -144,7 +158,25 @@ export class CommandBackend implements Backend {
       await this.start(family, forceStart || !this.action.startOnDemand);
     }
     if (this.started.get(family) && !(await this.checks(family))) return 0;
+    await this.rebanAll(family);
     return 1;
+  }
+
+  /** Ban again, once each, what a repair took out; a ban that fails stays due for the next replay. */
+  private async rebanAll(family: ActionFamily): Promise<void> {
+    for (const [ip, t] of [...this.rebanDue]) {
+      if (family !== '' && familyOf(ip) !== family) continue;
+      const f = familyOf(ip);
+      if ((await this.exec(this.rebanCommand(f), t, f, 'actionreban')).ok) {
+        this.rebanDue.delete(ip);
+        this.held.set(ip, t);
+        this.started.set(f, (this.started.get(f) ?? 0) | STARTED | HAS_BANS);
+      }
+    }
+  }
+
+  private rebanCommand(family: ActionFamily): string {
+    return this.template('actionreban', family) || this.template('actionban', family);
   }
 
   /** actioncheck passes (or the action has none). */
@@ -154,7 +186,7 @@ export class CommandBackend implements Backend {
   }
 
   /** A ban's command; when it fails, check (and repair) the action and try once more. */
-  private async processCmd(cmd: 'actionban' | 'actionunban', t: TicketTags): Promise<FirewallResult> {
+  private async processCmd(cmd: 'actionban' | 'actionunban' | 'actionreban', t: TicketTags): Promise<FirewallResult> {
     const family = familyOf(t.ip);
     let last: FirewallResult = OK;
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -165,7 +197,7 @@ export class CommandBackend implements Backend {
         const sane = await this.invariantCheck(this.action.conditional ? family : '', () => cmd !== 'actionunban' || this.action.repairOnUnban, cmd !== 'actionunban');
         if (sane !== 1) return last;
       }
-      last = await this.exec(this.template(cmd, family), t, family, cmd);
+      last = await this.exec(cmd === 'actionreban' ? this.rebanCommand(family) : this.template(cmd, family), t, family, cmd);
       if (last.ok) return last;
     }
     return last;
@@ -208,7 +240,8 @@ export class CommandBackend implements Backend {
     }
     const family = familyOf(t.ip);
     if (this.action.startOnDemand && !this.started.get(family)) await this.start(family, true);
-    const r = await this.processCmd('actionban', t);
+    const due = this.rebanDue.delete(t.ip);
+    const r = await this.processCmd(due ? 'actionreban' : 'actionban', t);
     if (!r.ok) return r;
     this.started.set(family, (this.started.get(family) ?? 0) | STARTED | HAS_BANS);
     this.held.set(t.ip, t);
@@ -217,6 +250,8 @@ export class CommandBackend implements Backend {
 
   private async unban(t: TicketTags): Promise<FirewallResult> {
     const family = familyOf(t.ip);
+    // Taken out by a repair and not banned again: nothing of it is in the firewall to remove.
+    if (this.rebanDue.delete(t.ip)) return OK;
     this.held.delete(t.ip);
     if (!((this.started.get(family) ?? 0) & HAS_BANS)) return OK;
     return this.processCmd('actionunban', t);

@@ -26,15 +26,20 @@ describe.skipIf(skip !== null)(`Debian's iptables-multiport action.d, run as a c
     lab?.cleanup();
   });
 
-  it('blocks IPv4 with iptables and IPv6 with ip6tables (its [Init?family=inet6]), unblocks, and leaves no chain behind', async () => {
+  /** Debian's iptables-multiport for an sshd jail on port 2222, from a copy of /etc/fail2ban, run in the lab's host namespace. */
+  function debianMultiport() {
     const dir = tmp();
     cpSync('/etc/fail2ban', dir, { recursive: true });
     writeFileSync(join(dir, 'x.log'), '');
     writeFileSync(join(dir, 'jail.d', 'zz.local'), `[sshd]\nenabled = true\nlogpath = ${dir}/x.log\naction = iptables-multiport[port="2222", protocol=tcp]\n`);
     const cfg = loadConfig(dir);
     const jail = cfg.jails.find((j) => j.name === 'sshd')!;
-    const b = commandBackend(cfg, jail, jail.actions[0]!, hostRunner({ netns: lab.host }));
-    const change = (op: Change['op'], ip: string): Change => ({ op, target: 'sshd', ip, info: { jail: 'sshd', failures: 5, time: Date.now(), bantime: 600 } });
+    return commandBackend(cfg, jail, jail.actions[0]!, hostRunner({ netns: lab.host }));
+  }
+  const change = (op: Change['op'], ip: string): Change => ({ op, target: 'sshd', ip, info: { jail: 'sshd', failures: 5, time: Date.now(), bantime: 600 } });
+
+  it('blocks IPv4 with iptables and IPv6 with ip6tables (its [Init?family=inet6]), unblocks, and leaves no chain behind', async () => {
+    const b = debianMultiport();
     const rules = (tool: string) => inNs(lab.host, tool, ['-S']);
 
     expect((await b.setup([])).ok).toBe(true);
@@ -55,5 +60,27 @@ describe.skipIf(skip !== null)(`Debian's iptables-multiport action.d, run as a c
     expect(rules('iptables')).not.toContain('f2b-sshd');
     expect(rules('ip6tables')).not.toContain('f2b-sshd');
     expect(tcpReaches(lab, 2222, { v6: true })).toBe(true);
+  });
+
+  it('when a ban finds its chain deleted behind its back, restarts the action and bans every address it held again, not only the new one', async () => {
+    const b = debianMultiport();
+    try {
+      expect((await b.setup([])).ok).toBe(true);
+      expect((await b.apply([change('add', lab.peerIp), change('add', '192.0.2.50')])).ok).toBe(true);
+      expect(tcpReaches(lab, 2222)).toBe(false);
+      // Someone flushes the firewall: the jump and the chain are gone, and the attacker gets through.
+      inNs(lab.host, 'iptables', ['-F', 'INPUT']);
+      inNs(lab.host, 'iptables', ['-F', 'f2b-sshd']);
+      inNs(lab.host, 'iptables', ['-X', 'f2b-sshd']);
+      expect(tcpReaches(lab, 2222)).toBe(true);
+      // The next ban fails, actioncheck fails, the action restarts: the held bans come back with the new one.
+      expect((await b.apply([change('add', '192.0.2.51')])).ok).toBe(true);
+      const rules = inNs(lab.host, 'iptables', ['-S', 'f2b-sshd']);
+      for (const ip of [lab.peerIp, '192.0.2.50', '192.0.2.51']) expect(rules).toContain(`-A f2b-sshd -s ${ip}/32 -j REJECT`);
+      expect(tcpReaches(lab, 2222)).toBe(false);
+    } finally {
+      await b.teardown();
+    }
+    expect(inNs(lab.host, 'iptables', ['-S'])).not.toContain('f2b-sshd');
   });
 });

@@ -110,6 +110,77 @@ actionban = test -e ${ready} && echo "ban <ip>" >> ${out}
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(4);
   });
 
+  it('after actionrepair, bans again with actionreban everything the action held, at once; the replay after it adds nothing', async () => {
+    const out = join(dir, 'out.txt');
+    const ready = join(dir, 'ready');
+    mkdirSync(join(dir, 'action.d'));
+    // The "chain" is the ready file: repair makes it anew, empty, as a rebuilt iptables chain is.
+    writeFileSync(join(dir, 'action.d', 'rep.conf'), `[Definition]
+actionstart = touch ${ready}; echo start >> ${out}
+actioncheck = test -e ${ready}
+actionrepair = touch ${ready}; echo repair >> ${out}
+actionban = echo "ban <ip>" >> ${ready}; echo "ban <ip>" >> ${out}
+actionreban = echo "reban <ip> <bantime>" >> ${ready}; echo "reban <ip> <bantime>" >> ${out}
+actionunban = echo "unban <ip>" >> ${out}
+`);
+    const b = new CommandBackend(hostRunner(), resolveAction(dir, 'rep', {}, { name: 'sshd' }, where), 'sshd');
+    await b.setup([]);
+    await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.1', info }, { op: 'add', target: 'sshd', ip: '2001:db8::2', info: { ...info, bantime: -1 } }]);
+    rmSync(ready);
+    expect(await b.healthy()).toBe(false);
+    // The enforcer's repair: setup again, then a replay of every ban.
+    expect((await b.setup([])).ok).toBe(true);
+    await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.1', info }, { op: 'add', target: 'sshd', ip: '2001:db8::2', info: { ...info, bantime: -1 } }]);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual(['start', 'ban 192.0.2.1', 'ban 2001:db8::2', 'repair', 'reban 192.0.2.1 600', 'reban 2001:db8::2 -1']);
+    expect(readFileSync(ready, 'utf8')).toBe('reban 192.0.2.1 600\nreban 2001:db8::2 -1\n');
+    await b.apply([{ op: 'del', target: 'sshd', ip: '192.0.2.1', info }]);
+    expect(readFileSync(out, 'utf8').trim().split('\n').at(-1)).toBe('unban 192.0.2.1');
+  });
+
+  it('after a restart that a failed ban caused, bans the others again (with actionban, the action having no actionreban) before that ban', async () => {
+    const out = join(dir, 'out.txt');
+    const ready = join(dir, 'ready');
+    mkdirSync(join(dir, 'action.d'));
+    writeFileSync(join(dir, 'action.d', 'rs.conf'), `[Definition]
+actionstart = touch ${ready}; echo start >> ${out}
+actionstop = rm -f ${ready}; echo stop >> ${out}
+actioncheck = test -e ${ready}
+actionban = test -e ${ready} && echo "ban <ip>" >> ${out}
+`);
+    const b = new CommandBackend(hostRunner(), resolveAction(dir, 'rs', {}, { name: 'sshd' }, where), 'sshd');
+    await b.setup([]);
+    await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.1', info }, { op: 'add', target: 'sshd', ip: '192.0.2.2', info }]);
+    rmSync(ready);
+    expect((await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.3', info }])).ok).toBe(true);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual(['start', 'ban 192.0.2.1', 'ban 192.0.2.2', 'stop', 'start', 'ban 192.0.2.1', 'ban 192.0.2.2', 'ban 192.0.2.3']);
+  });
+
+  it('a reban that fails stays due: the next replay rebans it, and an unban meanwhile runs nothing', async () => {
+    const out = join(dir, 'out.txt');
+    const ready = join(dir, 'ready');
+    const refuse = join(dir, 'refuse');
+    mkdirSync(join(dir, 'action.d'));
+    writeFileSync(join(dir, 'action.d', 'rf.conf'), `[Definition]
+actionstart = touch ${ready}
+actioncheck = test -e ${ready}
+actionrepair = touch ${ready}
+actionban = echo "ban <ip>" >> ${out}
+actionreban = test ! -e ${refuse} && echo "reban <ip>" >> ${out}
+actionunban = echo "unban <ip>" >> ${out}
+`);
+    const b = new CommandBackend(hostRunner(), resolveAction(dir, 'rf', {}, { name: 'sshd' }, where), 'sshd');
+    await b.setup([]);
+    await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.1', info }, { op: 'add', target: 'sshd', ip: '192.0.2.2', info }]);
+    rmSync(ready);
+    writeFileSync(refuse, '');
+    await b.setup([]);
+    rmSync(refuse);
+    await b.apply([{ op: 'del', target: 'sshd', ip: '192.0.2.2', info }]);
+    await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.1', info }]);
+    await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.1', info }]);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual(['ban 192.0.2.1', 'ban 192.0.2.2', 'reban 192.0.2.1']);
+  });
+
   it('skips actionban for a restored ban when the action says norestored', async () => {
     const out = join(dir, 'out.txt');
     mkdirSync(join(dir, 'action.d'));
