@@ -1,12 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_REPORT, type ReportSettings } from '../report/reporter.js';
 import { parseDuration, DurationError } from '../util/duration.js';
 import { ConfigError, UserError, type ConfigLocation } from '../util/errors.js';
 import { journalSelectArgs } from '../source/journal-entry.js';
 import { parseCidr } from '../util/ip.js';
-import { parseNameWithArgsAt, splitActionList } from './args.js';
+import { parseNameWithArgsAt, splitActionList, type NamedWithArgs } from './args.js';
 import { checkFilterRegexes, configLines, filterOwnOptions, resolveFilter } from './filter-def.js';
 import { LOG_TIME_ZONE_HINT, parseLogTimeZone } from '../filter/dates.js';
 import { LOG_ENCODING_HINT, lineDecoder } from '../source/log-encoding.js';
@@ -32,6 +32,20 @@ export const NATIVE_ACTIONS = new Set([
   'iptables-ipset-proto6', 'iptables-ipset-proto6-allports', 'iptables-ipset', 'iptables-ipset-allports', 'hostsdeny',
   'bantop', 'dry-run', 'report',
 ]);
+
+/**
+ * The files that change a fail2ban action bantop would otherwise enforce in
+ * its own table: the `.local` files and `NAME.d/` files fail2ban reads with
+ * it (nftables-common.local turning the input chain into a prerouting
+ * redirect, iptables-common.local moving the chain). bantop's table cannot
+ * follow their options, so such an action runs as fail2ban runs it.
+ */
+function actionCustomisations(dir: string, name: string): string[] {
+  const actionDir = join(dir, 'action.d');
+  const store = new ConfigStore();
+  store.readFamily(actionDir, name);
+  return store.files.map((f) => relative(actionDir, f)).filter((f) => f.endsWith('.local') || f.includes('/')).map((f) => `action.d/${f}`);
+}
 
 /** Files a syslog daemon writes (rsyslog's Debian and Red Hat defaults): missing, the system may log to the journal alone. */
 const SYSLOG_FILE = /^(?:auth\.log|secure|syslog|messages|daemon\.log|kern\.log|mail\.(?:log|err|warn|info)|maillog)$/;
@@ -192,15 +206,25 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
   }
 
   const banaction = str('banaction', 'nftables-multiport');
-  const actions = splitActionList(get('action') ?? '').map((a) => parseNameWithArgsAt(a, at('action')));
+  const actions: Array<NamedWithArgs & { command?: boolean }> = splitActionList(get('action') ?? '').map((a) => parseNameWithArgsAt(a, at('action')));
   for (const a of actions) {
     if (NATIVE_ACTIONS.has(a.name)) {
+      const hasFile = existsSync(join(dir, 'action.d', `${a.name}.conf`));
+      const changedBy = hasFile ? actionCustomisations(dir, a.name) : [];
+      let why = changedBy.length > 0 ? `${changedBy.join(', ')} change${changedBy.length === 1 ? 's' : ''} it` : null;
       try {
         hookOf(a.name, a.args);
       } catch (e) {
         if (!(e instanceof HookError)) throw e;
         const key = a.name.startsWith('nftables') ? 'chain_hook' : 'chain';
-        throw new ConfigError(get(key) !== undefined ? at(key) : at('action'), `jail "${name}": ${e.message}`, e.hint);
+        // fail2ban's nftables action takes any hook (prerouting, output …); its own commands do what bantop's table does not.
+        if (key !== 'chain_hook' || !hasFile) throw new ConfigError(get(key) !== undefined ? at(key) : at('action'), `jail "${name}": ${e.message}`, e.hint);
+        why = e.message;
+      }
+      if (why !== null) {
+        a.command = true;
+        warnings.push(`jail "${name}": action ${a.name} runs action.d/${a.name}.conf as fail2ban runs it, not bantop's own table: ${why} ` +
+          `(bantop's table reads only the jail's port, protocol, chain and chain_hook)`);
       }
       continue;
     }

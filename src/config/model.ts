@@ -63,7 +63,12 @@ export const EscalationRuleSchema = z.object({
   bantime: z.number().refine((v) => v === -1 || v > 0),
 });
 
-export const ActionRefSchema = z.object({ name: z.string().min(1), args: z.record(z.string(), z.string()) });
+export const ActionRefSchema = z.object({
+  name: z.string().min(1),
+  args: z.record(z.string(), z.string()),
+  /** A name bantop enforces natively, run from its action.d file instead: its options ask for what bantop's table does not do. */
+  command: z.boolean().optional(),
+});
 export type ActionRef = z.infer<typeof ActionRefSchema>;
 
 export const JailSchema = z.object({

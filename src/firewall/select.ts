@@ -88,7 +88,7 @@ export function buildPlan(cfg: LoadedConfig, opts: PlanOptions): EnforcementPlan
     const firewalls = jail.actions.filter((a) => a.name !== 'report');
     const refs: ActionRef[] = firewalls.length ? firewalls : [{ name: 'bantop', args: {} }];
     for (const ref of refs) {
-      const n = NATIVE[ref.name];
+      const n = ref.command ? undefined : NATIVE[ref.name];
       if (n) {
         const isAll = n.allports || ref.args['type'] === 'allports';
         // fail2ban's chain / chain_hook (hooks.ts), checked when the config loaded.

@@ -2,7 +2,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { commandBackend } from '../../src/firewall/select.js';
+import { buildPlan, commandBackend } from '../../src/firewall/select.js';
 import type { Change } from '../../src/firewall/types.js';
 import { hostRunner } from '../../src/proc/run.js';
 import { fail2banSkipReason } from '../support/fail2ban-regex.js';
@@ -10,7 +10,7 @@ import { createLab, inNs, listen, listening, netnsSkipReason, tcpReaches, type L
 import { skipNote } from '../support/skip-note.js';
 import { tempDirEach } from '../support/temp-dir.js';
 
-const skip = netnsSkipReason(['iptables', 'ip6tables']) ?? fail2banSkipReason;
+const skip = netnsSkipReason(['iptables', 'ip6tables', 'nft']) ?? fail2banSkipReason;
 const tmp = tempDirEach('cmdns');
 
 describe.skipIf(skip !== null)(`Debian's iptables-multiport action.d, run as a command action in a network namespace${skipNote(skip)}`, () => {
@@ -82,5 +82,29 @@ describe.skipIf(skip !== null)(`Debian's iptables-multiport action.d, run as a c
       await b.teardown();
     }
     expect(inNs(lab.host, 'iptables', ['-S'])).not.toContain('f2b-sshd');
+  });
+
+  it("runs Debian's nftables-multiport from action.d when nftables-common.local hooks it at prerouting, and it blocks there", async () => {
+    const dir = tmp();
+    cpSync('/etc/fail2ban', dir, { recursive: true });
+    writeFileSync(join(dir, 'x.log'), '');
+    writeFileSync(join(dir, 'jail.d', 'zz.local'), `[sshd]\nenabled = true\nlogpath = ${dir}/x.log\nport = 2222\nbanaction = nftables-multiport\n`);
+    // Dropped before the routing decision, at the raw priority (-300, before conntrack), as an operator hooks it against floods.
+    writeFileSync(join(dir, 'action.d', 'nftables-common.local'), '[Init]\nchain_hook = prerouting\nchain_priority = -300\nblocktype = drop\n');
+    const plan = buildPlan(loadConfig(dir), { runner: hostRunner({ netns: lab.host }), passiveJails: [] });
+    const [route] = plan.routes.get('sshd')!;
+    expect(route!.backend.name).toBe('action:nftables-multiport');
+    const b = route!.backend;
+    try {
+      expect((await b.setup([])).ok).toBe(true);
+      expect((await b.apply([change('add', lab.peerIp)])).ok).toBe(true);
+      expect(inNs(lab.host, 'nft', ['list', 'table', 'inet', 'f2b-table'])).toMatch(/type filter hook prerouting priority (-300|raw);/);
+      expect(tcpReaches(lab, 2222)).toBe(false);
+      expect((await b.apply([change('del', lab.peerIp)])).ok).toBe(true);
+      expect(tcpReaches(lab, 2222)).toBe(true);
+    } finally {
+      await b.teardown();
+    }
+    expect(inNs(lab.host, 'nft', ['list', 'ruleset'])).not.toContain('f2b');
   });
 });

@@ -214,6 +214,24 @@ describe('backend choice', () => {
     expect(route!.target).toEqual({ key: 'sshd', ports: { all: false, ranges: [[22, 22]] }, protocol: 'tcp' });
   });
 
+  it.skipIf(noJail !== null)(`runs a native action from action.d when a .local or .d/ file changes it, and says so${skipNote(noJail)}`, () => {
+    cpSync('/etc/fail2ban', dir, { recursive: true });
+    writeFileSync(join(dir, 'x.log'), '');
+    writeFileSync(join(dir, 'jail.d', 'zz.local'), `[sshd]\nenabled = true\nlogpath = ${dir}/x.log\nbanaction = nftables-multiport\n[web]\nenabled = true\nfilter = nginx-http-auth\nlogpath = ${dir}/x.log\nbanaction = iptables-multiport\n`);
+    const routes = () => buildPlan(loadConfig(dir), { runner: hostRunner(), passiveJails: ['manual'] }).routes;
+    expect([routes().get('sshd')![0]!.backend.name, routes().get('web')![0]!.backend.name]).toEqual(['nftables', 'iptables']);
+    // nftables.conf's own example: nftables-common.local redirects to a honeypot; bantop's table would drop instead.
+    writeFileSync(join(dir, 'action.d', 'nftables-common.local'), '[Init]\nchain_type = nat\nchain_hook = prerouting\nblocktype = counter redirect to 2222\n');
+    mkdirSync(join(dir, 'action.d', 'iptables-multiport.d'));
+    writeFileSync(join(dir, 'action.d', 'iptables-multiport.d', 'chain.conf'), '[Init]\nchain = DOCKER-USER\n');
+    expect([routes().get('sshd')![0]!.backend.name, routes().get('web')![0]!.backend.name, routes().get('manual')![0]!.backend.name])
+      .toEqual(['action:nftables-multiport', 'action:iptables-multiport', 'nftables']);
+    expect(loadConfig(dir).warnings).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^jail "sshd": action nftables-multiport runs action\.d\/nftables-multiport\.conf .*: action\.d\/nftables-common\.local changes it/),
+      expect.stringMatching(/^jail "web": action iptables-multiport runs .*: action\.d\/iptables-multiport\.d\/chain\.conf changes it/),
+    ]));
+  });
+
   it.skipIf(noJail !== null)(`keeps Debian's tcp and udp actions of one jail apart, as fail2ban's f2b-asterisk-tcp and f2b-asterisk-udp${skipNote(noJail)}`, () => {
     // jail.conf: action_ = %(default/action_)s[name=%(__name__)s-tcp, protocol="tcp"] and the same with udp. Before, both
     // rules were keyed "asterisk" on one backend, and the udp one replaced the tcp one: SIP over tcp was not blocked.
@@ -258,9 +276,11 @@ describe('backend choice', () => {
     expect(nft.backend.name).toBe('nftables');
     expect(nft.target.hooks).toEqual(['forward']);
     expect(p.permanentTargets.get(nft.backend)!.hooks).toEqual(['input', 'forward']);
-    // Named with the file, line and key, when the config loads.
+    // A hook bantop's table does not filter at: fail2ban's own nftables action runs it, as fail2ban would.
     jails('banaction = nftables[chain_hook=prerouting]\n');
-    expect(() => plan()).toThrow(/jail\.conf:line \d+ \[action\]: jail "web": chain_hook "prerouting": bantop's nftables table filters at input or forward/);
+    expect(plan().routes.get('web')![0]!.backend.name).toBe('action:nftables');
+    expect(loadConfig(dir).warnings).toContainEqual(expect.stringMatching(/^jail "web": action nftables runs action\.d\/nftables\.conf as fail2ban runs it, not bantop's own table: chain_hook "prerouting"/));
+    // Named with the file, line and key, when the config loads.
     jails('chain = bantop-sshd\n');
     expect(() => plan()).toThrow(/zz\.local:line 8 \[chain\]: jail "web": chain "bantop-sshd" is not an iptables chain bantop can hook into/);
   });
