@@ -47,6 +47,15 @@ function actionCustomisations(dir: string, name: string): string[] {
   return store.files.map((f) => relative(actionDir, f)).filter((f) => f.endsWith('.local') || f.includes('/')).map((f) => `action.d/${f}`);
 }
 
+/**
+ * A native action's arguments that bantop's tables follow (or that only tune
+ * how fail2ban runs commands). Any other (jail.conf's pass2allow-ftp passes
+ * blocktype=RETURN, returntype=DROP: a ban there lets the address in) makes
+ * the action run from its action.d file.
+ */
+const NATIVE_ACTION_ARGS = new Set(['name', 'actname', 'port', 'protocol', 'chain', 'chain_hook', 'type', 'bantime',
+  'actionstart_on_demand', 'actionrepair_on_unban', 'timeout']);
+
 /** Files a syslog daemon writes (rsyslog's Debian and Red Hat defaults): missing, the system may log to the journal alone. */
 const SYSLOG_FILE = /^(?:auth\.log|secure|syslog|messages|daemon\.log|kern\.log|mail\.(?:log|err|warn|info)|maillog)$/;
 
@@ -211,7 +220,9 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     if (NATIVE_ACTIONS.has(a.name)) {
       const hasFile = existsSync(join(dir, 'action.d', `${a.name}.conf`));
       const changedBy = hasFile ? actionCustomisations(dir, a.name) : [];
-      let why = changedBy.length > 0 ? `${changedBy.join(', ')} change${changedBy.length === 1 ? 's' : ''} it` : null;
+      const foreign = hasFile ? Object.keys(a.args).filter((k) => !NATIVE_ACTION_ARGS.has(k)) : [];
+      let why = changedBy.length > 0 ? `${changedBy.join(', ')} change${changedBy.length === 1 ? 's' : ''} it`
+        : foreign.length > 0 ? `the jail gives it ${foreign.map((k) => `${k}=${a.args[k]!.slice(0, 40)}`).join(', ')}` : null;
       try {
         hookOf(a.name, a.args);
       } catch (e) {
@@ -224,7 +235,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
       if (why !== null) {
         a.command = true;
         warnings.push(`jail "${name}": action ${a.name} runs action.d/${a.name}.conf as fail2ban runs it, not bantop's own table: ${why} ` +
-          `(bantop's table reads only the jail's port, protocol, chain and chain_hook)`);
+          `(bantop's table reads only the action's port, protocol, chain and chain_hook)`);
       }
       continue;
     }

@@ -232,6 +232,20 @@ describe('backend choice', () => {
     ]));
   });
 
+  it.skipIf(noJail !== null)(`runs a native action from action.d when the jail gives it arguments bantop's table does not follow (pass2allow-ftp)${skipNote(noJail)}`, () => {
+    cpSync('/etc/fail2ban', dir, { recursive: true });
+    writeFileSync(join(dir, 'x.log'), '');
+    // jail.conf's pass2allow-ftp: iptables-multiport[blocktype=RETURN, returntype=DROP]; a "ban" lets the address in.
+    writeFileSync(join(dir, 'jail.d', 'zz.local'), `[sshd]\nenabled = true\nlogpath = ${dir}/x.log\n[pass2allow-ftp]\nenabled = true\nlogpath = ${dir}/x.log\n` +
+      `[hosts]\nenabled = true\nfilter = sshd\nlogpath = ${dir}/x.log\naction = hostsdeny[daemon_list=sshd]\n`);
+    const plan = buildPlan(loadConfig(dir), { runner: hostRunner(), passiveJails: ['manual'] });
+    expect(['sshd', 'pass2allow-ftp', 'hosts'].map((j) => plan.routes.get(j)![0]!.backend.name)).toEqual(['iptables', 'action:iptables-multiport', 'action:hostsdeny']);
+    expect(loadConfig(dir).warnings).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^jail "pass2allow-ftp": action iptables-multiport runs .*: the jail gives it blocktype=RETURN, returntype=DROP /),
+      expect.stringMatching(/^jail "hosts": action hostsdeny runs .*: the jail gives it daemon_list=sshd /),
+    ]));
+  });
+
   it.skipIf(noJail !== null)(`keeps Debian's tcp and udp actions of one jail apart, as fail2ban's f2b-asterisk-tcp and f2b-asterisk-udp${skipNote(noJail)}`, () => {
     // jail.conf: action_ = %(default/action_)s[name=%(__name__)s-tcp, protocol="tcp"] and the same with udp. Before, both
     // rules were keyed "asterisk" on one backend, and the udp one replaced the tcp one: SIP over tcp was not blocked.
