@@ -108,3 +108,54 @@ describe.skipIf(skip !== null)(`iptables backend in a network namespace${skipNot
     expect(inNs(lab.host, 'ip6tables', ['-S'])).not.toContain('bantop-');
   }, 30_000);
 });
+
+describe.skipIf(skip !== null)(`iptables backend removing most of a sharded target${skipNote(skip)}`, () => {
+  let lab: Lab;
+  const restores: string[] = [];
+  let ipt: IptablesBackend;
+  beforeAll(() => {
+    lab = createLab();
+    const inner = hostRunner({ netns: lab.host });
+    // Records what each iptables-restore is given.
+    ipt = new IptablesBackend({ ...inner, run: (cmd, args, o) => {
+      if (cmd.endsWith('-restore')) restores.push(o?.input ?? '');
+      return inner.run(cmd, args, o);
+    } });
+  });
+  afterAll(async () => {
+    await ipt?.teardown();
+    lab?.cleanup();
+  });
+
+  it('rewrites the shards with what stays instead of deleting rule by rule (unban --all), keeping networks, other targets and the rest', async () => {
+    const n = 5000;
+    const ips = Array.from({ length: n }, (_, i) => addr(i));
+    expect((await ipt.setup([perm, sshd])).ok).toBe(true);
+    expect((await ipt.apply([...adds(ips), ...adds(['198.51.100.0/24', lab.peerIp]), ...adds(['192.0.2.9'], 'sshd')])).ok).toBe(true);
+    expect(pingReaches(lab)).toBe(false);
+    restores.length = 0;
+    // All but the last 100 addresses, and an address that is not there.
+    const gone: Change[] = ips.slice(0, n - 100).map((ip) => ({ op: 'del', target: PERMANENT, ip }));
+    expect((await ipt.apply([...gone, { op: 'del', target: PERMANENT, ip: '203.0.113.77' }])).ok).toBe(true);
+    expect(restores).toHaveLength(1);
+    expect(restores[0]!.split('\n').filter((l) => l.startsWith('-D '))).toEqual([]);
+    const left = rules(lab.host);
+    expect(left.filter(([, c]) => c.startsWith('bantop-perm')).map(([ip]) => ip).sort()).toEqual([...ips.slice(n - 100), '198.51.100.0/24', lab.peerIp].sort());
+    expect(left.filter(([, c]) => c === 'bantop-sshd')).toEqual([['192.0.2.9', 'bantop-sshd']]);
+    expect(inNs(lab.host, 'iptables', ['-S', 'bantop-perm']).split('\n').filter((l) => / -j bantop-perm\.[0-9a-f]{2}$/.test(l))).toHaveLength(SHARDS);
+    expect(pingReaches(lab)).toBe(false);
+    expect(await ipt.healthy()).toBe(true);
+    // Everything: nothing of the target's addresses is left, and its chains and jumps stay.
+    const all: Change[] = [...ips.slice(n - 100), '198.51.100.0/24', lab.peerIp].map((ip) => ({ op: 'del', target: PERMANENT, ip }));
+    expect((await ipt.apply(all)).ok).toBe(true);
+    expect(rules(lab.host)).toEqual([['192.0.2.9', 'bantop-sshd']]);
+    expect(pingReaches(lab)).toBe(true);
+    expect(await ipt.healthy()).toBe(true);
+    // A handful removed from a large target still goes rule by rule.
+    expect((await ipt.apply(adds(ips))).ok).toBe(true);
+    restores.length = 0;
+    expect((await ipt.apply(ips.slice(0, 50).map((ip) => ({ op: 'del', target: PERMANENT, ip })))).ok).toBe(true);
+    expect(restores.join('\n').split('\n').filter((l) => l.startsWith('-D '))).toHaveLength(50);
+  }, 60_000);
+});
+
