@@ -41,8 +41,10 @@ commands:
   import FILE|- [--jail J] [--for D] ban every address of a blocklist (ip | ip,jail | ip  # comment);
                                      -: read it from standard input
   export [FILE] [--format ip|ip,jail|comment]
-  regex [--timezone TZ] [--encoding E] [--datepattern P] [--maxlines N] LOG FILTER [IGNOREREGEX]
+  regex [--timezone TZ] [--encoding E] [--datepattern P] [--maxlines N] [--print-all-matched]
+        [--print-all-missed | --print-no-missed] [--print-all-ignored | --print-no-ignored] LOG FILTER [IGNOREREGEX]
                                      test a filter on a log file or a single line (like fail2ban-regex);
+                                     missed and ignored lines are listed when fewer than 20;
                                      TZ: the zone of dates that give none (a jail's logtimezone);
                                      E: the log file's encoding (a jail's logencoding; default UTF-8);
                                      P, N: the date pattern and maxlines, over the filter's;
@@ -126,7 +128,11 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       }
       const { spec, label, journalmatch } = filterFromArgument(configDir, filterArg, { autoLogtype: select === null ? undefined : 'journal', timezone,
         datepattern: value('datepattern'), maxlines: value('maxlines'), ignoreregex });
-      await regexCommand(spec, log, label, json, (s) => out.write(s), select === null ? null : { select, match: journalmatch }, encoding);
+      const flag = (k: string) => o[k] === true;
+      const print = { allMatched: flag('print-all-matched'), allMissed: flag('print-all-missed'), allIgnored: flag('print-all-ignored'), noMissed: flag('print-no-missed'), noIgnored: flag('print-no-ignored') };
+      if (print.allMissed && print.noMissed) throw new UserError('--print-all-missed and --print-no-missed contradict each other', { hint: 'give one of them' });
+      if (print.allIgnored && print.noIgnored) throw new UserError('--print-all-ignored and --print-no-ignored contradict each other', { hint: 'give one of them' });
+      await regexCommand(spec, log, label, json, (s) => out.write(s), select === null ? null : { select, match: journalmatch }, encoding, print);
       exitWhenDone = true;
       return 0;
     }

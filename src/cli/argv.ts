@@ -60,4 +60,5 @@ export const GLOBAL_OPTIONS: OptionSpec = {
   whitelist: 'flag', 'flush-on-stop': 'flag', format: 'value',
   backend: 'value', ports: 'value', common: 'flag', apply: 'flag', 'include-open': 'flag', timezone: 'value', encoding: 'value',
   datepattern: 'value', maxlines: 'value',
+  'print-all-matched': 'flag', 'print-all-missed': 'flag', 'print-all-ignored': 'flag', 'print-no-missed': 'flag', 'print-no-ignored': 'flag',
 };

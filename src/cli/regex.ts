@@ -4,6 +4,8 @@ import { hitsByKind, type FilterSpec } from '../filter/filter.js';
 import { JsonMatches, MatchLog } from './match-log.js';
 import { visible } from '../util/visible.js';
 import { scanFile } from './regex-parallel.js';
+import { collectLines, fileLines, formatLineLists, listed, PRINT_DEFAULT, type LineFeed, type LineLists, type PrintLines } from './regex-lines.js';
+import { lineDecoder } from '../source/log-encoding.js';
 import { matchOf, RegexScanner, summaryOf, type RegexMatch, type RegexSummary } from './regex-scan.js';
 
 export type { RegexMatch, RegexSummary } from './regex-scan.js';
@@ -51,7 +53,8 @@ export function runRegex(spec: FilterSpec, log: string, now: number = Date.now()
  * as JSON bytes (match-log.ts) and are written after.
  */
 export async function regexCommand(spec: FilterSpec, log: string, label: string, json: boolean, write: (s: string | Uint8Array) => void, journal: JournalLog | null = null,
-  encoding?: string): Promise<void> {
+  encoding?: string, print: PrintLines = PRINT_DEFAULT): Promise<void> {
+  const now = Date.now();
   let summary: RegexSummary;
   let matches: JsonMatches | null;
   const file = journal === null && isFile(log);
@@ -68,7 +71,16 @@ export async function regexCommand(spec: FilterSpec, log: string, label: string,
   }
   if (!json) {
     const from = journal !== null ? `the systemd journal (journalctl ${[...journal.select, ...journal.match].join(' ')})` : file ? resolve(log) : 'one line from the command line';
-    write(formatRegexReport(summary, label, from, spec));
+    const counts = { matched: summary.matched, ignored: summary.ignored, missed: summary.missed };
+    const want = { matched: listed('matched', counts.matched, print), ignored: listed('ignored', counts.ignored, print), missed: listed('missed', counts.missed, print) };
+    let lists: LineLists | null = null;
+    if (want.matched || want.ignored || want.missed) {
+      const feed: LineFeed = journal !== null
+        ? async (line) => (await import('./regex-journal.js')).readJournal(journal.select, journal.match, line)
+        : file ? fileLines(log, encoding === undefined ? null : lineDecoder(encoding) ?? null) : (line) => line(log);
+      lists = await collectLines(spec, feed, want, now);
+    }
+    write(formatRegexReport(summary, label, from, spec, formatLineLists(counts, lists, print)));
     return;
   }
   write(`{"lines":${summary.lines},"matched":${summary.matched},"ignored":${summary.ignored},"missed":${summary.missed},"matches":[`);
@@ -109,7 +121,7 @@ function isFile(p: string): boolean {
  * then the failregexes and ignoreregexes, numbered by their place in the
  * filter, those that took a line; then the date formats that read a line.
  */
-export function formatRegexReport(r: RegexSummary, label: string, from: string, spec: Pick<FilterSpec, 'failregex' | 'ignoreregex' | 'prefregex'>): string {
+export function formatRegexReport(r: RegexSummary, label: string, from: string, spec: Pick<FilterSpec, 'failregex' | 'ignoreregex' | 'prefregex'>, lineLists: string[] = []): string {
   const out: string[] = [];
   out.push(`Filter: ${label}`);
   out.push(`Log:    ${from}`);
@@ -128,6 +140,7 @@ export function formatRegexReport(r: RegexSummary, label: string, from: string, 
   if (dates.length > 0) out.push('|- [# of hits] date format', ...dates.map((l) => `|  ${l}`), '`-');
   out.push('');
   out.push(`Lines: ${r.lines} lines, ${r.ignored} ignored, ${r.matched} matched, ${r.missed} missed`);
+  if (lineLists.length > 0) out.push('', ...lineLists);
   const top = r.hosts.top(10);
   if (top.length) {
     out.push('');

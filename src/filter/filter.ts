@@ -284,8 +284,21 @@ export class Filter {
       if (!this.buffer.includes(l)) {
         this.stats.matched++;
         this.stats.missed--;
+        this.onTaken?.(this.rawOf.get(l) ?? l);
       }
     }
+  }
+
+  /** Told of each line countTaken() moves from missed to matched, as read (`bantop regex`'s line lists). */
+  onTaken: ((line: string) => void) | null = null;
+  /** For onTaken: the line as read, by its text in the buffer (its date cut out). */
+  private readonly rawOf = new Map<string, string>();
+
+  private keepRaw(text: string, raw: string): void {
+    // The buffer holds maxlines lines: the newest entries cover them, the oldest go.
+    this.rawOf.delete(text);
+    this.rawOf.set(text, raw);
+    if (this.rawOf.size > 4 * this.spec.maxlines + 64) this.rawOf.delete(this.rawOf.keys().next().value!);
   }
 
   /** The failure id of the line scan() just called a failure: the host as written, or the `<F-ID>` value. */
@@ -325,6 +338,7 @@ export class Filter {
 
     let subject = text;
     if (this.multiline) {
+      if (this.onTaken !== null) this.keepRaw(text, rawLine);
       this.buffer.push(text);
       if (this.buffer.length > this.spec.maxlines) this.buffer.shift();
       subject = this.buffer.join('\n');
