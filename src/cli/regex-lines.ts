@@ -1,4 +1,4 @@
-import { Filter, LineKind, type FilterSpec } from '../filter/filter.js';
+import { countedAs, Filter, type FilterSpec } from '../filter/filter.js';
 import type { LineDecoder } from '../source/log-encoding.js';
 import { LineReader } from '../source/read-lines.js';
 import { visible } from '../util/visible.js';
@@ -40,13 +40,14 @@ export function listed(kind: Kind, count: number, p: PrintLines): boolean {
   return !p.noMissed && (p.allMissed || count < LIST_UNDER);
 }
 
+/** Lines handed one by one to `line`, a journal entry's with its time; may be async. */
+export type LineFeed = (line: (text: string, time?: number) => void) => unknown;
+
 /**
  * The lines of each kind that will be printed, read again in order through a
  * fresh filter (the fast scan keeps no text; it runs again only when a list
  * is printed, so a large log with thousands of misses is read once).
  */
-export type LineFeed = (line: (text: string, time?: number) => void) => unknown;
-
 export function collectLines(spec: FilterSpec, feed: LineFeed, want: Record<Kind, boolean>, now: number): Promise<LineLists> | LineLists {
   const filter = new Filter(spec);
   const lists: LineLists = { matched: [], ignored: [], missed: [] };
@@ -60,8 +61,7 @@ export function collectLines(spec: FilterSpec, feed: LineFeed, want: Record<Kind
     if (isSkipped(text)) return;
     // A journal entry's line has its entry's time, as the counting scan gave it (RegexScanner.lineAt).
     if (time !== undefined) filter.stamped = true;
-    const k = filter.scan(text, time ?? now);
-    const kind: Kind = k === LineKind.Failure || k === LineKind.IgnoredNoHost ? 'matched' : k === LineKind.Missed || k > LineKind.IgnoredNoHost ? 'missed' : 'ignored';
+    const kind = countedAs(filter.scan(text, time ?? now));
     if (want[kind]) lists[kind].push(text);
   };
   const done = feed(line);

@@ -142,7 +142,7 @@ export const PY_BUILTINS: PyScope = {
   round: fn('round', 1, 2, ([x, n]) => {
     if (n === undefined) return toInt(flt(roundHalfEven(x!.v)), 'round');
     needInts(n, null, 'round() ndigits');
-    if (!x!.float) return n.v >= 0 ? x! : int(roundHalfEven(x!.v / 10 ** -n.v) * 10 ** -n.v);
+    if (!x!.float) return n.v >= 0 ? x! : int(roundDigits(x!.v, n.v));
     return flt(roundDigits(x!.v, n.v));
   }),
   math: {

@@ -16,8 +16,9 @@ function unavailable(path: string, why: string): DaemonUnavailable {
 
 /**
  * How long a request over many bans may take (unban --all, import): `unban
- * --all` of a million bans took 49 s with nftables and 332 s with iptables
- * (npm run bench), past the two minutes a request is given otherwise.
+ * --all` of a million bans takes about a minute (51-61 s in npm run bench;
+ * 332 s with iptables before its shards were rewritten whole), near or past
+ * the two minutes a request is given otherwise on a slower host.
  */
 export const BULK_TIMEOUT_MS = 3_600_000;
 

@@ -262,13 +262,13 @@ export class Filter {
     if (waiting !== null && waiting.length > 0) this.countTaken(waiting);
     // A failure whose host comes on a later line of its session is a match to fail2ban-regex, which counts
     // what a failregex found, ban or not (its -o row, and the engine, act on the hosts: Failure lines only).
-    if (k === LineKind.Failure || k === LineKind.IgnoredNoHost) st.matched++;
-    else if (k === LineKind.Missed) st.missed++;
-    else if (k <= LineKind.IgnoredNoHost) st.ignored++;
+    const as = countedAs(k);
+    if (as === 'matched') st.matched++;
+    else if (as === 'ignored') st.ignored++;
     else {
-      if (k === LineKind.SkippedBinary) st.binary++;
-      else st.invalidAddress++;
       st.missed++;
+      if (k === LineKind.SkippedBinary) st.binary++;
+      else if (k === LineKind.SkippedInvalid) st.invalidAddress++;
     }
     return k;
   }
@@ -284,21 +284,22 @@ export class Filter {
       if (!this.buffer.includes(l)) {
         this.stats.matched++;
         this.stats.missed--;
-        this.onTaken?.(this.rawOf.get(l) ?? l);
+        this.onTaken?.(this.rawOf?.get(l) ?? l);
       }
     }
   }
 
   /** Told of each line countTaken() moves from missed to matched, as read (`bantop regex`'s line lists). */
   onTaken: ((line: string) => void) | null = null;
-  /** For onTaken: the line as read, by its text in the buffer (its date cut out). */
-  private readonly rawOf = new Map<string, string>();
+  /** For onTaken: the line as read, by its text in the buffer (its date cut out); made at the first line kept. */
+  private rawOf: Map<string, string> | null = null;
 
   private keepRaw(text: string, raw: string): void {
+    const m = (this.rawOf ??= new Map());
     // The buffer holds maxlines lines: the newest entries cover them, the oldest go.
-    this.rawOf.delete(text);
-    this.rawOf.set(text, raw);
-    if (this.rawOf.size > 4 * this.spec.maxlines + 64) this.rawOf.delete(this.rawOf.keys().next().value!);
+    m.delete(text);
+    m.set(text, raw);
+    if (m.size > 4 * this.spec.maxlines + 64) m.delete(m.keys().next().value!);
   }
 
   /** The failure id of the line scan() just called a failure: the host as written, or the `<F-ID>` value. */
@@ -606,6 +607,17 @@ export const LineKind = {
   SkippedInvalid: 7,
 } as const;
 export type LineKind = (typeof LineKind)[keyof typeof LineKind];
+
+/**
+ * Which of fail2ban-regex's counts a line of this kind goes to: a failure, or
+ * a failure whose host comes later, is matched; a skipped line (binary, an
+ * invalid address) is missed, as a line no regex took. Filter.scan() counts
+ * by it, and `bantop regex` lists lines by it (regex-lines.ts).
+ */
+export function countedAs(k: LineKind): 'matched' | 'ignored' | 'missed' {
+  if (k === LineKind.Failure || k === LineKind.IgnoredNoHost) return 'matched';
+  return k === LineKind.Missed || k > LineKind.IgnoredNoHost ? 'missed' : 'ignored';
+}
 
 // Verdicts without data are shared: most lines end in one of these.
 const VERDICTS: ReadonlyArray<LineVerdict | undefined> = [

@@ -144,9 +144,7 @@ export class IptablesBackend implements Backend {
         // Each -D walks its shard (a million addresses: 4,000 rules a shard, 0.35 ms a delete), while a rewrite
         // restores what stays at about 16 µs a rule: past the point where the deletes cost more, the target's chains
         // are declared again holding only what stays (unban --all of a million: one restore of the empty shards).
-        else if (lay.sharded && dels > RESTORE_OVER && dels * lay.count > Math.max(0, lay.count - dels) * REWRITE_RATIO) {
-          results.push(await this.reshard(fam, key, list));
-        }
+        else if (lay.sharded && dels > RESTORE_OVER && dels * lay.count > Math.max(0, lay.count - dels) * REWRITE_RATIO) results.push(await this.reshard(fam, key, list));
         else if (list.length > RESTORE_OVER) results.push(await this.batch(fam, key, list));
         else results.push(...(await this.oneByOne(fam, key, list)));
       }
