@@ -18,6 +18,13 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const where = { file: 'jail.conf', key: 'action' };
 const info = { jail: 'sshd', failures: 5, time: 1_700_000_000_000, bantime: 600 };
 
+/** action.d/NAME.conf with `conf` in the test's directory, run as the sshd jail's command action. */
+function sshdAction(name: string, conf: string): CommandBackend {
+  mkdirSync(join(dir, 'action.d'), { recursive: true });
+  writeFileSync(join(dir, 'action.d', `${name}.conf`), conf);
+  return new CommandBackend(hostRunner(), resolveAction(dir, name, {}, { name: 'sshd' }, where), 'sshd');
+}
+
 describe('command backend (fail2ban action.d)', () => {
   it('runs actionstart, actionban and actionunban with the tags filled in', async () => {
     const out = join(dir, 'out.txt');
@@ -41,9 +48,7 @@ logfile = /nonexistent/overridden
 
   it('never lets an unvalidated value reach the shell', async () => {
     const out = join(dir, 'out.txt');
-    mkdirSync(join(dir, 'action.d'));
-    writeFileSync(join(dir, 'action.d', 'mine.conf'), `[Definition]\nactionban = echo "<ip>" >> ${out}\n`);
-    const b = new CommandBackend(hostRunner(), resolveAction(dir, 'mine', {}, { name: 'sshd' }, where), 'sshd');
+    const b = sshdAction('mine', `[Definition]\nactionban = echo "<ip>" >> ${out}\n`);
     const r = await b.apply([{ op: 'add', target: 'sshd', ip: '1.2.3.4"; touch /tmp/pwned; "', info }]);
     expect(r.ok).toBe(false);
     expect(r.stderr).toMatch(/not a canonical address/);
@@ -55,9 +60,7 @@ logfile = /nonexistent/overridden
   it('hands log lines to the shell as parameters: a failure line with $(…), backquotes and quotes is written, never run', async () => {
     const out = join(dir, 'mail.txt');
     const pwned = join(dir, 'pwned');
-    mkdirSync(join(dir, 'action.d'));
-    writeFileSync(join(dir, 'action.d', 'mail.conf'), `[Definition]\nactionban = printf '%%s\\n' "<ip> <F-USER>:" "<matches>" >> ${out}\n`);
-    const b = new CommandBackend(hostRunner(), resolveAction(dir, 'mail', {}, { name: 'sshd' }, where), 'sshd');
+    const b = sshdAction('mail', `[Definition]\nactionban = printf '%%s\\n' "<ip> <F-USER>:" "<matches>" >> ${out}\n`);
     const line = `Failed password for x$(touch ${pwned})\`touch ${pwned}\`"'; touch ${pwned} from 192.0.2.1`;
     expect((await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.1', info: { ...info, matches: [line, 'second'] } }])).ok).toBe(true);
     expect(readFileSync(out, 'utf8')).toBe(`192.0.2.1 :\n${line}\nsecond\n`);
@@ -66,8 +69,7 @@ logfile = /nonexistent/overridden
 
   it("starts an action with [Init?family=inet6] per family at that family's first ban, with that family's commands, and stops both", async () => {
     const out = join(dir, 'out.txt');
-    mkdirSync(join(dir, 'action.d'));
-    writeFileSync(join(dir, 'action.d', 'fam.conf'), `[Definition]
+    const b = sshdAction('fam', `[Definition]
 actionstart = echo "start <tool> <family>" >> ${out}
 actionstop = echo "stop <tool>" >> ${out}
 actionban = echo "ban <tool> <ip>" >> ${out}
@@ -77,7 +79,6 @@ tool = iptables
 [Init?family=inet6]
 tool = ip6tables
 `);
-    const b = new CommandBackend(hostRunner(), resolveAction(dir, 'fam', {}, { name: 'sshd' }, where), 'sshd');
     expect((await b.setup([])).ok).toBe(true);
     expect(existsSync(out)).toBe(false);
     await b.apply([{ op: 'add', target: 'sshd', ip: '2001:db8::5', info }]);
@@ -93,14 +94,12 @@ tool = ip6tables
   it('after a failed ban, runs actioncheck, restarts the action when the check fails, and bans again', async () => {
     const out = join(dir, 'out.txt');
     const ready = join(dir, 'ready');
-    mkdirSync(join(dir, 'action.d'));
-    writeFileSync(join(dir, 'action.d', 'chk.conf'), `[Definition]
+    const b = sshdAction('chk', `[Definition]
 actionstart = touch ${ready}; echo start >> ${out}
 actionstop = rm -f ${ready}; echo stop >> ${out}
 actioncheck = test -e ${ready}
 actionban = test -e ${ready} && echo "ban <ip>" >> ${out}
 `);
-    const b = new CommandBackend(hostRunner(), resolveAction(dir, 'chk', {}, { name: 'sshd' }, where), 'sshd');
     expect((await b.setup([])).ok).toBe(true);
     rmSync(ready);
     expect((await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.9', info }])).ok).toBe(true);
@@ -113,9 +112,8 @@ actionban = test -e ${ready} && echo "ban <ip>" >> ${out}
   it('after actionrepair, bans again with actionreban everything the action held, at once; the replay after it adds nothing', async () => {
     const out = join(dir, 'out.txt');
     const ready = join(dir, 'ready');
-    mkdirSync(join(dir, 'action.d'));
     // The "chain" is the ready file: repair makes it anew, empty, as a rebuilt iptables chain is.
-    writeFileSync(join(dir, 'action.d', 'rep.conf'), `[Definition]
+    const b = sshdAction('rep', `[Definition]
 actionstart = touch ${ready}; echo start >> ${out}
 actioncheck = test -e ${ready}
 actionrepair = touch ${ready}; echo repair >> ${out}
@@ -123,7 +121,6 @@ actionban = echo "ban <ip>" >> ${ready}; echo "ban <ip>" >> ${out}
 actionreban = echo "reban <ip> <bantime>" >> ${ready}; echo "reban <ip> <bantime>" >> ${out}
 actionunban = echo "unban <ip>" >> ${out}
 `);
-    const b = new CommandBackend(hostRunner(), resolveAction(dir, 'rep', {}, { name: 'sshd' }, where), 'sshd');
     await b.setup([]);
     await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.1', info }, { op: 'add', target: 'sshd', ip: '2001:db8::2', info: { ...info, bantime: -1 } }]);
     rmSync(ready);
@@ -140,14 +137,12 @@ actionunban = echo "unban <ip>" >> ${out}
   it('after a restart that a failed ban caused, bans the others again (with actionban, the action having no actionreban) before that ban', async () => {
     const out = join(dir, 'out.txt');
     const ready = join(dir, 'ready');
-    mkdirSync(join(dir, 'action.d'));
-    writeFileSync(join(dir, 'action.d', 'rs.conf'), `[Definition]
+    const b = sshdAction('rs', `[Definition]
 actionstart = touch ${ready}; echo start >> ${out}
 actionstop = rm -f ${ready}; echo stop >> ${out}
 actioncheck = test -e ${ready}
 actionban = test -e ${ready} && echo "ban <ip>" >> ${out}
 `);
-    const b = new CommandBackend(hostRunner(), resolveAction(dir, 'rs', {}, { name: 'sshd' }, where), 'sshd');
     await b.setup([]);
     await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.1', info }, { op: 'add', target: 'sshd', ip: '192.0.2.2', info }]);
     rmSync(ready);
@@ -159,8 +154,7 @@ actionban = test -e ${ready} && echo "ban <ip>" >> ${out}
     const out = join(dir, 'out.txt');
     const ready = join(dir, 'ready');
     const refuse = join(dir, 'refuse');
-    mkdirSync(join(dir, 'action.d'));
-    writeFileSync(join(dir, 'action.d', 'rf.conf'), `[Definition]
+    const b = sshdAction('rf', `[Definition]
 actionstart = touch ${ready}
 actioncheck = test -e ${ready}
 actionrepair = touch ${ready}
@@ -168,7 +162,6 @@ actionban = echo "ban <ip>" >> ${out}
 actionreban = test ! -e ${refuse} && echo "reban <ip>" >> ${out}
 actionunban = echo "unban <ip>" >> ${out}
 `);
-    const b = new CommandBackend(hostRunner(), resolveAction(dir, 'rf', {}, { name: 'sshd' }, where), 'sshd');
     await b.setup([]);
     await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.1', info }, { op: 'add', target: 'sshd', ip: '192.0.2.2', info }]);
     rmSync(ready);
@@ -183,9 +176,7 @@ actionunban = echo "unban <ip>" >> ${out}
 
   it('skips actionban for a restored ban when the action says norestored', async () => {
     const out = join(dir, 'out.txt');
-    mkdirSync(join(dir, 'action.d'));
-    writeFileSync(join(dir, 'action.d', 'nr.conf'), `[Definition]\nnorestored = 1\nactionban = echo "ban <ip> <restored> <bancount>" >> ${out}\n`);
-    const b = new CommandBackend(hostRunner(), resolveAction(dir, 'nr', {}, { name: 'sshd' }, where), 'sshd');
+    const b = sshdAction('nr', `[Definition]\nnorestored = 1\nactionban = echo "ban <ip> <restored> <bancount>" >> ${out}\n`);
     await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.1', info: { ...info, restored: true } }]);
     await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.2', info: { ...info, bancount: 4 } }]);
     expect(readFileSync(out, 'utf8')).toBe('ban 192.0.2.2 0 4\n');
