@@ -247,17 +247,17 @@ export class BantopService {
     let added = 0;
     let removed = 0;
     this.inBatch(() => {
+      // Each (jail, address) once, the first line that names it; a hand-edited file may repeat one.
+      const todo = new Map<string, (typeof listed.entries)[number]>();
       for (const e of listed.entries) {
-        const have = this.engine.getBan(e.jail, e.ip);
-        if (have?.expiresAt === null) continue;
-        const why = this.engine.lockout(e.ip, []);
-        if (why) {
-          this.note(`blocklist: ${this.mirror!.path}:line ${e.line} [ip]: ${e.ip} not banned: ${why}`);
-          continue;
-        }
-        this.engine.ban(e.jail, e.ip, { seconds: -1, source: 'import', reason: e.comment ? blocklistReason(e.comment) : 'blocklist file' });
-        added++;
+        if (this.engine.getBan(e.jail, e.ip)?.expiresAt === null) continue;
+        const k = `${e.jail}\u0000${e.ip}`;
+        if (!todo.has(k)) todo.set(k, e);
       }
+      const entries = [...todo.values()];
+      const refused = this.engine.banMany(entries.map((e) => ({ jail: e.jail, ip: e.ip, reason: e.comment ? blocklistReason(e.comment) : 'blocklist file' })), { seconds: -1, source: 'import' });
+      for (const r of refused) this.note(`blocklist: ${this.mirror!.path}:line ${todo.get(`${r.jail}\u0000${r.ip}`)!.line} [ip]: ${r.ip} not banned: ${r.reason}`);
+      added = entries.length - refused.length;
       if (removals) {
         for (const r of this.mirror!.removedBy(listed.entries)) {
           if (this.engine.getBan(r.jail, r.ip)?.expiresAt === null && this.engine.unban(r.ip, r.jail)) removed++;
@@ -715,26 +715,31 @@ export class BantopService {
       return { ip, jail: this.requireJail(e.jail), comment: e.comment };
     });
     const current = new Map(this.engine.bans().map((b) => [`${b.jail}\u0000${b.ip}`, b]));
-    let added = 0;
     let unchanged = 0;
     const skipped: Array<{ ip: string; reason: string }> = [];
-    this.inBatch(() => {
-      for (const e of checked) {
-        const have = current.get(`${e.jail}\u0000${e.ip}`);
-        if (have && (seconds === -1 ? have.expiresAt === null : have.expiresAt !== null)) {
-          unchanged++;
-          continue;
-        }
-        const why = this.engine.lockout(e.ip, []);
-        if (why) {
-          skipped.push({ ip: e.ip, reason: why });
-          continue;
-        }
-        this.engine.ban(e.jail, e.ip, { seconds, source: 'import', reason: e.comment });
-        current.set(`${e.jail}\u0000${e.ip}`, this.engine.getBan(e.jail, e.ip)!);
-        added++;
+    // In the file's order: each (jail, address) banned once, where it first comes; a repeat is as it will
+    // be after that one (unchanged, or skipped again).
+    const todo = new Map<string, { jail: string; ip: string; reason: string | undefined; repeats: number }>();
+    for (const e of checked) {
+      const k = `${e.jail}\u0000${e.ip}`;
+      const have = current.get(k);
+      if (have && (seconds === -1 ? have.expiresAt === null : have.expiresAt !== null)) unchanged++;
+      else {
+        const t = todo.get(k);
+        if (t === undefined) todo.set(k, { jail: e.jail, ip: e.ip, reason: e.comment, repeats: 0 });
+        else t.repeats++;
       }
-    });
+    }
+    const refused = this.inBatch(() => this.engine.banMany([...todo.values()], { seconds, source: 'import' }));
+    const refusedAt = new Map(refused.map((r) => [`${r.jail}\u0000${r.ip}`, r.reason]));
+    let added = 0;
+    for (const [k, t] of todo) {
+      const why = refusedAt.get(k);
+      if (why === undefined) {
+        added++;
+        unchanged += t.repeats;
+      } else for (let i = 0; i <= t.repeats; i++) skipped.push({ ip: t.ip, reason: why });
+    }
     await this.enforcer.settled();
     return { added, unchanged, skipped };
   }

@@ -8,7 +8,7 @@ import { IgnoreList } from './ignore-list.js';
 import { overlaps, Whitelist } from './whitelist.js';
 import { formatDuration } from '../util/duration.js';
 import { UserError } from '../util/errors.js';
-import { canonicalTarget, isNetwork, parseCidr, targetCovers } from '../util/ip.js';
+import { canonicalTarget, cidrContains, ipFamily, isNetwork, parseCidr } from '../util/ip.js';
 
 const LOOPBACK4 = parseCidr('127.0.0.0/8')!;
 
@@ -287,6 +287,45 @@ export class Engine {
   }
 
   /**
+   * Many bans at once (an import, a blocklist file), each as ban() makes it,
+   * with what one ban costs cut where it can be shared: the ban counts are
+   * read in one query per jail, as the history stands before the first of
+   * them, and the events go out together. `items` are canonical targets, each
+   * (jail, address) once. A ban that would lock someone out is not made: it
+   * is returned with the reason, as ban() would have refused it.
+   */
+  banMany(items: ReadonlyArray<{ jail: string; ip: string; reason?: string | undefined }>, o: { seconds: number; source: BanSource }): Array<{ jail: string; ip: string; reason: string }> {
+    const refused: Array<{ jail: string; ip: string; reason: string }> = [];
+    const ok: Array<{ core: JailCore; ip: string; reason?: string | undefined }> = [];
+    for (const it of items) {
+      const core = this.jail(it.jail).core;
+      const why = this.lockout(it.ip, []);
+      if (why) refused.push({ jail: it.jail, ip: it.ip, reason: why });
+      else ok.push({ core, ip: it.ip, reason: it.reason });
+    }
+    const counts = new Map<string | null, Map<string, number>>();
+    const many = this.history.previousBansMany?.bind(this.history);
+    if (many) {
+      const byScope = new Map<string | null, string[]>();
+      for (const it of ok) {
+        const scope = it.core.historyScope;
+        let list = byScope.get(scope);
+        if (list === undefined) byScope.set(scope, (list = []));
+        list.push(it.ip);
+      }
+      for (const [scope, ips] of byScope) counts.set(scope, many(ips, scope));
+    }
+    const now = this.clock.now();
+    const events: EngineEvent[] = [];
+    for (const it of ok) {
+      const known = counts.get(it.core.historyScope);
+      events.push(it.core.ban(it.ip, now, { seconds: o.seconds, source: o.source, reason: it.reason, ...(known === undefined ? {} : { banCount: known.get(it.ip) ?? 0 }) }));
+    }
+    this.emit(events);
+    return refused;
+  }
+
+  /**
    * Protect an operator's address while its session lives; `label` names the
    * connection in refusals. Returns the release function.
    */
@@ -322,9 +361,12 @@ export class Engine {
     const wl = this.whitelist.conflict(target);
     if (wl) return `it ${wl === target ? 'is' : `covers ${wl}, which is`} whitelisted`;
     if (force) return null;
+    // A network's bounds are read once, not at each address it is checked against (BigInt arithmetic: a
+    // third of an import's lockout checks).
+    const net = isNetwork(target) ? parseCidr(target) : null;
     const covers = (addr: string) => {
       const n = canonicalTarget(addr);
-      return n !== null && targetCovers(target, n) ? n : null;
+      return n !== null && (net === null ? n === target : cidrContains(net, n)) ? n : null;
     };
     const what = (n: string) => (n === target ? 'is' : `covers ${n}, which is`);
     for (const p of protect) {
@@ -345,9 +387,11 @@ export class Engine {
       if (n) return `it ${what(n)} loopback`;
     }
     // All of 127.0.0.0/8 is loopback (log lines from it are protected too), not just 127.0.0.1.
-    const t = parseCidr(target);
-    if (t && overlaps(t, LOOPBACK4)) return isNetwork(target) ? 'it covers loopback addresses' : 'it is loopback';
-    return null;
+    if (net === null) {
+      const ip = normalizeIp(target);
+      return ip !== null && ipFamily(ip) === 4 && isLoopback(ip) ? 'it is loopback' : null;
+    }
+    return overlaps(net, LOOPBACK4) ? 'it covers loopback addresses' : null;
   }
 
   /** Unban in one jail, or (jail null) everywhere: see `unbanEverywhere`. Returns how many bans ended. */

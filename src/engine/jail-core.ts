@@ -31,6 +31,12 @@ export interface ActiveBan {
 /** Answers "how often was this address banned before" (the store, later; a map in tests). */
 export interface BanHistory {
   previousBans(ip: string, jail: string | null): number;
+  /**
+   * previousBans() of many addresses at once, as the history stands before
+   * any of them is banned: the addresses with a count above 0. Optional: a
+   * history without it is asked one address at a time.
+   */
+  previousBansMany?(ips: readonly string[], jail: string | null): Map<string, number>;
   recordBan(ip: string, jail: string, time: number): void;
 }
 
@@ -105,10 +111,14 @@ export class JailCore {
     return out;
   }
 
-  /** Ban now; `seconds` overrides the jail's bantime (-1 permanent). */
-  ban(ip: string, now: number, o: { failures?: number; source: BanSource; seconds?: number; reason?: string; lines?: string[]; fields?: Record<string, string> }): BanEvent {
-    const scope = this.rules.increment.overalljails ? null : this.rules.name;
-    const banCount = this.history.previousBans(ip, scope);
+  /** Whose bans count as this jail's earlier ones (BanHistory's `jail`): null, every jail's, with bantime.overalljails. */
+  get historyScope(): string | null {
+    return this.rules.increment.overalljails ? null : this.rules.name;
+  }
+
+  /** Ban now; `seconds` overrides the jail's bantime (-1 permanent); `banCount`, the history's count, when the caller has read it already. */
+  ban(ip: string, now: number, o: { failures?: number; source: BanSource; seconds?: number; reason?: string | undefined; lines?: string[]; fields?: Record<string, string>; banCount?: number }): BanEvent {
+    const banCount = o.banCount ?? this.history.previousBans(ip, this.historyScope);
     const seconds = o.seconds ?? nextBanTime(this.rules.bantime, this.rules.increment, banCount, this.random);
     const expiresAt = seconds < 0 ? null : now + seconds * 1000;
     const ban: ActiveBan = { ip, jail: this.rules.name, bannedAt: now, expiresAt, failures: o.failures ?? 0, source: o.source, banCount, reason: o.reason };

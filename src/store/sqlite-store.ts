@@ -46,6 +46,10 @@ const UNCLEARED = "h.time > COALESCE((SELECT MAX(w.time) FROM bantop_watermarks 
 export const BY_IP = {
   countBansAll: `SELECT COUNT(*) AS n FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = ? AND h.event = 'ban' AND ${UNCLEARED}`,
   countBansJail: `SELECT COUNT(*) AS n FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = ? AND h.jail = ? AND h.event = 'ban' AND ${UNCLEARED}`,
+  // countBans* for a list of addresses (a JSON array): one statement, whatever the number, with the addresses
+  // that have a count only (an import of 100,000 addresses asked one at a time spent 2 of its 7 seconds here).
+  countBansManyAll: `SELECT ip, n FROM (SELECT j.value AS ip, (SELECT COUNT(*) FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = j.value AND h.event = 'ban' AND ${UNCLEARED}) AS n FROM json_each(@ips) j) WHERE n > 0`,
+  countBansManyJail: `SELECT ip, n FROM (SELECT j.value AS ip, (SELECT COUNT(*) FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = j.value AND h.jail = @jail AND h.event = 'ban' AND ${UNCLEARED}) AS n FROM json_each(@ips) j) WHERE n > 0`,
   historyOf: 'SELECT * FROM bantop_history INDEXED BY bantop_history_ip WHERE ip = ? ORDER BY time, id',
   banTimes: `SELECT h.time FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = ? AND h.event = 'ban' AND h.time > ? AND h.jail <> ? AND ${UNCLEARED} ORDER BY h.time`,
   pastBans: `SELECT h.failures, h.lines FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = @ip AND h.event = 'ban' AND h.time >= @since
@@ -98,6 +102,8 @@ export class SqliteStore implements PositionStore, BanHistory {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       countBansAll: db.prepare(BY_IP.countBansAll),
       countBansJail: db.prepare(BY_IP.countBansJail),
+      countBansManyAll: db.prepare(BY_IP.countBansManyAll),
+      countBansManyJail: db.prepare(BY_IP.countBansManyJail),
       historyOf: db.prepare(BY_IP.historyOf),
       watermarks: db.prepare('SELECT jail, ip, time FROM bantop_watermarks'),
       setWatermark: db.prepare('INSERT INTO bantop_watermarks (jail, ip, time) VALUES (?, ?, ?) ON CONFLICT(jail, ip) DO UPDATE SET time = MAX(time, excluded.time)'),
@@ -219,6 +225,12 @@ export class SqliteStore implements PositionStore, BanHistory {
   previousBans(ip: string, jail: string | null): number {
     const row = (jail === null ? this.stmt.countBansAll.get(ip) : this.stmt.countBansJail.get(ip, jail)) as { n: number };
     return row.n;
+  }
+
+  previousBansMany(ips: readonly string[], jail: string | null): Map<string, number> {
+    const list = JSON.stringify(ips);
+    const rows = (jail === null ? this.stmt.countBansManyAll.raw(true).all({ ips: list }) : this.stmt.countBansManyJail.raw(true).all({ ips: list, jail })) as Array<[string, number]>;
+    return new Map(rows);
   }
 
   /** The history row is written with the ban itself (`addBan`), in the same transaction. */

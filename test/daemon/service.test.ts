@@ -80,6 +80,52 @@ describe('BantopService restore', () => {
   });
 });
 
+describe('BantopService import and the blocklist file', () => {
+  it('imports each (jail, address) once, skips with the reason what would lock someone out, and keeps the ban counts of the history', async () => {
+    const clock = new ManualClock(T0);
+    const b = await open(clock);
+    await b.svc.ban({ ip: '198.18.0.1', jail: 'sshd', seconds: 60 });
+    await b.svc.ban({ ip: '198.18.0.2', seconds: 60 });
+    await b.svc.whitelistAdd('203.0.113.0/28');
+    const r = await b.svc.import([
+      { ip: '198.18.0.1', jail: 'sshd', comment: 'feed' }, { ip: '198.18.0.2', jail: 'sshd' }, { ip: '198.18.0.3' }, { ip: '198.18.0.3' },
+      { ip: '127.0.0.9' }, { ip: '203.0.113.5' }, { ip: '127.0.0.9' }, { ip: '::ffff:198.18.0.4', jail: 'sshd' }, { ip: '198.18.0.4', jail: 'sshd' },
+    ]);
+    expect(r).toEqual({ added: 4, unchanged: 2, skipped: [
+      { ip: '127.0.0.9', reason: 'it is loopback' }, { ip: '127.0.0.9', reason: 'it is loopback' },
+      { ip: '203.0.113.5', reason: 'it covers 203.0.113.0/28, which is whitelisted' }] });
+    // The temporary ban of 198.18.0.1 became permanent, its earlier ban counted; 198.18.0.2's was in another jail.
+    const stored = new Map(b.store.bans().map((x) => [`${x.jail} ${x.ip}`, [x.expiresAt, x.banCount, x.source, x.reason ?? null]]));
+    expect(stored).toEqual(new Map([
+      ['sshd 198.18.0.1', [null, 1, 'import', 'feed']], ['manual 198.18.0.2', [T0 + 60_000, 0, 'manual', null]], ['sshd 198.18.0.2', [null, 0, 'import', null]],
+      ['manual 198.18.0.3', [null, 0, 'import', null]], ['sshd 198.18.0.4', [null, 0, 'import', null]],
+    ]));
+    expect(await b.svc.import([{ ip: '198.18.0.3' }, { ip: '198.18.0.1', jail: 'sshd' }])).toEqual({ added: 0, unchanged: 2, skipped: [] });
+    // Each permanent ban once in the blocklist file (written at the next turn of the event loop).
+    await new Promise((r) => setImmediate(r));
+    expect(readFileSync(join(dir, 'blocklist'), 'utf8').split('\n').filter((l) => /^\d/.test(l)).map((l) => l.split(' ')[0]).sort())
+      .toEqual(['198.18.0.1,sshd', '198.18.0.2,sshd', '198.18.0.3,manual', '198.18.0.4,sshd']);
+    await b.close();
+  });
+
+  it('bans the blocklist file\'s lines at start, each once, and names the line of each it refuses', async () => {
+    writeFileSync(join(dir, 'blocklist'), '198.18.1.1\n127.0.0.3  # oops\n198.18.1.2,sshd\n198.18.1.1\n192.0.2.0/24\n');
+    const s0 = new SqliteStore(join(dir, 'bantop.sqlite3'));
+    s0.whitelistAdd('192.0.2.9', T0);
+    s0.close();
+    const logs: string[] = [];
+    const b = await open(new ManualClock(T0), logs);
+    expect(b.svc.list().map((x) => `${x.jail} ${x.ip} ${x.permanent}`).sort()).toEqual(['manual 198.18.1.1 true', 'sshd 198.18.1.2 true']);
+    const warnings = b.svc.status().warnings.filter((w) => w.startsWith('blocklist'));
+    expect(warnings).toEqual([
+      `blocklist: ${join(dir, 'blocklist')}:line 2 [ip]: 127.0.0.3 not banned: it is loopback`,
+      `blocklist: ${join(dir, 'blocklist')}:line 5 [ip]: 192.0.2.0/24 not banned: it covers 192.0.2.9, which is whitelisted`,
+    ]);
+    expect(logs.filter((l) => l.includes('added'))).toEqual([`INFO blocklist ${join(dir, 'blocklist')}: 2 added, 0 removed`]);
+    await b.close();
+  });
+});
+
 describe('BantopService failure lines', () => {
   it('a filter\'s ban keeps the log lines of its failures in the store; subscribers get each line once', async () => {
     const clock = new ManualClock(T0);

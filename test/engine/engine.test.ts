@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Engine, type JailDefinition } from '../../src/engine/engine.js';
+import { MemoryBanHistory, type BanHistory } from '../../src/engine/jail-core.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { ManualClock } from '../../src/util/clock.js';
 
@@ -229,6 +230,46 @@ describe('Engine', () => {
     // The whitelist is never forced.
     engine.whitelist.add('203.0.113.0/24');
     expect(() => engine.ban('app', '203.0.113.9', { source: 'manual', force: true })).toThrow(/whitelisted/);
+  });
+
+  it('banMany makes each ban as ban() makes it, returns the ones ban() would refuse, and reads the ban counts in one query per scope', () => {
+    const asked: Array<[number, string | null]> = [];
+    const history = new MemoryBanHistory();
+    const bulk: BanHistory = {
+      previousBans: (ip, jail) => history.previousBans(ip, jail),
+      previousBansMany: (ips, jail) => {
+        asked.push([ips.length, jail]);
+        return new Map(ips.map((ip) => [ip, history.previousBans(ip, jail)] as const).filter(([, n]) => n > 0));
+      },
+      recordBan: (ip, jail, t) => history.recordBan(ip, jail, t),
+    };
+    const over = { ...def().bantimeIncrement, overalljails: true };
+    const { engine, events } = setup([def(), def({ name: 'web' }), def({ name: 'all', bantimeIncrement: over })], { history: bulk });
+    engine.protectOperator('198.51.100.7', 'the SSH connection from 198.51.100.7 port 5000 (test)');
+    engine.whitelist.add('203.0.113.0/24');
+    engine.ban('app', '198.51.100.1', { source: 'manual' });
+    engine.ban('web', '198.51.100.2', { source: 'manual' });
+    events.length = 0;
+    const refused = engine.banMany([
+      { jail: 'app', ip: '198.51.100.1', reason: 'list' }, { jail: 'app', ip: '198.51.100.2' }, { jail: 'all', ip: '198.51.100.2' },
+      { jail: 'web', ip: '127.0.0.5' }, { jail: 'web', ip: '203.0.113.9' }, { jail: 'app', ip: '198.51.100.0/29' }, { jail: 'app', ip: '::/127' },
+      { jail: 'app', ip: '192.0.2.1' }, { jail: 'web', ip: '2001:db8::7' },
+    ], { seconds: -1, source: 'import' });
+    expect(refused).toEqual([
+      { jail: 'web', ip: '127.0.0.5', reason: 'it is loopback' },
+      { jail: 'web', ip: '203.0.113.9', reason: 'it covers 203.0.113.0/24, which is whitelisted' },
+      { jail: 'app', ip: '198.51.100.0/29', reason: 'it covers 198.51.100.7, which is the SSH connection from 198.51.100.7 port 5000 (test)' },
+      { jail: 'app', ip: '::/127', reason: 'it covers ::1, which is loopback' },
+      { jail: 'app', ip: '192.0.2.1', reason: 'it is an address of this host' },
+    ]);
+    // Counts as ban() reads them: the jail's own earlier bans, every jail's with overalljails.
+    expect(events.map((e) => e.type === 'ban' && [e.jail, e.ip, e.banCount, e.expiresAt, e.source, e.reason ?? null])).toEqual([
+      ['app', '198.51.100.1', 1, null, 'import', 'list'], ['app', '198.51.100.2', 0, null, 'import', null], ['all', '198.51.100.2', 1, null, 'import', null],
+      ['web', '2001:db8::7', 0, null, 'import', null],
+    ]);
+    expect(asked.sort()).toEqual([[1, null], [2, 'app'], [1, 'web']].sort());
+    // The same refusals as ban() one at a time.
+    for (const r of refused) expect(() => engine.ban(r.jail, r.ip, { source: 'manual' })).toThrow(r.reason);
   });
 
   it('unban everywhere lifts every jail and makes every jail forget what was logged before it', () => {

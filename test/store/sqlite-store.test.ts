@@ -20,6 +20,7 @@ describe('SqliteStore', () => {
     const s = new SqliteStore(join(dir, 'db.sqlite3'));
     s.addBans(Array.from({ length: 2000 }, (_, i) => ({ ban: ban(`10.0.${i >> 8}.${i & 255}`), bantime: 600 })));
     const params: Record<keyof typeof BY_IP, unknown[]> = { countBansAll: ['10.0.0.1'], countBansJail: ['10.0.0.1', 'sshd'], historyOf: ['10.0.0.1'], banTimes: ['10.0.0.1', 0, 'x'],
+      countBansManyAll: [{ ips: '["10.0.0.1","10.0.0.2"]' }], countBansManyJail: [{ ips: '["10.0.0.1","10.0.0.2"]', jail: 'sshd' }],
       pastBans: [{ ip: '10.0.0.1', jail: null, since: 0 }] };
     for (const [name, sql] of Object.entries(BY_IP)) {
       const plan = (s.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params[name as keyof typeof BY_IP]) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
@@ -110,6 +111,33 @@ describe('SqliteStore', () => {
     expect(s.historyOf('192.0.2.1').map((h) => `${h.event}:${h.jail}`)).toEqual(['ban:sshd', 'unban:sshd', 'ban:web']);
     // A filter's ban keeps the lines of its failures; other entries have none.
     expect(s.historyOf('192.0.2.1').map((h) => h.lines)).toEqual([['line one from 192.0.2.1', 'line two from 192.0.2.1'], null, null]);
+    s.close();
+  });
+
+  it('counts earlier bans of many addresses in one query exactly as previousBans() counts each', () => {
+    const s = new SqliteStore(join(dir, 'many.sqlite3'));
+    const jails = ['sshd', 'web', 'manual'];
+    const ip = (i: number) => (i % 7 === 0 ? `2001:db8::${i.toString(16)}` : `192.0.2.${i}`);
+    let t = 1_000_000;
+    // A history with every kind of entry: repeated bans in several jails, expiries, manual unbans of one jail
+    // and of every jail ('*'), some before and some after the bans they clear.
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 120; i++) {
+        if ((i + round) % 3 === 0) continue;
+        const jail = jails[(i * (round + 1)) % 3]!;
+        s.addBan({ ...ban(ip(i), jail), bannedAt: (t += 10) }, 600);
+        if (i % 5 === 0) s.removeBan(jail, ip(i), (t += 10), 'manual');
+        else s.removeBan(jail, ip(i), (t += 10), 'expired');
+        if (i % 11 === round) s.setWatermark('*', ip(i), (t += 10));
+      }
+    }
+    const ips = Array.from({ length: 140 }, (_, i) => ip(i));
+    for (const jail of [null, ...jails]) {
+      const want = new Map(ips.map((a) => [a, s.previousBans(a, jail)] as const).filter(([, n]) => n > 0));
+      expect(want.size, String(jail)).toBeGreaterThan(20);
+      expect(s.previousBansMany(ips, jail), String(jail)).toEqual(want);
+    }
+    expect(s.previousBansMany([], null)).toEqual(new Map());
     s.close();
   });
 
