@@ -657,25 +657,35 @@ export class BantopService {
     const fs = this.fleetStore!;
     const now = this.o.clock.now();
     this.inBatch(() => {
+      // Shared bans one after another (a joining host's whole permanent list) are made together, by address;
+      // any other event first makes the bans before it, so the order holds.
+      const run = new Map<string, { e: Extract<FleetEvent, { type: 'ban' }>; expiresAt: number | null }>();
+      const makeRun = () => {
+        if (run.size === 0) return;
+        const list = [...run.values()];
+        run.clear();
+        for (const { e } of list) fs.noteOrigin(e.ip, e.origin);
+        const refused = new Set(this.engine.banMany(list.map(({ e, expiresAt }) => ({
+          jail: FLEET_JAIL, ip: e.ip, reason: `${e.origin} ${e.jail}${e.reason ? `: ${e.reason}` : ''}`,
+          seconds: expiresAt === null ? -1 : Math.max(1, Math.round((expiresAt - now) / 1000)),
+        })), { seconds: -1, source: 'fleet' }).map((r) => r.ip));
+        for (const { e } of list) if (!refused.has(e.ip)) this.write(() => fs.setOrigin(e.ip, e.origin, e.time));
+      };
       for (const e of events) {
+        if (e.type !== 'ban') makeRun();
         switch (e.type) {
           case 'ban': {
             const expiresAt = e.bantime === -1 ? null : e.time + e.bantime * 1000;
             if (expiresAt !== null && expiresAt <= now) break;
             if (this.engine.whitelist.conflict(e.ip)) break;
-            const have = this.engine.getBan(FLEET_JAIL, e.ip);
+            const have = run.get(e.ip) ?? this.engine.getBan(FLEET_JAIL, e.ip);
             if (have && (have.expiresAt === null || (expiresAt !== null && have.expiresAt >= expiresAt))) break;
             const why = this.engine.lockout(e.ip, []);
             if (why) {
               this.o.log.log('WARNING', `fleet: shared ban of ${e.ip} from ${e.origin} not applied here: ${why}`);
               break;
             }
-            fs.noteOrigin(e.ip, e.origin);
-            this.engine.ban(FLEET_JAIL, e.ip, {
-              seconds: expiresAt === null ? -1 : Math.max(1, Math.round((expiresAt - now) / 1000)),
-              source: 'fleet', reason: `${e.origin} ${e.jail}${e.reason ? `: ${e.reason}` : ''}`,
-            });
-            this.write(() => fs.setOrigin(e.ip, e.origin, e.time));
+            run.set(e.ip, { e, expiresAt });
             break;
           }
           case 'unban':
@@ -691,6 +701,7 @@ export class BantopService {
             break;
         }
       }
+      makeRun();
       this.write(() => fs.setCursor(cursor));
     });
   }

@@ -291,17 +291,18 @@ export class Engine {
    * with what one ban costs cut where it can be shared: the ban counts are
    * read in one query per jail, as the history stands before the first of
    * them, and the events go out together. `items` are canonical targets, each
-   * (jail, address) once. A ban that would lock someone out is not made: it
-   * is returned with the reason, as ban() would have refused it.
+   * (jail, address) once, for `o.seconds` unless an item says otherwise. A
+   * ban that would lock someone out is not made: it is returned with the
+   * reason, as ban() would have refused it.
    */
-  banMany(items: ReadonlyArray<{ jail: string; ip: string; reason?: string | undefined }>, o: { seconds: number; source: BanSource }): Array<{ jail: string; ip: string; reason: string }> {
+  banMany(items: ReadonlyArray<{ jail: string; ip: string; reason?: string | undefined; seconds?: number }>, o: { seconds: number; source: BanSource }): Array<{ jail: string; ip: string; reason: string }> {
     const refused: Array<{ jail: string; ip: string; reason: string }> = [];
-    const ok: Array<{ core: JailCore; ip: string; reason?: string | undefined }> = [];
+    const ok: Array<{ core: JailCore; ip: string; reason?: string | undefined; seconds: number }> = [];
     for (const it of items) {
       const core = this.jail(it.jail).core;
       const why = this.lockout(it.ip, []);
       if (why) refused.push({ jail: it.jail, ip: it.ip, reason: why });
-      else ok.push({ core, ip: it.ip, reason: it.reason });
+      else ok.push({ core, ip: it.ip, reason: it.reason, seconds: it.seconds ?? o.seconds });
     }
     const counts = new Map<string | null, Map<string, number>>();
     const many = this.history.previousBansMany?.bind(this.history);
@@ -319,7 +320,7 @@ export class Engine {
     const events: EngineEvent[] = [];
     for (const it of ok) {
       const known = counts.get(it.core.historyScope);
-      events.push(it.core.ban(it.ip, now, { seconds: o.seconds, source: o.source, reason: it.reason, ...(known === undefined ? {} : { banCount: known.get(it.ip) ?? 0 }) }));
+      events.push(it.core.ban(it.ip, now, { seconds: it.seconds, source: o.source, reason: it.reason, ...(known === undefined ? {} : { banCount: known.get(it.ip) ?? 0 }) }));
     }
     this.emit(events);
     return refused;

@@ -6,6 +6,9 @@ import { BantopService } from '../../src/daemon/service.js';
 import type { Level } from '../../src/daemon/logger.js';
 import { hostRunner, type Runner } from '../../src/proc/run.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { encodeEvent, type FleetEvent } from '../../src/fleet/events.js';
+import { FleetStore } from '../../src/fleet/fleet-store.js';
+import { MemoryRedis } from '../support/memory-redis.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { syslogDate, writeConfig } from '../support/daemon.js';
 import { createLab, kernelCount, netnsSkipReason } from '../support/netns.js';
@@ -123,6 +126,41 @@ describe('BantopService import and the blocklist file', () => {
     ]);
     expect(logs.filter((l) => l.includes('added'))).toEqual([`INFO blocklist ${join(dir, 'blocklist')}: 2 added, 0 removed`]);
     await b.close();
+  });
+});
+
+describe('BantopService in a fleet', () => {
+  it('applies a read of shared events in order: bans one after another together, an unban or whitelist between them where it came', async () => {
+    appendFileSync(join(cfg, 'bantop.conf'), '\n[fleet]\nredis = redis://127.0.0.1:1/0\nname = here\n');
+    const redis = new MemoryRedis();
+    const clock = new ManualClock(Date.now());
+    const store = new SqliteStore(join(dir, 'bantop.sqlite3'));
+    const logs: string[] = [];
+    const svc = await BantopService.start({ configDir: cfg, clock, runner: hostRunner(), store, log: { log: (lv: Level, m: string) => logs.push(`${lv} ${m}`) }, checkIntervalMs: 3600_000, fleetTransport: redis });
+    try {
+      await waitFor(() => logs.some((l) => l.includes('fleet: joined')), 5000, 'the join');
+      const t = clock.now();
+      const ban = (origin: string, ip: string, bantime: number, time = t): FleetEvent => ({ type: 'ban', origin, ip, jail: 'sshd', bantime, source: 'filter', reason: 'r', time });
+      const events: FleetEvent[] = [
+        ban('a', '198.18.2.1', -1), ban('a', '198.18.2.2', 600), ban('b', '198.18.2.2', -1), ban('a', '198.18.2.3', 60, t - 120_000),
+        { type: 'unban', origin: 'a', ip: '198.18.2.1', everywhere: false, time: t },
+        ban('b', '198.18.2.1', 3600), ban('a', '127.0.0.2', -1),
+        { type: 'whitelist', origin: 'c', ip: '198.18.2.4', time: t },
+        ban('a', '198.18.2.4', -1), ban('c', '198.18.2.5', 600), ban('a', '198.18.2.5', 300),
+      ];
+      for (const e of events) redis.add(encodeEvent(e));
+      await waitFor(() => svc.list('fleet').length === 3, 5000, 'the shared bans');
+      expect(svc.list('fleet').map((b) => [b.ip, b.expiresAt === null ? 'permanent' : (b.expiresAt - t) / 1000, b.origin]).sort()).toEqual([
+        ['198.18.2.1', 3600, 'b'], ['198.18.2.2', 'permanent', 'b'], ['198.18.2.5', 600, 'c'],
+      ]);
+      expect(logs.filter((l) => l.startsWith('WARNING fleet: shared ban'))).toEqual(['WARNING fleet: shared ban of 127.0.0.2 from a not applied here: it is loopback']);
+      // Stored with their origins, in the same transaction as the stream position.
+      expect(store.bans().filter((b) => b.jail === 'fleet').map((b) => b.ip).sort()).toEqual(['198.18.2.1', '198.18.2.2', '198.18.2.5']);
+      expect(new FleetStore(store.db, 'bantop').originOf('198.18.2.2')).toBe('b');
+    } finally {
+      await svc.stop();
+      store.close();
+    }
   });
 });
 
