@@ -725,7 +725,6 @@ export class BantopService {
       if (ip === null) throw new UserError(`entry ${i + 1}: "${e.ip.slice(0, 100)}" is not an IP address or CIDR`, { hint: 'nothing was imported' });
       return { ip, jail: this.requireJail(e.jail), comment: e.comment };
     });
-    const current = new Map(this.engine.bans().map((b) => [`${b.jail}\u0000${b.ip}`, b]));
     let unchanged = 0;
     const skipped: Array<{ ip: string; reason: string }> = [];
     // In the file's order: each (jail, address) banned once, where it first comes; a repeat is as it will
@@ -733,7 +732,7 @@ export class BantopService {
     const todo = new Map<string, { jail: string; ip: string; reason: string | undefined; repeats: number }>();
     for (const e of checked) {
       const k = `${e.jail}\u0000${e.ip}`;
-      const have = current.get(k);
+      const have = this.engine.getBan(e.jail, e.ip);
       if (have && (seconds === -1 ? have.expiresAt === null : have.expiresAt !== null)) unchanged++;
       else {
         const t = todo.get(k);
