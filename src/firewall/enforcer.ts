@@ -37,8 +37,13 @@ export class Enforcer {
    * of jails when several do (rare; a set per address cost ~70 bytes a ban).
    */
   private readonly owners = new Map<Slot, Map<string, string | Set<string>>>();
-  /** jail + address → the slots its ban occupies (one shared array per route and permanence). */
-  private readonly placed = new Map<string, readonly Slot[]>();
+  /**
+   * jail → address → the slots its ban occupies (one shared array per route
+   * and permanence). By jail, then by the address string the ban already
+   * holds: a `jail\0ip` key was a string of its own for every ban (about 40
+   * bytes each, 12 MB at 300,000 bans).
+   */
+  private readonly placed = new Map<string, Map<string, readonly Slot[]>>();
   private readonly slotLists = new Map<string, readonly Slot[]>();
   private readonly pending = new Map<number, Change[]>();
   /**
@@ -77,20 +82,22 @@ export class Enforcer {
    * bans reach the firewall through `reconcile`, as one batch.
    */
   place(p: Placement, o: { quiet?: boolean } = {}): void {
-    const id = banId(p.jail, p.ip);
-    const before = this.placed.get(id) ?? [];
+    let ofJail = this.placed.get(p.jail);
+    const before = ofJail?.get(p.ip) ?? [];
     const after = this.slotsFor(p);
     for (const s of before) if (!after.includes(s)) this.release(s, p.jail, p.ip, p.info);
     for (const s of after) if (!before.includes(s)) this.acquire(s, p.jail, p.ip, p.info, o.quiet);
-    if (after.length) this.placed.set(id, after);
-    else this.placed.delete(id);
+    if (after.length) {
+      if (ofJail === undefined) this.placed.set(p.jail, (ofJail = new Map()));
+      ofJail.set(p.ip, after);
+    } else ofJail?.delete(p.ip);
   }
 
   /** A jail's ban ended (unban or expiry). */
   remove(jail: string, ip: string, info?: BanInfo): void {
-    const id = banId(jail, ip);
-    for (const s of this.placed.get(id) ?? []) this.release(s, jail, ip, info);
-    this.placed.delete(id);
+    const ofJail = this.placed.get(jail);
+    for (const s of ofJail?.get(ip) ?? []) this.release(s, jail, ip, info);
+    ofJail?.delete(ip);
   }
 
   private acquire(slot: Slot, jail: string, ip: string, info?: BanInfo, quiet = false): void {
@@ -281,9 +288,8 @@ export class Enforcer {
         }
       });
     } else {
-      for (const id of [...this.placed.keys()]) {
-        const [jail, ip] = id.split('\u0000') as [string, string];
-        if (!permanent(jail, ip)) this.remove(jail, ip);
+      for (const [jail, ofJail] of this.placed) {
+        for (const ip of [...ofJail.keys()]) if (!permanent(jail, ip)) this.remove(jail, ip);
       }
       await this.settled();
     }
@@ -299,9 +305,6 @@ export class Enforcer {
     this.pending.clear();
   }
 }
-
-/** A flat `jail\0ip` string: a template literal would leave a rope node per piece in the map. */
-const banId = (jail: string, ip: string): string => [jail, ip].join('\u0000');
 
 /** The net effect of a run of changes: add,del cancels; del,add on an existing element is nothing to do. */
 function coalesce(list: Change[]): Change[] {
