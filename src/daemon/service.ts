@@ -247,16 +247,11 @@ export class BantopService {
     let added = 0;
     let removed = 0;
     this.inBatch(() => {
-      // Each (jail, address) once, the first line that names it; a hand-edited file may repeat one.
-      const todo = new Map<string, (typeof listed.entries)[number]>();
-      for (const e of listed.entries) {
-        if (this.engine.getBan(e.jail, e.ip)?.expiresAt === null) continue;
-        const k = `${e.jail}\u0000${e.ip}`;
-        if (!todo.has(k)) todo.set(k, e);
-      }
-      const entries = [...todo.values()];
-      const refused = this.engine.banMany(entries.map((e) => ({ jail: e.jail, ip: e.ip, reason: e.comment ? blocklistReason(e.comment) : 'blocklist file' })), { seconds: -1, source: 'import' });
-      for (const r of refused) this.note(`blocklist: ${this.mirror!.path}:line ${todo.get(`${r.jail}\u0000${r.ip}`)!.line} [ip]: ${r.ip} not banned: ${r.reason}`);
+      // read() gives each (jail, address) once, from the first line that names it.
+      const entries = listed.entries.filter((e) => this.engine.getBan(e.jail, e.ip)?.expiresAt !== null)
+        .map((e) => ({ jail: e.jail, ip: e.ip, line: e.line, reason: e.comment ? blocklistReason(e.comment) : 'blocklist file' }));
+      const refused = this.engine.banMany(entries, { seconds: -1, source: 'import' });
+      for (const { item, reason } of refused) this.note(`blocklist: ${this.mirror!.path}:line ${item.line} [ip]: ${item.ip} not banned: ${reason}`);
       added = entries.length - refused.length;
       if (removals) {
         for (const r of this.mirror!.removedBy(listed.entries)) {
@@ -665,11 +660,12 @@ export class BantopService {
         const list = [...run.values()];
         run.clear();
         for (const { e } of list) fs.noteOrigin(e.ip, e.origin);
-        const refused = new Set(this.engine.banMany(list.map(({ e, expiresAt }) => ({
-          jail: FLEET_JAIL, ip: e.ip, reason: `${e.origin} ${e.jail}${e.reason ? `: ${e.reason}` : ''}`,
+        const items = list.map(({ e, expiresAt }) => ({
+          jail: FLEET_JAIL, ip: e.ip, reason: `${e.origin} ${e.jail}${e.reason ? `: ${e.reason}` : ''}`, e,
           seconds: expiresAt === null ? -1 : Math.max(1, Math.round((expiresAt - now) / 1000)),
-        })), { seconds: -1, source: 'fleet' }).map((r) => r.ip));
-        for (const { e } of list) if (!refused.has(e.ip)) this.write(() => fs.setOrigin(e.ip, e.origin, e.time));
+        }));
+        const refused = new Set(this.engine.banMany(items, { seconds: -1, source: 'fleet' }).map((r) => r.item));
+        for (const it of items) if (!refused.has(it)) this.write(() => fs.setOrigin(it.ip, it.e.origin, it.e.time));
       };
       for (const e of events) {
         if (e.type !== 'ban') makeRun();
@@ -741,15 +737,11 @@ export class BantopService {
       }
     }
     const refused = this.inBatch(() => this.engine.banMany([...todo.values()], { seconds, source: 'import' }));
-    const refusedAt = new Map(refused.map((r) => [`${r.jail}\u0000${r.ip}`, r.reason]));
-    let added = 0;
-    for (const [k, t] of todo) {
-      const why = refusedAt.get(k);
-      if (why === undefined) {
-        added++;
-        unchanged += t.repeats;
-      } else for (let i = 0; i <= t.repeats; i++) skipped.push({ ip: t.ip, reason: why });
-    }
+    // Refused in the file's order, with the repeats of each.
+    for (const { item, reason } of refused) for (let i = 0; i <= item.repeats; i++) skipped.push({ ip: item.ip, reason });
+    const out = new Set(refused.map((r) => r.item));
+    for (const t of todo.values()) if (!out.has(t)) unchanged += t.repeats;
+    const added = todo.size - refused.length;
     await this.enforcer.settled();
     return { added, unchanged, skipped };
   }

@@ -15,6 +15,14 @@ const LOOPBACK4 = parseCidr('127.0.0.0/8')!;
 const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.');
 import { JailCore, MemoryBanHistory, type ActiveBan, type BanHistory, type JailSnapshot } from './jail-core.js';
 
+/** One ban of Engine.banMany(): a canonical target, its jail, and its reason and time where they are its own. */
+export interface BanItem {
+  jail: string;
+  ip: string;
+  reason?: string | undefined;
+  seconds?: number;
+}
+
 /** The canonical form of a ban target (address or CIDR), or a UserError saying what is wrong with it. */
 export function requireBanTarget(text: string): string {
   const t = canonicalTarget(text);
@@ -292,16 +300,16 @@ export class Engine {
    * read in one query per jail, as the history stands before the first of
    * them, and the events go out together. `items` are canonical targets, each
    * (jail, address) once, for `o.seconds` unless an item says otherwise. A
-   * ban that would lock someone out is not made: it is returned with the
-   * reason, as ban() would have refused it.
+   * ban that would lock someone out is not made: its item is returned with
+   * the reason, as ban() would have refused it.
    */
-  banMany(items: ReadonlyArray<{ jail: string; ip: string; reason?: string | undefined; seconds?: number }>, o: { seconds: number; source: BanSource }): Array<{ jail: string; ip: string; reason: string }> {
-    const refused: Array<{ jail: string; ip: string; reason: string }> = [];
+  banMany<T extends BanItem>(items: readonly T[], o: { seconds: number; source: BanSource }): Array<{ item: T; reason: string }> {
+    const refused: Array<{ item: T; reason: string }> = [];
     const ok: Array<{ core: JailCore; ip: string; reason?: string | undefined; seconds: number }> = [];
     for (const it of items) {
       const core = this.jail(it.jail).core;
       const why = this.lockout(it.ip, []);
-      if (why) refused.push({ jail: it.jail, ip: it.ip, reason: why });
+      if (why) refused.push({ item: it, reason: why });
       else ok.push({ core, ip: it.ip, reason: it.reason, seconds: it.seconds ?? o.seconds });
     }
     const counts = new Map<string | null, Map<string, number>>();

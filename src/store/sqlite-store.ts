@@ -37,6 +37,11 @@ export interface WhitelistEntry {
  */
 const UNCLEARED = "h.time > COALESCE((SELECT MAX(w.time) FROM bantop_watermarks w WHERE w.ip = h.ip AND (w.jail = h.jail OR w.jail = '*')), -1)";
 
+/** The rows of `ip`'s bans no manual unban has cleared, in the jail the condition `jail` names or in every jail (''). */
+function unclearedBans(ip: string, jail: string): string {
+  return `FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = ${ip}${jail === '' ? '' : ` AND ${jail}`} AND h.event = 'ban' AND ${UNCLEARED}`;
+}
+
 /**
  * One address's history, per ban (escalation and ban counts). Without
  * statistics SQLite prefers the (event, time) index for `event = 'ban'`, which
@@ -44,12 +49,12 @@ const UNCLEARED = "h.time > COALESCE((SELECT MAX(w.time) FROM bantop_watermarks 
  * per ban. The (ip, time) index finds the few rows of one address.
  */
 export const BY_IP = {
-  countBansAll: `SELECT COUNT(*) AS n FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = ? AND h.event = 'ban' AND ${UNCLEARED}`,
-  countBansJail: `SELECT COUNT(*) AS n FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = ? AND h.jail = ? AND h.event = 'ban' AND ${UNCLEARED}`,
-  // countBans* for a list of addresses (a JSON array): one statement, whatever the number, with the addresses
+  countBansAll: `SELECT COUNT(*) AS n ${unclearedBans('?', '')}`,
+  countBansJail: `SELECT COUNT(*) AS n ${unclearedBans('?', 'h.jail = ?')}`,
+  // The same for a list of addresses (a JSON array): one statement, whatever the number, with the addresses
   // that have a count only (an import of 100,000 addresses asked one at a time spent 2 of its 7 seconds here).
-  countBansManyAll: `SELECT ip, n FROM (SELECT j.value AS ip, (SELECT COUNT(*) FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = j.value AND h.event = 'ban' AND ${UNCLEARED}) AS n FROM json_each(@ips) j) WHERE n > 0`,
-  countBansManyJail: `SELECT ip, n FROM (SELECT j.value AS ip, (SELECT COUNT(*) FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = j.value AND h.jail = @jail AND h.event = 'ban' AND ${UNCLEARED}) AS n FROM json_each(@ips) j) WHERE n > 0`,
+  countBansManyAll: `SELECT ip, n FROM (SELECT j.value AS ip, (SELECT COUNT(*) ${unclearedBans('j.value', '')}) AS n FROM json_each(@ips) j) WHERE n > 0`,
+  countBansManyJail: `SELECT ip, n FROM (SELECT j.value AS ip, (SELECT COUNT(*) ${unclearedBans('j.value', 'h.jail = @jail')}) AS n FROM json_each(@ips) j) WHERE n > 0`,
   historyOf: 'SELECT * FROM bantop_history INDEXED BY bantop_history_ip WHERE ip = ? ORDER BY time, id',
   banTimes: `SELECT h.time FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = ? AND h.event = 'ban' AND h.time > ? AND h.jail <> ? AND ${UNCLEARED} ORDER BY h.time`,
   pastBans: `SELECT h.failures, h.lines FROM bantop_history h INDEXED BY bantop_history_ip WHERE h.ip = @ip AND h.event = 'ban' AND h.time >= @since

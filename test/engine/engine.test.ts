@@ -250,11 +250,16 @@ describe('Engine', () => {
     engine.ban('app', '198.51.100.1', { source: 'manual' });
     engine.ban('web', '198.51.100.2', { source: 'manual' });
     events.length = 0;
-    const refused = engine.banMany([
+    const items = [
       { jail: 'app', ip: '198.51.100.1', reason: 'list' }, { jail: 'app', ip: '198.51.100.2' }, { jail: 'all', ip: '198.51.100.2' },
       { jail: 'web', ip: '127.0.0.5' }, { jail: 'web', ip: '203.0.113.9' }, { jail: 'app', ip: '198.51.100.0/29' }, { jail: 'app', ip: '::/127' },
       { jail: 'app', ip: '192.0.2.1' }, { jail: 'web', ip: '2001:db8::7' },
-    ], { seconds: -1, source: 'import' });
+    ];
+    const refused = engine.banMany(items, { seconds: -1, source: 'import' }).map((r) => {
+      // The caller's own item comes back, whatever else it carries.
+      expect(items).toContain(r.item);
+      return { jail: r.item.jail, ip: r.item.ip, reason: r.reason };
+    });
     expect(refused).toEqual([
       { jail: 'web', ip: '127.0.0.5', reason: 'it is loopback' },
       { jail: 'web', ip: '203.0.113.9', reason: 'it covers 203.0.113.0/24, which is whitelisted' },
