@@ -25,6 +25,20 @@ function sshdAction(name: string, conf: string): CommandBackend {
   return new CommandBackend(hostRunner(), resolveAction(dir, name, {}, { name: 'sshd' }, where), 'sshd');
 }
 
+/**
+ * An action whose "chain" is the file `ready`: actionstart makes it, actionstop
+ * removes it, actioncheck fails without it, and a ban fails without it. Each
+ * command it runs is written to `out`.
+ */
+function restartingAction(out: string, ready: string): CommandBackend {
+  return sshdAction('restarting', `[Definition]
+actionstart = touch ${ready}; echo start >> ${out}
+actionstop = rm -f ${ready}; echo stop >> ${out}
+actioncheck = test -e ${ready}
+actionban = test -e ${ready} && echo "ban <ip>" >> ${out}
+`);
+}
+
 describe('command backend (fail2ban action.d)', () => {
   it('runs actionstart, actionban and actionunban with the tags filled in', async () => {
     const out = join(dir, 'out.txt');
@@ -94,12 +108,7 @@ tool = ip6tables
   it('after a failed ban, runs actioncheck, restarts the action when the check fails, and bans again', async () => {
     const out = join(dir, 'out.txt');
     const ready = join(dir, 'ready');
-    const b = sshdAction('chk', `[Definition]
-actionstart = touch ${ready}; echo start >> ${out}
-actionstop = rm -f ${ready}; echo stop >> ${out}
-actioncheck = test -e ${ready}
-actionban = test -e ${ready} && echo "ban <ip>" >> ${out}
-`);
+    const b = restartingAction(out, ready);
     expect((await b.setup([])).ok).toBe(true);
     rmSync(ready);
     expect((await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.9', info }])).ok).toBe(true);
@@ -137,12 +146,7 @@ actionunban = echo "unban <ip>" >> ${out}
   it('after a restart that a failed ban caused, bans the others again (with actionban, the action having no actionreban) before that ban', async () => {
     const out = join(dir, 'out.txt');
     const ready = join(dir, 'ready');
-    const b = sshdAction('rs', `[Definition]
-actionstart = touch ${ready}; echo start >> ${out}
-actionstop = rm -f ${ready}; echo stop >> ${out}
-actioncheck = test -e ${ready}
-actionban = test -e ${ready} && echo "ban <ip>" >> ${out}
-`);
+    const b = restartingAction(out, ready);
     await b.setup([]);
     await b.apply([{ op: 'add', target: 'sshd', ip: '192.0.2.1', info }, { op: 'add', target: 'sshd', ip: '192.0.2.2', info }]);
     rmSync(ready);
