@@ -6,6 +6,7 @@ import { checkDatePattern, DatePatternError, isNoDatePattern, LOG_TIME_ZONE_HINT
 import { FAILURE_ID_HINT, hasFailureId, NO_FAILURE_ID } from '../filter/failure-id.js';
 import type { FilterSpec } from '../filter/filter.js';
 import { RegexTranslationError, UserError } from '../util/errors.js';
+import { wholeNumber } from '../util/whole-number.js';
 
 /**
  * What the command line sets over the filter, as fail2ban-regex's options and
@@ -28,10 +29,11 @@ export function filterFromArgument(configDir: string, arg: string, opts: { autoL
   const spec = r.spec;
   if (opts.timezone !== undefined) spec.logtimezone = logTimeZone(opts.timezone, '--timezone');
   if (opts.maxlines !== undefined) {
-    if (!/^\s*\d+\s*$/.test(opts.maxlines) || Number(opts.maxlines) < 1) {
+    const maxlines = wholeNumber(opts.maxlines);
+    if (maxlines === null || maxlines < 1) {
       throw new UserError(`--maxlines: "${opts.maxlines}" is not a number of lines`, { hint: 'give a whole number, 1 or more (the lines a multi-line failregex spans)' });
     }
-    spec.maxlines = Number(opts.maxlines);
+    spec.maxlines = maxlines;
   }
   if (opts.datepattern !== undefined) {
     try {

@@ -8,6 +8,7 @@ import { checkDatePattern, compileDatePattern, DatePatternError, isNoDatePattern
 import { FAILURE_ID_HINT, hasFailureId, NO_FAILURE_ID } from '../filter/failure-id.js';
 import { unresolvedTag } from '../filter/host-tags.js';
 import { regexRisk } from '../filter/regex-risk.js';
+import { wholeNumber } from '../util/whole-number.js';
 import { fileSectionTags, substituteTags } from './tags.js';
 
 /** A filter as the jail asks for it, resolved into what the filter engine runs. */
@@ -162,8 +163,8 @@ export function resolveFilter(configDir: string, req: FilterRequest): ResolvedFi
     throw new ConfigError(where('failregex'), `filter "${req.name}" has no failregex`);
   }
   const maxlinesText = resolved('maxlines') ?? '1';
-  const maxlines = Number(maxlinesText);
-  if (!Number.isInteger(maxlines) || maxlines < 1) {
+  const maxlines = wholeNumber(maxlinesText);
+  if (maxlines === null || maxlines < 1) {
     throw new ConfigError(where('maxlines'), `maxlines must be a whole number >= 1, got "${maxlinesText}"`);
   }
   const prefregex = resolved('prefregex')?.trim();

@@ -11,6 +11,7 @@ import { checkFilterRegexes, configLines, filterOwnOptions, resolveFilter } from
 import { LOG_TIME_ZONE_HINT, parseLogTimeZone } from '../filter/dates.js';
 import { LOG_ENCODING_HINT, lineDecoder } from '../source/log-encoding.js';
 import { notFileKind, statOf } from '../util/file-kind.js';
+import { wholeNumber } from '../util/whole-number.js';
 import {
   DEFAULT_SETTINGS, JailSchema, SettingsSchema,
   type JailConfig, type LoadedConfig, type MissingLog, type Settings,
@@ -119,7 +120,7 @@ export function loadSettings(dir: string): Settings {
     const value = (entry ? store.get('Definition', key) : undefined) ?? DEFAULT_SETTINGS[key];
     const at = { file: entry?.file ?? file, line: entry?.line, key };
     if (key === 'dbpurgeage') raw[key] = duration(value, at);
-    else if (key === 'dbmaxmatches') raw[key] = wholeNumber(value, at);
+    else if (key === 'dbmaxmatches') raw[key] = countOpt(value, at);
     else raw[key] = value.trim();
   }
   const settings = parse(SettingsSchema, raw, (path) => {
@@ -357,9 +358,10 @@ function escalationOpt(text: string | undefined, at: { file: string; line?: numb
 }
 
 /** A count: digits only, so that "10x" or "1e3" is an error, not a guess. */
-function wholeNumber(text: string, at: { file: string; line?: number | undefined; key: string }): number {
-  if (!/^\s*\d+\s*$/.test(text)) throw new ConfigError(at, `"${text.trim()}" is not a whole number`, 'give a count, 0 or more');
-  return Number(text);
+function countOpt(text: string, at: { file: string; line?: number | undefined; key: string }): number {
+  const n = wholeNumber(text);
+  if (n === null) throw new ConfigError(at, `"${text.trim()}" is not a whole number`, 'give a count, 0 or more');
+  return n;
 }
 
 /**

@@ -117,6 +117,7 @@ describe('bantop regex (the contract)', () => {
     expect(run('--datepattern', '^%Y/%m/%d-%H:%M:%S', log, 'client <HOST>$', 'client 10\\.')).toMatchObject({ matched: 1, ignored: 1 });
     for (const [args, message] of [
       [['--maxlines', 'two', log, 'client <HOST>$'], /--maxlines: "two" is not a number of lines/],
+      [['--maxlines', '1e1', log, 'client <HOST>$'], /--maxlines: "1e1" is not a number of lines/],
       [['--datepattern', '%Q', log, 'client <HOST>$'], /--datepattern: datepattern "%Q": unknown date directive %Q/],
       [[log, 'client <HOST>$', '(open'], /IGNOREREGEX: cannot translate regex/],
       [[log, 'client <HOST>$', 'x', 'y'], /give LOG, FILTER and at most an IGNOREREGEX/],
