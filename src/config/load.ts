@@ -178,7 +178,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     failregex: regexes('failregex'),
     ignoreregex: regexes('ignoreregex'),
     useDns: usedns !== 'no',
-    maxlinelen: numberOpt(get('maxlinelen') ?? '10000', at('maxlinelen')),
+    maxlinelen: countOpt(get('maxlinelen') ?? '10000', at('maxlinelen')),
     where: at('filter'),
     jailAt: at,
     autoLogtype,
@@ -271,13 +271,13 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     backend,
     backendArgs: backendRef.args,
     journalmatch: filter.journalmatch,
-    maxretry: numberOpt(str('maxretry', '5'), at('maxretry')),
+    maxretry: countOpt(str('maxretry', '5'), at('maxretry')),
     findtime: duration(str('findtime', '10m'), at('findtime')),
     bantime: duration(str('bantime', '10m'), at('bantime')),
     bantimeIncrement: {
       enabled: bool(store, name, 'bantime.increment', false),
       factor: bantimeFactorOpt(str('bantime.factor', '1'), at('bantime.factor')),
-      multipliers: str('bantime.multipliers', '').split(/\s+/).filter(Boolean).map((m) => numberOpt(m, at('bantime.multipliers'))),
+      multipliers: str('bantime.multipliers', '').split(/\s+/).filter(Boolean).map((m) => countOpt(m, at('bantime.multipliers'))),
       maxtime: get('bantime.maxtime')?.trim() ? duration(str('bantime.maxtime', '0'), at('bantime.maxtime')) : 0,
       rndtime: get('bantime.rndtime')?.trim() ? duration(str('bantime.rndtime', '0'), at('bantime.rndtime')) : 0,
       overalljails: bool(store, name, 'bantime.overalljails', false),
@@ -289,7 +289,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     ignorecommand: (get('ignorecommand') ?? '').trim(),
     ignorecache: ignoreCacheOpt(get('ignorecache'), at('ignorecache'), warnings, name),
     logencoding: logEncodingOpt(str('logencoding', 'auto'), at('logencoding'), name),
-    maxmatches: numberOpt(get('maxmatches')?.trim() || str('maxretry', '5'), at('maxmatches')),
+    maxmatches: countOpt(get('maxmatches')?.trim() || str('maxretry', '5'), at('maxmatches')),
     usedns,
     port: str('port', '0:65535'),
     protocol: str('protocol', 'tcp'),
@@ -357,7 +357,10 @@ function escalationOpt(text: string | undefined, at: { file: string; line?: numb
   }
 }
 
-/** A count: digits only, so that "10x" or "1e3" is an error, not a guess. */
+/**
+ * A count, where fail2ban reads the value with Python's int(): digits only
+ * (util/whole-number.ts), so that "10x", "2.5" or "1e3" is an error, not a guess.
+ */
 function countOpt(text: string, at: { file: string; line?: number | undefined; key: string }): number {
   const n = wholeNumber(text);
   if (n === null) throw new ConfigError(at, `"${text.trim()}" is not a whole number`, 'give a count, 0 or more');
@@ -401,12 +404,6 @@ function bantimeFactorOpt(text: string, at: { file: string; line?: number | unde
   return v;
 }
 
-function numberOpt(text: string, at: { file: string; line?: number | undefined; key: string }): number {
-  const n = Number(text.trim());
-  if (text.trim() === '' || !Number.isFinite(n)) throw new ConfigError(at, `"${text}" is not a number`);
-  return n;
-}
-
 function parse<T extends z.ZodType>(schema: T, raw: unknown, where: (path: PropertyKey[]) => { file: string; line?: number | undefined; key: string }): z.infer<T> {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
@@ -438,7 +435,7 @@ function ignoreCacheOpt(text: string | undefined, where: ConfigLocation & { key:
       `(a failure has <ip>, <fid>, <family> and the filter's <F-…> captures)`);
   }
   return {
-    maxCount: numberOpt(opts.get('max-count') ?? '100', where),
+    maxCount: countOpt(opts.get('max-count') ?? '100', where),
     maxTimeMs: duration(opts.get('max-time') ?? '300', where) * 1000,
     ...(key === '<ip>' ? {} : { key }),
   };

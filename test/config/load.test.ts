@@ -191,7 +191,13 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    ['maxretry = lots', /jail\.local:line 3 \[maxretry\]: "lots" is not a number/],
+    ['maxretry = lots', /jail\.local:line 3 \[maxretry\]: "lots" is not a whole number/],
+    // Number() would take these as 10, 3 and 2.5; fail2ban's int() refuses each.
+    ['maxretry = 1e1', /jail\.local:line 3 \[maxretry\]: "1e1" is not a whole number/],
+    ['maxmatches = 0x3', /jail\.local:line 3 \[maxmatches\]: "0x3" is not a whole number/],
+    ['maxlinelen = 2.5', /jail\.local:line 3 \[maxlinelen\]: "2\.5" is not a whole number/],
+    ['bantime.multipliers = 1 2 4.5', /jail\.local:line 3 \[bantime\.multipliers\]: "4\.5" is not a whole number/],
+    ['ignorecache = key="<ip>", max-count=1e2, max-time=5m', /jail\.local:line 3 \[ignorecache\]: "1e2" is not a whole number/],
     ['bantime = 10 parsecs', /jail\.local:line 3 \[bantime\]: unknown unit "parsecs"/],
     ['enabled = maybe', /jail\.local:line 3 \[enabled\]: "maybe" is not a boolean/],
     ['filter = nosuchfilter', /jail\.local:line 3 \[filter\]: filter "nosuchfilter" not found/],

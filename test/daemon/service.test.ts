@@ -76,7 +76,7 @@ describe('BantopService restore', () => {
     const b = await open(clock);
     await b.svc.ban({ ip: '198.18.0.1', jail: 'sshd' });
     writeFileSync(join(cfg, 'jail.conf'), `[sshd]\nenabled = true\nlogpath = ${join(dir, 'auth.log')}\nmaxretry = lots\n`);
-    await expect(b.svc.reload()).rejects.toThrow(/jail\.conf:line 4 \[maxretry\]: "lots" is not a number/);
+    await expect(b.svc.reload()).rejects.toThrow(/jail\.conf:line 4 \[maxretry\]: "lots" is not a whole number/);
     expect(b.svc.list().map((x) => x.ip)).toEqual(['198.18.0.1']);
     expect(b.svc.engine.jailNames()).toContain('sshd');
     await b.close();
