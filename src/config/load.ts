@@ -178,7 +178,7 @@ function loadJail(dir: string, store: ConfigStore, name: string, warnings: strin
     failregex: regexes('failregex'),
     ignoreregex: regexes('ignoreregex'),
     useDns: usedns !== 'no',
-    maxlinelen: countOpt(get('maxlinelen') ?? '10000', at('maxlinelen')),
+    maxlinelen: countOpt(get('maxlinelen') ?? '10000', at('maxlinelen'), 1),
     where: at('filter'),
     jailAt: at,
     autoLogtype,
@@ -358,12 +358,15 @@ function escalationOpt(text: string | undefined, at: { file: string; line?: numb
 }
 
 /**
- * A count, where fail2ban reads the value with Python's int(): digits only
- * (util/whole-number.ts), so that "10x", "2.5" or "1e3" is an error, not a guess.
+ * A count, where fail2ban reads the value with Python's int()
+ * (util/whole-number.ts), so that "10x", "2.5" or "1e3" is an error, not a
+ * guess. The range is the schema's (model.ts), or `min` for a value no
+ * schema checks.
  */
-function countOpt(text: string, at: { file: string; line?: number | undefined; key: string }): number {
+function countOpt(text: string, at: { file: string; line?: number | undefined; key: string }, min?: number): number {
   const n = wholeNumber(text);
   if (n === null) throw new ConfigError(at, `"${text.trim()}" is not a whole number`, 'give a count, 0 or more');
+  if (min !== undefined && n < min) throw new ConfigError(at, `"${text.trim()}" is below ${min}`, `give a count, ${min} or more`);
   return n;
 }
 

@@ -196,6 +196,8 @@ describe('loadConfig', () => {
     ['maxretry = 1e1', /jail\.local:line 3 \[maxretry\]: "1e1" is not a whole number/],
     ['maxmatches = 0x3', /jail\.local:line 3 \[maxmatches\]: "0x3" is not a whole number/],
     ['maxlinelen = 2.5', /jail\.local:line 3 \[maxlinelen\]: "2\.5" is not a whole number/],
+    // A negative length cut every line short by that many characters (slice(0, -5)).
+    ['maxlinelen = -5', /jail\.local:line 3 \[maxlinelen\]: "-5" is below 1/],
     ['bantime.multipliers = 1 2 4.5', /jail\.local:line 3 \[bantime\.multipliers\]: "4\.5" is not a whole number/],
     ['ignorecache = key="<ip>", max-count=1e2, max-time=5m', /jail\.local:line 3 \[ignorecache\]: "1e2" is not a whole number/],
     ['bantime = 10 parsecs', /jail\.local:line 3 \[bantime\]: unknown unit "parsecs"/],
@@ -229,9 +231,9 @@ describe('loadConfig', () => {
     expect(loadSettings(dir).dbmaxmatches).toBe(10);
     local('[Definition]\ndbmaxmatches = 0\n', 'bantop.local');
     expect(loadSettings(dir).dbmaxmatches).toBe(0);
-    for (const bad of ['-1', '2.5', 'ten']) {
+    for (const [bad, why] of [['-1', 'Too small: expected number to be >=0'], ['2.5', '"2.5" is not a whole number'], ['ten', '"ten" is not a whole number']]) {
       local(`[Definition]\ndbmaxmatches = ${bad}\n`, 'bantop.local');
-      expect(configError(() => loadSettings(dir)).message).toBe(`${join(dir, 'bantop.local')}:line 2 [dbmaxmatches]: "${bad}" is not a whole number`);
+      expect(configError(() => loadSettings(dir)).message).toBe(`${join(dir, 'bantop.local')}:line 2 [dbmaxmatches]: ${why}`);
     }
   });
 
