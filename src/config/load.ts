@@ -365,7 +365,8 @@ function escalationOpt(text: string | undefined, at: { file: string; line?: numb
  */
 function countOpt(text: string, at: { file: string; line?: number | undefined; key: string }, min?: number): number {
   const n = wholeNumber(text);
-  if (n === null) throw new ConfigError(at, `"${text.trim()}" is not a whole number`, 'give a count, 0 or more');
+  // The range is not known here (maxretry needs 1 or more, maxmatches 0 or more): the hint names none.
+  if (n === null) throw new ConfigError(at, `"${text.trim()}" is not a whole number`, 'write it in digits, as fail2ban reads it: 5, not 5.0, 5e0 or 0x5');
   if (min !== undefined && n < min) throw new ConfigError(at, `"${text.trim()}" is below ${min}`, `give a count, ${min} or more`);
   return n;
 }
